@@ -1,0 +1,41 @@
+# Points Kiosk: one command to run, one to test. Everything installs from here.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+KIOSK   := $(VENV)/bin/kiosk
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench setup system-deps clean
+
+$(VENV)/.installed: pyproject.toml scripts/system-deps.sh
+	./scripts/system-deps.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,dev]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+system-deps:
+	./scripts/system-deps.sh
+
+## run: set up, create or upgrade the database, seed the demo village when empty, serve on :5000
+run: setup
+	$(KIOSK) init
+	$(KIOSK) demo --if-empty
+	$(KIOSK) serve --host 127.0.0.1 --port 5000
+
+## test: set up and run the whole suite (PostgreSQL and browser tests included)
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check kiosk shop hardware tests bench
+
+bench: setup
+	$(PY) bench/ledger.py --households 2000 --journal-rows 50000
+	$(PY) bench/scan.py
+	$(PY) bench/kiosk.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,303 @@
+"""Chinese text on ESC/POS thermal paper (小票打印机的中文).
+
+python-escpos encodes text through single-byte code pages and garbles Hanzi, so receipts never go
+through ``printer.text()``. Instead a line is sent one of three ways:
+
+* pure ASCII: the bytes as they are;
+* text the printer's own font can show: GB2312/GBK/GB18030 bytes between ``FS &`` (Hanzi mode on)
+  and ``FS .`` (Hanzi mode off);
+* anything else (堃 on a GB2312 printer, emoji, rare characters): the line drawn with a CJK font
+  as a 1-bit picture, sent with ``printer.image()``.
+
+Column arithmetic follows what the printer does: an ASCII character takes one column (12 dots of
+the standard 12x24 font), every double-byte character takes two (a 24x24 Hanzi cell).
+
+This module does not import python-escpos; it works with anything that has ``_raw()`` and
+``image()``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+import qrcode
+from PIL import Image, ImageDraw, ImageFont
+
+log = logging.getLogger(__name__)
+
+FS_HANZI_ON = b"\x1c\x26"  # FS &
+FS_HANZI_OFF = b"\x1c\x2e"  # FS .
+LF = b"\n"
+
+CHARSETS = ("gb2312", "gbk", "gb18030")
+
+#: The Makefile installs fonts-wqy-zenhei; KIOSK_CJK_FONT overrides.
+DEFAULT_CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+# Tried in order after the configured font, per character, so a missing glyph in one font can
+# still come from another. (path, face index): index 2 of Noto Sans CJK is Simplified Chinese.
+FALLBACK_FONTS: tuple[tuple[str, int], ...] = (
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+)
+
+#: Dots per text column: the standard ESC/POS font A is 12 dots wide, a Hanzi 24.
+DOTS_PER_COLUMN = 12
+LINE_HEIGHT_DOTS = 30  # the printer's default line spacing (1/6 inch at 203 dpi)
+GLYPH_SIZE_DOTS = 24
+
+
+# --- widths and wrapping ----------------------------------------------------------------------
+
+
+def char_width(ch: str) -> int:
+    """Columns a character takes on paper: 0, 1 or 2.
+
+    East Asian Wide/Fullwidth characters take two columns, and so do Ambiguous ones (×, ·, ①, —):
+    a GB printer prints every double-byte character in a full 24-dot cell.
+    """
+    if " " <= ch <= "~":
+        return 1
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return 0
+    if unicodedata.east_asian_width(ch) in ("W", "F", "A"):
+        return 2
+    return 1
+
+
+def display_width(text: str) -> int:
+    """Columns a string takes on paper (a Hanzi counts two)."""
+    return sum(char_width(ch) for ch in text)
+
+
+def clean_text(text: str) -> str:
+    """One printable line: control characters become spaces.
+
+    Product and household names come from users and imports; an ESC byte in a name must not reach
+    the printer as a command.
+    """
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(text))
+
+
+def _tokens(text: str) -> Iterator[str]:
+    """Split into wrap units: runs of ASCII non-space characters, single spaces, single others."""
+    word = ""
+    for ch in text:
+        if " " < ch <= "~":
+            word += ch
+            continue
+        if word:
+            yield word
+            word = ""
+        yield ch
+    if word:
+        yield word
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Wrap to lines of at most ``width`` columns.
+
+    Hanzi may break anywhere; ASCII words break at spaces unless a word alone is too wide.
+    Always returns at least one line.
+    """
+    if width < 2:
+        raise ValueError("width must be at least 2 columns")
+    lines: list[str] = []
+    line = ""
+    used = 0
+    for token in _tokens(clean_text(text)):
+        w = display_width(token)
+        if used + w <= width:
+            line += token
+            used += w
+            continue
+        if token == " ":
+            lines.append(line)
+            line, used = "", 0
+            continue
+        if w > width:  # a word longer than the line: cut it character by character
+            for ch in token:
+                cw = char_width(ch)
+                if used + cw > width:
+                    lines.append(line)
+                    line, used = "", 0
+                line += ch
+                used += cw
+            continue
+        lines.append(line)
+        line, used = token, w
+    lines.append(line)
+    return [ln.rstrip() for ln in lines] or [""]
+
+
+def fit(text: str, width: int) -> str:
+    """Cut a string to ``width`` columns, marking the cut with an ellipsis when there is room."""
+    text = clean_text(text)
+    if display_width(text) <= width:
+        return text
+    out, used = "", 0
+    for ch in text:
+        cw = char_width(ch)
+        if used + cw > width - 2:
+            break
+        out += ch
+        used += cw
+    return out + "…"
+
+
+def pad_right(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+def pad_left(text: str, width: int) -> str:
+    return " " * max(0, width - display_width(text)) + text
+
+
+def center(text: str, width: int) -> str:
+    spare = max(0, width - display_width(text))
+    return " " * (spare // 2) + text + " " * (spare - spare // 2)
+
+
+# --- what the printer's font can show ---------------------------------------------------------
+
+
+def check_charset(charset: str) -> str:
+    charset = charset.lower().replace("-", "")
+    if charset not in CHARSETS:
+        raise ValueError(f"charset must be one of {', '.join(CHARSETS)}, not {charset!r}")
+    return charset
+
+
+@functools.lru_cache(maxsize=4096)
+def printable_as_text(ch: str, charset: str) -> bool:
+    """Whether the printer's built-in font can print this character in the given charset.
+
+    ASCII, and characters that encode to exactly two bytes. GB18030's four-byte sequences (CJK
+    extensions, emoji) encode fine but printer fonts rarely carry them, so they are drawn instead;
+    so is GBK's single-byte euro sign.
+    """
+    if " " <= ch <= "~":
+        return True
+    try:
+        encoded = ch.encode(charset)
+    except UnicodeEncodeError:
+        return False
+    return len(encoded) == 2
+
+
+def line_is_text(line: str, charset: str) -> bool:
+    return all(printable_as_text(ch, charset) for ch in line)
+
+
+def hanzi_bytes(line: str, charset: str) -> bytes:
+    """The bytes for one line of text: ASCII as is, anything else inside FS & … FS .
+
+    The caller checks :func:`line_is_text` first; characters outside the charset raise.
+    """
+    if line.isascii():
+        return line.encode("ascii")
+    return FS_HANZI_ON + line.encode(charset) + FS_HANZI_OFF
+
+
+# --- drawing lines and QR codes ---------------------------------------------------------------
+
+
+def _font_candidates(font_path: str | os.PathLike[str] | None) -> tuple[tuple[str, int], ...]:
+    first = [(str(font_path), 0)] if font_path else []
+    seen: set[tuple[str, int]] = set()
+    out = []
+    for cand in [*first, *FALLBACK_FONTS]:
+        if cand not in seen and Path(cand[0]).is_file():
+            seen.add(cand)
+            out.append(cand)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _fonts(font_path: str | None, size: int) -> tuple[ImageFont.FreeTypeFont, ...]:
+    fonts = []
+    for path, index in _font_candidates(font_path):
+        try:
+            fonts.append(ImageFont.truetype(path, size, index=index))
+        except OSError:
+            log.warning("cannot load CJK font %s", path)
+    return tuple(fonts)
+
+
+def cjk_font_available(font_path: str | None) -> bool:
+    return bool(_fonts(font_path, GLYPH_SIZE_DOTS))
+
+
+@functools.lru_cache(maxsize=8192)
+def _font_for(ch: str, font_path: str | None, size: int) -> ImageFont.FreeTypeFont | None:
+    """The first font that has a real glyph for ``ch`` (not its .notdef box)."""
+    fonts = _fonts(font_path, size)
+    for font in fonts:
+        notdef = font.getmask("\U0010fffd").tobytes()
+        if ch.isspace() or font.getmask(ch).tobytes() != notdef:
+            return font
+    return fonts[0] if fonts else None
+
+
+def line_image(
+    line: str,
+    *,
+    dots: int,
+    font_path: str | None = None,
+    bold: bool = False,
+    tall: bool = False,
+) -> Image.Image:
+    """Draw one line of text as a 1-bit image ``dots`` wide, in the printer's column grid.
+
+    Each character sits in its own cell (12 dots per column), so a drawn line lines up with the
+    text lines around it.
+    """
+    img = Image.new("L", (dots, LINE_HEIGHT_DOTS), 255)
+    draw = ImageDraw.Draw(img)
+    x = 0
+    for ch in line:
+        cells = char_width(ch)
+        if cells == 0:
+            continue
+        cell_w = cells * DOTS_PER_COLUMN
+        if x + cell_w > dots:
+            break
+        font = _font_for(ch, font_path, GLYPH_SIZE_DOTS)
+        if font is not None and not ch.isspace():
+            draw.text(
+                (x + cell_w / 2, LINE_HEIGHT_DOTS / 2),
+                ch,
+                font=font,
+                fill=0,
+                anchor="mm",
+                stroke_width=1 if bold else 0,
+                stroke_fill=0,
+            )
+        x += cell_w
+    if tall:
+        img = img.resize((dots, LINE_HEIGHT_DOTS * 2), Image.Resampling.NEAREST)
+    return img.point(lambda v: 255 if v >= 128 else 0).convert("1")
+
+
+def qr_image(payload: str, *, dots: int, target_dots: int | None = None) -> Image.Image:
+    """A QR code centred on a ``dots``-wide 1-bit canvas, with its quiet zone.
+
+    Error correction M; the module size is a whole number of dots so the code stays crisp.
+    """
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    modules = qr.modules_count + 2 * qr.border
+    target = target_dots or dots // 2
+    box = max(2, min(target, dots) // modules)
+    qr.box_size = box
+    code = qr.make_image(fill_color="black", back_color="white").get_image().convert("1")
+    canvas = Image.new("1", (dots, code.height), 1)
+    canvas.paste(code, ((dots - code.width) // 2, 0))
+    return canvas

@@ -1,0 +1,43 @@
+"""The app factory: the kiosk's screens, the back-office and the JSON API in one Flask app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as kconfig
+from . import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance = Path((test_config or {}).get("INSTANCE_PATH") or kconfig.instance_path())
+    app = Flask(
+        __name__,
+        instance_path=str(instance),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(kconfig.DEFAULTS)
+    app.config.from_pyfile("kiosk.cfg", silent=True)
+    app.config.from_prefixed_env("KIOSK")
+    if test_config:
+        app.config.update(test_config)
+    kconfig.finish(app.config, instance)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+    db.init_app(app)
+
+    from . import api, health
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+
+    from .cli import register
+
+    register(app)
+    return app

@@ -1,0 +1,42 @@
+"""Configuration: defaults, then `instance/kiosk.cfg`, then `KIOSK_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # default: sqlite file kiosk.db in the instance folder
+    "PRINTER": "preview",  # usb://VID:PID, tcp://host:9100, serial://..., file://..., cups://name
+    "PRINTER_WIDTH": 58,  # paper in mm: 58 (32 columns) or 80 (48 columns)
+    "PRINTER_CHARSET": "gb18030",
+    "PRINTER_CUT": True,
+    "CJK_FONT": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "CAMERA": "none",  # auto | none | <index> | <device path>
+    "TIMEZONE": "Asia/Shanghai",
+    "LANGUAGE": "zh_CN",
+    "DEVICE": "K01",  # this kiosk's code: its receipts are numbered K01-000001, ...
+    "IDLE_SECONDS": 30,
+    "PIN_POLICY": "never",  # never | always | above:<points>
+    "SOUNDS": True,
+}
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("KIOSK_INSTANCE_PATH", "instance")).resolve()
+
+
+def finish(config: dict, instance: Path) -> None:
+    """Fill what depends on the instance folder: the database file and the secret key."""
+    instance.mkdir(parents=True, exist_ok=True)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'kiosk.db'}"
+    if not config.get("SECRET_KEY"):
+        key_file = instance / "secret_key"
+        if not key_file.exists():
+            # Written once, readable by the owner only: sessions survive restarts.
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+        config["SECRET_KEY"] = key_file.read_text().strip()

@@ -1,0 +1,121 @@
+"""Engines and sessions with the ledger's database guarantees.
+
+SQLite: WAL, synchronous=FULL, foreign_keys=ON, and every transaction opened with
+BEGIN IMMEDIATE (SQLAlchemy's pysqlite recipe), so two writers never both read a balance and
+then both write it. Read-only work uses `read_engine(engine)`, which opens a plain deferred
+BEGIN so lookups never wait for the write lock. PostgreSQL: READ COMMITTED, which is correct
+because every debit is a guarded UPDATE whose row count is checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .errors import DomainError
+
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            **kwargs,
+        )
+        _harden_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg")
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _harden_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite would defer it).
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        if conn.get_execution_options().get("kiosk_readonly"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_engine(engine: Engine) -> Engine:
+    """The same pool, but transactions that only read (no write lock on SQLite)."""
+    return engine.execution_options(kiosk_readonly=True)
+
+
+def is_sqlite(engine_or_session) -> bool:
+    bind = (
+        engine_or_session.get_bind()
+        if isinstance(engine_or_session, Session)
+        else engine_or_session
+    )
+    return bind.dialect.name == "sqlite"
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True when the database could not be reached (not when a statement was refused)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        return any(
+            s in text
+            for s in (
+                "connection",
+                "could not connect",
+                "server closed",
+                "unable to open",
+                "terminating",
+            )
+        )
+    return False
+
+
+@contextlib.contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """The edge's transaction: commit on success, roll back on any error.
+
+    A lost database connection becomes DomainError('database_unavailable') so every screen and
+    API can show the same plain message; nothing half-written survives the rollback.
+    """
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except DomainError:
+        session.rollback()
+        raise
+    except (OperationalError, DBAPIError) as exc:
+        with contextlib.suppress(Exception):
+            session.rollback()
+        if is_connection_error(exc):
+            raise DomainError("database_unavailable", str(exc.orig)) from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,246 @@
+"""Redemptions (兑换): points for goods, all or nothing, once per idempotency key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import ledger
+from .errors import DomainError
+from .models import Household, Kiosk, Product, Redemption, RedemptionLine, utcnow
+
+MAX_QTY_PER_LINE = 99
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def receipt_number(kiosk: Kiosk, seq: int) -> str:
+    return f"{kiosk.code}-{seq:06d}"
+
+
+def normalize_lines(lines: Iterable[tuple[str, int]] | Mapping[str, int]) -> dict[str, int]:
+    """sku -> qty, merged; refuses what no shop would accept (zero, negative, huge, not whole)."""
+    pairs = lines.items() if isinstance(lines, Mapping) else lines
+    wanted: dict[str, int] = {}
+    for sku, qty in pairs:
+        if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1 or qty > MAX_QTY_PER_LINE:
+            raise DomainError("invalid_quantity", f"{sku}: {qty!r}")
+        if not isinstance(sku, str) or not sku:
+            raise DomainError("unknown_product", repr(sku))
+        wanted[sku] = wanted.get(sku, 0) + qty
+        if wanted[sku] > MAX_QTY_PER_LINE:
+            raise DomainError("invalid_quantity", f"{sku}: {wanted[sku]}")
+    if not wanted:
+        raise DomainError("empty_basket")
+    return wanted
+
+
+def redeem(
+    session: Session,
+    household: Household,
+    lines: Iterable[tuple[str, int]] | Mapping[str, int],
+    *,
+    kiosk: Kiosk,
+    idempotency_key: str,
+    actor: str = "",
+    at: dt.datetime | None = None,
+) -> Redemption:
+    """Debit points, take goods off the shelf, number the receipt and journal it, together.
+
+    The same key again returns the first redemption; the same key with another basket is refused
+    (idempotency_conflict). Debits are guarded UPDATEs: two kiosks can never spend one balance
+    twice, on SQLite or PostgreSQL.
+    """
+    if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
+        raise DomainError("invalid_input", "idempotency key: 8-64 letters, digits, _.:-")
+    wanted = normalize_lines(lines)
+    request_hash = _request_hash(household.id, kiosk.id, wanted)
+    earlier = _earlier(session, idempotency_key, request_hash)
+    if earlier is not None:
+        return earlier
+    try:
+        with session.begin_nested():
+            return _redeem(
+                session, household, wanted, kiosk, idempotency_key, request_hash, actor, at
+            )
+    except IntegrityError:
+        # A concurrent request with the same key committed first: answer with its result.
+        earlier = _earlier(session, idempotency_key, request_hash)
+        if earlier is not None:
+            return earlier
+        raise
+
+
+def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> Redemption:
+    products = {
+        p.sku: p
+        for p in session.scalars(
+            select(Product).where(
+                Product.village_id == household.village_id, Product.sku.in_(wanted)
+            )
+        )
+    }
+    for sku in wanted:
+        if sku not in products:
+            raise DomainError("unknown_product", sku)
+        if not products[sku].is_active:
+            raise DomainError("product_inactive", sku, sku_name=products[sku].name)
+    total = sum(products[sku].points * qty for sku, qty in wanted.items())
+
+    balance_after = session.execute(
+        update(Household)
+        .where(
+            Household.id == household.id, Household.status == "active", Household.balance >= total
+        )
+        .values(balance=Household.balance - total)
+        .returning(Household.balance)
+    ).scalar_one_or_none()
+    if balance_after is None:
+        status, balance = session.execute(
+            select(Household.status, Household.balance).where(Household.id == household.id)
+        ).one()
+        if status != "active":
+            raise DomainError("household_inactive", household.number)
+        raise DomainError("insufficient_points", need=total, have=balance)
+
+    moves = []
+    # Lock products in one order everywhere, so two baskets can never deadlock each other.
+    for product in sorted((products[s] for s in wanted), key=lambda p: p.id):
+        qty = wanted[product.sku]
+        on_hand_after = session.execute(
+            update(Product)
+            .where(Product.id == product.id, Product.is_active, Product.on_hand >= qty)
+            .values(on_hand=Product.on_hand - qty)
+            .returning(Product.on_hand)
+        ).scalar_one_or_none()
+        if on_hand_after is None:
+            raise DomainError("out_of_stock", product.sku, sku_name=product.name)
+        moves.append(ledger.Move(product.id, -qty, on_hand_after, "redemption"))
+
+    seq = session.execute(
+        update(Kiosk)
+        .where(Kiosk.id == kiosk.id)
+        .values(last_receipt_seq=Kiosk.last_receipt_seq + 1)
+        .returning(Kiosk.last_receipt_seq)
+    ).scalar_one()
+    receipt_no = receipt_number(kiosk, seq)
+    now = at or utcnow()
+    entry = ledger.append(
+        session,
+        household.village_id,
+        "redemption",
+        actor=actor or f"kiosk:{kiosk.code}",
+        ref=receipt_no,
+        points=[ledger.Posting(household.id, -total, balance_after)],
+        stock=moves,
+        at=now,
+    )
+    redemption_id = session.execute(
+        insert(Redemption)
+        .values(
+            village_id=household.village_id,
+            kiosk_id=kiosk.id,
+            receipt_seq=seq,
+            receipt_no=receipt_no,
+            household_id=household.id,
+            total=total,
+            balance_after=balance_after,
+            idempotency_key=key,
+            request_hash=request_hash,
+            journal_id=entry.id,
+            created_at=now,
+            state="completed",
+            print_state="pending",
+            reprint_count=0,
+        )
+        .returning(Redemption.id)
+    ).scalar_one()
+    session.execute(
+        insert(RedemptionLine),
+        [
+            dict(
+                redemption_id=redemption_id,
+                product_id=products[sku].id,
+                qty=qty,
+                points_each=products[sku].points,
+            )
+            for sku, qty in wanted.items()
+        ],
+    )
+    session.expire(household, ["balance"])
+    for product in products.values():
+        session.expire(product, ["on_hand"])
+    return session.get(Redemption, redemption_id)
+
+
+def _request_hash(household_id: int, kiosk_id: int, wanted: dict[str, int]) -> str:
+    body = f"{household_id}|{kiosk_id}|" + ",".join(f"{s}:{q}" for s, q in sorted(wanted.items()))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _earlier(session: Session, key: str, request_hash: str) -> Redemption | None:
+    found = session.scalar(select(Redemption).where(Redemption.idempotency_key == key))
+    if found is not None and found.request_hash != request_hash:
+        raise DomainError("idempotency_conflict", key)
+    return found
+
+
+def get_redemption(session: Session, receipt_no: str) -> Redemption:
+    found = session.scalar(select(Redemption).where(Redemption.receipt_no == receipt_no))
+    if found is None:
+        raise DomainError("unknown_receipt", receipt_no)
+    return found
+
+
+def void_redemption(
+    session: Session, redemption: Redemption, *, reason: str, actor: str
+) -> ledger.Appended:
+    """作废: a reversing event that returns the points and the goods. The receipt stays on file."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required")
+    with session.begin_nested():
+        claimed = session.execute(
+            update(Redemption)
+            .where(Redemption.id == redemption.id, Redemption.state == "completed")
+            .values(state="voided", void_reason=reason, voided_by=actor, voided_at=utcnow())
+        ).rowcount
+        if not claimed:
+            raise DomainError("already_voided", redemption.receipt_no)
+        balance_after = session.execute(
+            update(Household)
+            .where(Household.id == redemption.household_id)
+            .values(balance=Household.balance + redemption.total)
+            .returning(Household.balance)
+        ).scalar_one()
+        moves = []
+        for line in sorted(redemption.lines, key=lambda ln: ln.product_id):
+            on_hand_after = session.execute(
+                update(Product)
+                .where(Product.id == line.product_id)
+                .values(on_hand=Product.on_hand + line.qty)
+                .returning(Product.on_hand)
+            ).scalar_one()
+            moves.append(ledger.Move(line.product_id, line.qty, on_hand_after, "void"))
+        entry = ledger.append(
+            session,
+            redemption.village_id,
+            "void",
+            actor=actor,
+            ref=redemption.receipt_no,
+            memo=reason,
+            points=[ledger.Posting(redemption.household_id, redemption.total, balance_after)],
+            stock=moves,
+        )
+        session.execute(
+            update(Redemption)
+            .where(Redemption.id == redemption.id)
+            .values(void_journal_id=entry.id)
+        )
+    session.expire(redemption)
+    return entry

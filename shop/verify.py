@@ -1,0 +1,183 @@
+"""`kiosk verify`: recompute every chain, every balance and every on-hand; name the first bad row.
+
+Streams the journal and both posting tables in chain order and merges them, so a million rows
+verify in seconds without loading the ledger into memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, text
+
+from .ledger import GENESIS, format_ts
+
+_JOURNAL = """
+SELECT j.id, j.village_id, j.seq, j.kind, j.created_at, j.actor, j.ref, j.memo, j.prev_hash, j.hash
+FROM journal j {where} ORDER BY j.village_id, j.seq
+"""
+_POINTS = """
+SELECT p.journal_id, p.household_id, p.delta, p.balance_after, p.rule_id
+FROM points_entries p JOIN journal j ON j.id = p.journal_id {where}
+ORDER BY j.village_id, j.seq, p.id
+"""
+_STOCK = """
+SELECT s.journal_id, s.product_id, s.delta, s.on_hand_after, s.reason
+FROM stock_moves s JOIN journal j ON j.id = s.journal_id {where}
+ORDER BY j.village_id, j.seq, s.id
+"""
+
+
+@dataclass
+class Report:
+    rows: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    heads: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_problem(self) -> str | None:
+        return self.problems[0] if self.problems else None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _ts(value) -> str:
+    if isinstance(value, str):  # SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff', stored as UTC
+        if len(value) == 19:
+            value += ".000000"
+        return f"{value[:10]}T{value[11:26]}Z"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return format_ts(value)
+
+
+def _t(value: str | None) -> str:
+    value = value or ""
+    return f"{len(value)}:{value}"
+
+
+def _stream(conn: Connection, sql: str, params: dict):
+    result = conn.execution_options(stream_results=True, yield_per=5000).execute(text(sql), params)
+    yield from result.tuples()
+
+
+def verify_ledger(
+    conn: Connection, village_id: int | None = None, max_problems: int = 20
+) -> Report:
+    """Recompute the chain of every village (or one) and check the cached figures."""
+    started = time.perf_counter()
+    report = Report()
+    where = "WHERE j.village_id = :v" if village_id is not None else ""
+    params = {"v": village_id} if village_id is not None else {}
+    journal = _stream(conn, _JOURNAL.format(where=where), params)
+    points = _stream(conn, _POINTS.format(where=where), params)
+    stock = _stream(conn, _STOCK.format(where=where), params)
+    p = next(points, None)
+    s = next(stock, None)
+    balances: dict[int, int] = {}
+    on_hand: dict[int, int] = {}
+    problems = report.problems
+    sha256 = hashlib.sha256
+    current_village = None
+    prev_hash = GENESIS
+    expected_seq = 1
+    rows = 0
+
+    def bad(village: int, seq: int, jid: int, why: str) -> None:
+        problems.append(f"village {village} journal seq {seq} (id {jid}): {why}")
+
+    for jid, vid, seq, kind, created_at, actor, ref, memo, stored_prev, stored_hash in journal:
+        rows += 1
+        if vid != current_village:
+            if current_village is not None:
+                report.heads[current_village] = (expected_seq - 1, prev_hash)
+            current_village, prev_hash, expected_seq = vid, GENESIS, 1
+        lines = [f"J1|{vid}|{seq}|{kind}|{_ts(created_at)}|{_t(actor)}|{_t(ref)}|{_t(memo)}"]
+        while p is not None and p[0] == jid:
+            _, hid, delta, after, rule_id = p
+            lines.append(f"P|{hid}|{delta}|{after}|{'' if rule_id is None else rule_id}")
+            running = balances.get(hid, 0) + delta
+            balances[hid] = running
+            if running != after and len(problems) < max_problems:
+                bad(
+                    vid,
+                    seq,
+                    jid,
+                    f"household {hid} balance_after {after}, entries sum to {running}",
+                )
+            p = next(points, None)
+        while s is not None and s[0] == jid:
+            _, pid, delta, after, reason = s
+            lines.append(f"S|{pid}|{delta}|{after}|{_t(reason)}")
+            running = on_hand.get(pid, 0) + delta
+            on_hand[pid] = running
+            if running != after and len(problems) < max_problems:
+                bad(vid, seq, jid, f"product {pid} on_hand_after {after}, moves sum to {running}")
+            s = next(stock, None)
+        if len(problems) < max_problems:
+            if seq != expected_seq:
+                bad(vid, seq, jid, f"expected seq {expected_seq}: a row is missing or reordered")
+            elif stored_prev != prev_hash:
+                bad(vid, seq, jid, "prev_hash does not match the row before it")
+            else:
+                digest = sha256((prev_hash + "\n".join(lines)).encode("utf-8")).hexdigest()
+                if digest != stored_hash:
+                    bad(vid, seq, jid, "hash mismatch: the row or its postings were changed")
+        prev_hash = stored_hash
+        expected_seq = seq + 1
+    if current_village is not None:
+        report.heads[current_village] = (expected_seq - 1, prev_hash)
+    report.rows = rows
+    if p is not None or s is not None:
+        problems.append(
+            "postings out of chain order (a posting's journal row was moved or removed)"
+        )
+    _check_heads(conn, report, village_id)
+    _check_caches(conn, report, balances, on_hand, village_id)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check_heads(conn: Connection, report: Report, village_id: int | None) -> None:
+    sql = "SELECT village_id, seq, head_hash FROM ledger_heads"
+    rows = conn.execute(
+        text(sql + (" WHERE village_id = :v" if village_id else "")),
+        {"v": village_id} if village_id else {},
+    )
+    for vid, seq, head_hash in rows:
+        got = report.heads.get(vid, (0, GENESIS))
+        if (seq, head_hash) != got:
+            report.problems.append(
+                f"village {vid} head says seq {seq} {head_hash[:12]}, chain ends at seq {got[0]} "
+                f"{got[1][:12]}: rows were removed from the end or the head was edited"
+            )
+
+
+def _check_caches(conn, report, balances, on_hand, village_id) -> None:
+    flt = " WHERE village_id = :v" if village_id else ""
+    params = {"v": village_id} if village_id else {}
+    for hid, number, balance in conn.execute(
+        text("SELECT id, number, balance FROM households" + flt),  # noqa: S608 (constant filter)
+        params,
+    ):
+        if balance != balances.get(hid, 0):
+            report.problems.append(
+                f"household {number} (id {hid}): balance {balance}, "
+                f"entries sum to {balances.get(hid, 0)}"
+            )
+    products = text("SELECT id, sku, on_hand FROM products" + flt)  # noqa: S608 (constant filter)
+    for pid, sku, have in conn.execute(products, params):
+        if have != on_hand.get(pid, 0):
+            report.problems.append(
+                f"product {sku} (id {pid}): on_hand {have}, moves sum to {on_hand.get(pid, 0)}"
+            )
