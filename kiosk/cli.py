@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from shop import demo, households, schema, staff
@@ -40,6 +40,7 @@ def _fail(exc: DomainError) -> click.ClickException:
 
 
 @click.command("init")
+@with_appcontext
 def init_command():
     """Create the database schema, or upgrade it to the newest version."""
     schema.upgrade(get_db().engine)
@@ -49,6 +50,7 @@ def init_command():
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has data already.")
 @click.option("--seed", default=7, show_default=True)
+@with_appcontext
 def demo_command(if_empty: bool, seed: int):
     """Seed the demo village (60 households, rules, 12 goods, months of history)."""
     db = get_db()
@@ -71,6 +73,7 @@ def demo_command(if_empty: bool, seed: int):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
 def serve_command(host: str, port: int, threads: int):
     """Serve the kiosk and back-office with waitress."""
     from waitress import serve
@@ -81,6 +84,7 @@ def serve_command(host: str, port: int, threads: int):
 
 @click.command("verify")
 @click.option("--village", "village_code", default=None, help="Only this village's chain.")
+@with_appcontext
 def verify_command(village_code: str | None):
     """Recompute the hash chain, every balance and every on-hand. Exit 1 on the first bad row."""
     db = get_db()
@@ -119,6 +123,7 @@ def staff_group():
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--pin", default=None, help="4-8 digits, for badge sign-in at the kiosk.")
 @click.option("--village", "village_code", default=None)
+@with_appcontext
 def staff_add(username, role, display_name, password, pin, village_code):
     with unit_of_work(get_db().writer) as session:
         try:
@@ -150,6 +155,7 @@ def token_group():
     "--kiosk", "kiosk_code", default=None, help="Receipts from this token use this kiosk."
 )
 @click.option("--village", "village_code", default=None)
+@with_appcontext
 def token_create(role, label, kiosk_code, village_code):
     """Print a new bearer token (shown once; only its hash is kept)."""
     with unit_of_work(get_db().writer) as session:
@@ -170,6 +176,7 @@ def token_create(role, label, kiosk_code, village_code):
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
 def backup_command(path: Path):
     """Copy the SQLite database with the online backup API (safe while the kiosk runs)."""
     engine = get_db().engine
@@ -193,6 +200,7 @@ def backup_command(path: Path):
 @click.argument("household_number")
 @click.option("--reissue", is_flag=True, help="Mark the current passbook lost and issue a new one.")
 @click.option("--village", "village_code", default=None)
+@with_appcontext
 def passbook_command(household_number: str, reissue: bool, village_code: str | None):
     """Issue (or reissue) a household's passbook and print its code once."""
     with unit_of_work(get_db().writer) as session:

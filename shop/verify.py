@@ -67,8 +67,11 @@ def _t(value: str | None) -> str:
 
 
 def _stream(conn: Connection, sql: str, params: dict):
-    result = conn.execution_options(stream_results=True, yield_per=5000).execute(text(sql), params)
-    yield from result.tuples()
+    # Options on the statement, not the connection: Connection.execution_options() would change
+    # the caller's connection for good.
+    statement = text(sql).execution_options(stream_results=True, yield_per=5000)
+    result = conn.execute(statement, params)
+    yield from result
 
 
 def verify_ledger(

@@ -1,0 +1,147 @@
+"""Tamper drill: edit, delete or reorder rows behind the app's back; verify names the first bad row."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from kiosk.app import create_app
+from shop import households, points, redemptions, stock
+from shop.db import session_factory, unit_of_work
+from shop.verify import verify_ledger
+
+
+@pytest.fixture
+def ledger_with_history(fresh_backend):
+    """A village with 9 journal rows: households, awards, goods, two redemptions."""
+    with unit_of_work(session_factory(fresh_backend.engine)) as s:
+        village = households.create_village(s, "V-T", "防篡改村")
+        kiosk = households.create_kiosk(s, village, "KT1", "一号机")
+        soap = stock.create_product(s, village, "FZ", "肥皂", 5, unit="块")
+        stock.receive_stock(s, soap, 50, actor="volunteer")
+        homes = [
+            households.create_household(s, village, f"01-00{i}", n, actor="panel")
+            for i, n in enumerate(["张三", "李四"], 1)
+        ]
+        for h in homes:
+            points.award_points(s, h, delta=40, actor="panel", memo="庭院整洁")
+        for n, h in enumerate(homes):
+            redemptions.redeem(s, h, {"FZ": 2}, kiosk=kiosk, idempotency_key=f"tamper-{n:03d}")
+        points.award_points(s, homes[0], delta=-5, actor="panel", memo="乱倒垃圾")
+        points.award_points(s, homes[1], delta=7, actor="panel", memo="志愿服务")
+    with fresh_backend.engine.connect() as conn:
+        assert verify_ledger(conn).problems == []
+    return fresh_backend
+
+
+def _seq_id(conn, seq: int) -> int:
+    return conn.execute(text("SELECT id FROM journal WHERE seq = :s"), {"s": seq}).scalar_one()
+
+
+def _first(backend) -> str:
+    with backend.engine.connect() as conn:
+        report = verify_ledger(conn)
+    assert not report.ok
+    return report.first_problem
+
+
+def tamper(backend, *statements):
+    with backend.engine.begin() as conn:
+        for sql, params in statements:
+            conn.execute(text(sql), params)
+
+
+def test_an_edited_memo_is_named(ledger_with_history):
+    tamper(ledger_with_history, ("UPDATE journal SET memo = '表扬' WHERE seq = 7", {}))
+    assert "seq 7 " in _first(ledger_with_history) and "hash mismatch" in _first(
+        ledger_with_history
+    )
+
+
+def test_an_edited_points_entry_is_named(ledger_with_history):
+    with ledger_with_history.engine.connect() as conn:
+        jid = _seq_id(conn, 6)
+    tamper(
+        ledger_with_history,
+        (
+            "UPDATE points_entries SET delta = delta + 100, balance_after = balance_after + 100 "
+            "WHERE journal_id = :j",
+            {"j": jid},
+        ),
+    )
+    assert "seq 6 " in _first(ledger_with_history)
+
+
+def test_a_deleted_points_entry_is_named(ledger_with_history):
+    with ledger_with_history.engine.connect() as conn:
+        jid = _seq_id(conn, 8)
+    tamper(ledger_with_history, ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}))
+    assert "seq 8 " in _first(ledger_with_history)
+
+
+def test_a_deleted_journal_row_is_named(ledger_with_history):
+    with ledger_with_history.engine.connect() as conn:
+        jid = _seq_id(conn, 5)
+    tamper(
+        ledger_with_history,
+        ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),
+        ("DELETE FROM stock_moves WHERE journal_id = :j", {"j": jid}),
+        ("DELETE FROM journal WHERE id = :j", {"j": jid}),
+    )
+    first = _first(ledger_with_history)
+    assert "seq 6 " in first and "expected seq 5" in first
+
+
+def test_reordered_journal_rows_are_named(ledger_with_history):
+    with ledger_with_history.engine.connect() as conn:
+        a, b = _seq_id(conn, 8), _seq_id(conn, 9)
+    tamper(
+        ledger_with_history,
+        ("UPDATE journal SET seq = -1 WHERE id = :a", {"a": a}),
+        ("UPDATE journal SET seq = 8 WHERE id = :b", {"b": b}),
+        ("UPDATE journal SET seq = 9 WHERE id = :a", {"a": a}),
+    )
+    assert "seq 8 " in _first(ledger_with_history)
+
+
+def test_a_removed_last_row_is_caught_by_the_head(ledger_with_history):
+    with ledger_with_history.engine.connect() as conn:
+        last = conn.execute(text("SELECT max(seq) FROM journal")).scalar_one()
+        jid = _seq_id(conn, last)
+    tamper(
+        ledger_with_history,
+        ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),
+        ("DELETE FROM journal WHERE id = :j", {"j": jid}),
+    )
+    assert "head says seq" in _first(ledger_with_history)
+
+
+def test_an_edited_cached_balance_is_named(ledger_with_history):
+    tamper(
+        ledger_with_history,
+        ("UPDATE households SET balance = balance + 50 WHERE number = '01-002'", {}),
+    )
+    assert _first(ledger_with_history).startswith("household 01-002")
+
+
+def test_kiosk_verify_exits_1_and_names_the_first_bad_row(ledger_with_history, tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": ledger_with_history.url})
+    runner = app.test_cli_runner()
+    good = runner.invoke(args=["verify"])
+    assert good.exit_code == 0 and "OK: 9 journal rows" in good.output
+    tamper(
+        ledger_with_history, ("UPDATE stock_moves SET delta = -1 WHERE reason = 'redemption'", {})
+    )
+    bad = runner.invoke(args=["verify"])
+    assert bad.exit_code == 1
+    assert "first bad row: village" in bad.output and "seq 6 " in bad.output
+    app.extensions["kiosk_db"].engine.dispose()
+
+
+def test_postings_survive_only_through_the_ledger(ledger_with_history):
+    """Deleting a household with entries is refused by the ledger's foreign keys."""
+    with pytest.raises(Exception) as err, ledger_with_history.engine.begin() as conn:
+        conn.execute(text("DELETE FROM households WHERE number = '01-001'"))
+    assert "foreign key" in str(err.value).lower()
+    with ledger_with_history.engine.connect() as conn:
+        assert conn.execute(select(text("count(*)")).select_from(text("households"))).scalar() == 2
