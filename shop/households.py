@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from . import codes, ledger
 from .errors import DomainError
@@ -168,7 +168,11 @@ def lookup_passbook(session: Session, raw: str) -> Scan:
         raise DomainError("damaged_code" if looks_ours else "unknown_code")
     if codes.kind_of(code) != "passbook":
         raise DomainError("unknown_code", "a staff badge, not a passbook")
-    passbook = session.scalar(select(Passbook).where(Passbook.code_hash == codes.code_hash(code)))
+    passbook = session.scalar(
+        select(Passbook)
+        .options(joinedload(Passbook.household))
+        .where(Passbook.code_hash == codes.code_hash(code))
+    )
     if passbook is None:
         raise DomainError("unknown_code")
     if passbook.status != "active":
@@ -190,6 +194,7 @@ def recent_entries(session: Session, household: Household, limit: int = 8) -> li
     return list(
         session.scalars(
             select(PointsEntry)
+            .options(joinedload(PointsEntry.journal), joinedload(PointsEntry.rule))
             .where(PointsEntry.household_id == household.id)
             .order_by(PointsEntry.id.desc())
             .limit(limit)

@@ -1,4 +1,4 @@
-"""Tamper drill: edit, delete or reorder rows behind the app's back; verify names the first bad row."""
+"""Tamper drill: edit, delete or reorder rows behind the app; verify names the first bad row."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_reordered_journal_rows_are_named(ledger_with_history):
         ("UPDATE journal SET seq = 8 WHERE id = :b", {"b": b}),
         ("UPDATE journal SET seq = 9 WHERE id = :a", {"a": a}),
     )
-    assert "seq 8 " in _first(ledger_with_history)
+    assert "expected seq 8" in _first(ledger_with_history)
 
 
 def test_a_removed_last_row_is_caught_by_the_head(ledger_with_history):
