@@ -216,6 +216,47 @@ def passbook_command(household_number: str, reissue: bool, village_code: str | N
     click.echo(f"passbook {passbook.serial} for {household_number}: {code}")
 
 
+@click.group("printer")
+def printer_group():
+    """The receipt printer."""
+
+
+@printer_group.command("test")
+@click.option("--printer", "url", default=None, help="Another printer URL, e.g. file:///tmp/t.bin")
+@with_appcontext
+def printer_test(url: str | None):
+    """Print a test page: ASCII, GBK and GB18030 characters (堃 喆 犇 镕), ￥, a QR code, a cut."""
+    from hardware.printing import PrinterError, print_test_page
+
+    from .reprint import config_for
+
+    try:
+        result = print_test_page(config_for(current_app, url))
+    except PrinterError as exc:
+        raise click.ClickException(
+            f"{exc.code}: {exc.message('zh')} / {exc.message('en')}"
+        ) from exc
+    where = f" (saved to {result.path})" if result.path else ""
+    click.echo(f"test page sent to {result.backend}: {len(result.data)} bytes{where}")
+
+
+@click.command("receipt")
+@click.argument("receipt_no")
+@click.option("--printer", "url", default=None, help="Another printer URL, e.g. file:///tmp/r.bin")
+@with_appcontext
+def receipt_command(receipt_no: str, url: str | None):
+    """Print a receipt whose print never went out, or reprint it (marked 重打印 / REPRINT)."""
+    from .reprint import print_or_reprint
+
+    try:
+        outcome = print_or_reprint(receipt_no, actor="cli", url=url)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    if outcome.error:
+        raise click.ClickException(f"receipt {receipt_no} not printed: {outcome.error}")
+    click.echo(f"receipt {receipt_no}: {outcome.state}")
+
+
 def register(app: Flask) -> None:
     for command in (
         init_command,
@@ -226,6 +267,8 @@ def register(app: Flask) -> None:
         token_group,
         backup_command,
         passbook_command,
+        printer_group,
+        receipt_command,
     ):
         app.cli.add_command(command)
 
