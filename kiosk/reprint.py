@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from hardware.printing import PrinterConfig, PrinterError, print_job
+from shop.errors import DomainError
 from shop.models import PrintJob, Redemption, utcnow
 
 from .db import writing
@@ -35,13 +36,11 @@ def config_for(app: Flask, url: str | None = None) -> PrinterConfig:
 
 
 def print_or_reprint(receipt_no: str, *, actor: str, url: str | None = None) -> PrintOutcome:
-    """Print a receipt whose first print never went out; otherwise reprint it, marked and counted."""
+    """Print a receipt whose first print never went out; else reprint it, marked and counted."""
     app = current_app
     with writing() as session:
         redemption = session.scalar(select(Redemption).where(Redemption.receipt_no == receipt_no))
         if redemption is None:
-            from shop.errors import DomainError
-
             raise DomainError("unknown_receipt", receipt_no)
         first = session.scalar(
             select(PrintJob).where(
