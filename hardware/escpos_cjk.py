@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,6 +52,9 @@ FALLBACK_FONTS: tuple[tuple[str, int], ...] = (
 DOTS_PER_COLUMN = 12
 LINE_HEIGHT_DOTS = 30  # the printer's default line spacing (1/6 inch at 203 dpi)
 GLYPH_SIZE_DOTS = 24
+
+# FreeType faces are not thread-safe and the cached fonts are shared by the server's threads.
+_draw_lock = threading.Lock()
 
 
 # --- widths and wrapping ----------------------------------------------------------------------
@@ -234,13 +238,19 @@ def cjk_font_available(font_path: str | None) -> bool:
     return bool(_fonts(font_path, GLYPH_SIZE_DOTS))
 
 
+def _glyph(font: ImageFont.FreeTypeFont, ch: str) -> bytes:
+    size = int(font.size) * 2
+    img = Image.new("L", (size, size), 0)
+    ImageDraw.Draw(img).text((0, 0), ch, font=font, fill=255)
+    return img.tobytes()
+
+
 @functools.lru_cache(maxsize=8192)
 def _font_for(ch: str, font_path: str | None, size: int) -> ImageFont.FreeTypeFont | None:
     """The first font that has a real glyph for ``ch`` (not its .notdef box)."""
     fonts = _fonts(font_path, size)
     for font in fonts:
-        notdef = font.getmask("\U0010fffd").tobytes()
-        if ch.isspace() or font.getmask(ch).tobytes() != notdef:
+        if ch.isspace() or _glyph(font, ch) != _glyph(font, "\U0010fffd"):
             return font
     return fonts[0] if fonts else None
 
@@ -258,6 +268,14 @@ def line_image(
     Each character sits in its own cell (12 dots per column), so a drawn line lines up with the
     text lines around it.
     """
+    with _draw_lock:
+        img = _draw_line(line, dots, font_path, bold)
+    if tall:
+        img = img.resize((dots, LINE_HEIGHT_DOTS * 2), Image.Resampling.NEAREST)
+    return img.point(lambda v: 255 if v >= 128 else 0).convert("1")
+
+
+def _draw_line(line: str, dots: int, font_path: str | None, bold: bool) -> Image.Image:
     img = Image.new("L", (dots, LINE_HEIGHT_DOTS), 255)
     draw = ImageDraw.Draw(img)
     x = 0
@@ -280,24 +298,26 @@ def line_image(
                 stroke_fill=0,
             )
         x += cell_w
-    if tall:
-        img = img.resize((dots, LINE_HEIGHT_DOTS * 2), Image.Resampling.NEAREST)
-    return img.point(lambda v: 255 if v >= 128 else 0).convert("1")
+    return img
+
+
+def qr_code_image(payload: str, *, box: int = 1) -> Image.Image:
+    """The bare QR code (error correction M, 4-module quiet zone), ``box`` dots per module."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=box)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    return qr.make_image(fill_color="black", back_color="white").get_image().convert("1")
 
 
 def qr_image(payload: str, *, dots: int, target_dots: int | None = None) -> Image.Image:
-    """A QR code centred on a ``dots``-wide 1-bit canvas, with its quiet zone.
-
-    Error correction M; the module size is a whole number of dots so the code stays crisp.
+    """A QR code centred on a ``dots``-wide 1-bit canvas, about ``target_dots`` (default half
+    the paper) wide. The module size is a whole number of dots so the code stays crisp.
     """
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
-    qr.add_data(payload)
-    qr.make(fit=True)
-    modules = qr.modules_count + 2 * qr.border
-    target = target_dots or dots // 2
-    box = max(2, min(target, dots) // modules)
-    qr.box_size = box
-    code = qr.make_image(fill_color="black", back_color="white").get_image().convert("1")
+    modules = qr_code_image(payload).width  # at one dot per module, including the quiet zone
+    target = min(target_dots or dots // 2, dots)
+    code = qr_code_image(payload, box=max(2, target // modules))
+    if code.width > dots:
+        raise ValueError(f"QR payload too long for {dots}-dot paper")
     canvas = Image.new("1", (dots, code.height), 1)
     canvas.paste(code, ((dots - code.width) // 2, 0))
     return canvas

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import sys
+import zoneinfo
 from pathlib import Path
 
 import click
@@ -230,8 +232,9 @@ def printer_test(url: str | None):
 
     from .reprint import config_for
 
+    now = dt.datetime.now(zoneinfo.ZoneInfo(current_app.config["TIMEZONE"]))
     try:
-        result = print_test_page(config_for(current_app, url))
+        result = print_test_page(config_for(current_app, url), now=now)
     except PrinterError as exc:
         raise click.ClickException(
             f"{exc.code}: {exc.message('zh')} / {exc.message('en')}"

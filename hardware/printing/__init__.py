@@ -1,0 +1,69 @@
+"""Receipt printing (小票打印): ESC/POS printers chosen by URL, Chinese text done right.
+
+Typical use, after the redemption has been committed::
+
+    from hardware.printing import PrinterConfig, PrinterError, print_job
+    from hardware.receipt import Receipt, ReceiptLine
+
+    config = PrinterConfig.from_env()          # KIOSK_PRINTER, KIOSK_PRINTER_WIDTH, …
+    try:
+        result = print_job(config, receipt)     # result.path: the saved preview, if any
+    except PrinterError as exc:                 # exc.code: printer_offline | printer_failed |
+        ...                                     #           printer_config
+
+The screen shows the same slip with ``to_html(receipt.layout(config.columns))`` or by including
+``templates/hardware/_receipt.html`` with ``receipt=preview_of(layout)``.
+"""
+
+from hardware.printing.backends import close_printer, make_printer, open_printer
+from hardware.printing.config import PAPER, PrinterConfig, PrinterError
+from hardware.printing.jobs import PrintResult, print_job, print_test_page, save_preview
+from hardware.printing.render import (
+    PreviewRow,
+    ReceiptPreview,
+    preview_of,
+    qr_data_uri,
+    render_escpos,
+    to_escpos,
+    to_html,
+    to_html_page,
+)
+from hardware.receipt import (
+    Document,
+    Layout,
+    Receipt,
+    ReceiptLine,
+    StatementRow,
+    StatementSlip,
+    TestPage,
+    mask_name,
+)
+
+__all__ = [
+    "PAPER",
+    "Document",
+    "Layout",
+    "PreviewRow",
+    "PrintResult",
+    "PrinterConfig",
+    "PrinterError",
+    "Receipt",
+    "ReceiptLine",
+    "ReceiptPreview",
+    "StatementRow",
+    "StatementSlip",
+    "TestPage",
+    "close_printer",
+    "make_printer",
+    "mask_name",
+    "open_printer",
+    "preview_of",
+    "print_job",
+    "print_test_page",
+    "qr_data_uri",
+    "render_escpos",
+    "save_preview",
+    "to_escpos",
+    "to_html",
+    "to_html_page",
+]

@@ -1,0 +1,229 @@
+"""Printer test helpers: an ESC/POS stream reader, a TCP printer stub, receipt factories.
+
+The reader understands exactly the commands our renderer sends and fails on anything else, so a
+test that reads a job back also proves the job contains nothing unexpected.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+
+from hardware.receipt import Receipt, ReceiptLine
+
+CST = timezone(timedelta(hours=8), "CST")
+
+
+# --- reading ESC/POS back ---------------------------------------------------------------------
+
+
+@dataclass
+class Paper:
+    """What a job puts on paper, in order: text lines (str) and images (numpy, 255 = white)."""
+
+    items: list[str | np.ndarray] = field(default_factory=list)
+    hanzi_segments: list[str] = field(default_factory=list)  # decoded FS & … FS . contents
+    cuts: int = 0
+
+    @property
+    def lines(self) -> list[str]:
+        return [item for item in self.items if isinstance(item, str)]
+
+    @property
+    def hanzi_texts(self) -> list[str]:
+        """The Hanzi segments without the spaces that centre them."""
+        return [segment.strip() for segment in self.hanzi_segments]
+
+    @property
+    def images(self) -> list[np.ndarray]:
+        return [item for item in self.items if not isinstance(item, str)]
+
+
+def read_escpos(data: bytes, charset: str) -> Paper:
+    paper = Paper()
+    line = b""
+    hanzi = False
+    i = 0
+    n = len(data)
+    while i < n:
+        two = data[i : i + 2]
+        if hanzi:
+            end = data.index(b"\x1c.", i)  # no nested commands inside a Hanzi segment
+            segment = data[i:end]
+            paper.hanzi_segments.append(segment.decode(charset))
+            line += segment
+            hanzi = False
+            i = end + 2
+        elif two == b"\x1c&":
+            hanzi = True
+            i += 2
+        elif two == b"\x1b@":
+            i += 2
+        elif two in (b"\x1bE", b"\x1d!", b"\x1c!", b"\x1bd"):
+            i += 3
+        elif data[i : i + 3] == b"\x1dv0":
+            width_bytes = data[i + 4] | data[i + 5] << 8
+            height = data[i + 6] | data[i + 7] << 8
+            start = i + 8
+            raster = np.frombuffer(data[start : start + width_bytes * height], dtype=np.uint8)
+            bits = np.unpackbits(raster.reshape(height, width_bytes), axis=1)
+            paper.items.append(np.where(bits == 1, 0, 255).astype(np.uint8))  # 1 = black dot
+            i = start + width_bytes * height
+        elif two == b"\x1dV":
+            paper.cuts += 1
+            i += 3 if data[i + 2] in (0, 1, 48, 49) else 4
+        elif data[i] == 0x0A:
+            paper.items.append(line.decode(charset))
+            line = b""
+            i += 1
+        elif 0x20 <= data[i] < 0x7F:
+            line += data[i : i + 1]
+            i += 1
+        else:
+            raise AssertionError(f"unexpected byte {data[i]:#04x} at {i}: {data[i : i + 8]!r}")
+    assert not hanzi and not line, "job ends in the middle of a line"
+    return paper
+
+
+def decode_qr(image: np.ndarray) -> list[str]:
+    import zxingcpp
+
+    padded = np.pad(image, 16, constant_values=255)  # quiet zone for images cut at the edge
+    return [r.text for r in zxingcpp.read_barcodes(padded) if r.valid]
+
+
+# --- a network printer on 127.0.0.1 -----------------------------------------------------------
+
+
+class TcpPrinterStub:
+    """Accepts connections like a port-9100 printer and keeps what it receives.
+
+    mode ``ok``: reads everything; ``close_after``: reads ``limit`` bytes then hangs up;
+    ``stall``: accepts and never reads (a jammed printer), with a tiny receive buffer.
+    """
+
+    def __init__(self, mode: str = "ok", limit: int = 0) -> None:
+        self.mode = mode
+        self.limit = limit
+        self.received = bytearray()
+        self.jobs: list[bytes] = []
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if mode == "stall":
+            self.server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(4)
+        self.server.settimeout(0.1)
+        self.port = self.server.getsockname()[1]
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"tcp://127.0.0.1:{self.port}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if self.mode == "stall":
+                self._held.append(conn)
+                continue
+            self._receive(conn)
+
+    def _receive(self, conn: socket.socket) -> None:
+        job = bytearray()
+        conn.settimeout(5)
+        with conn:
+            while not self._stop.is_set():
+                want = 65536
+                if self.mode == "close_after":
+                    want = self.limit - len(job)
+                    if want <= 0:
+                        break
+                try:
+                    chunk = conn.recv(want)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                job += chunk
+        self.received += job
+        self.jobs.append(bytes(job))
+
+    def wait_for_jobs(self, count: int, timeout: float = 5) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.jobs) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.server.close()
+        for conn in self._held:
+            conn.close()
+        self._thread.join(timeout=2)
+
+
+@pytest.fixture
+def tcp_stub():
+    stubs: list[TcpPrinterStub] = []
+
+    def make(mode: str = "ok", limit: int = 0) -> TcpPrinterStub:
+        stub = TcpPrinterStub(mode, limit)
+        stubs.append(stub)
+        return stub
+
+    yield make
+    for stub in stubs:
+        stub.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nobody listens on (connections are refused)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+def make_receipt(**overrides) -> Receipt:
+    fields = dict(
+        shop_name="南康区示范村积分超市",
+        kiosk_name="一号机",
+        receipt_no="K1-000123",
+        printed_at=datetime(2026, 11, 23, 14, 5, tzinfo=CST),
+        household_no="0012",
+        head_name="张三丰",
+        lines=[
+            ReceiptLine("洗衣液", 2, "袋", 30, 60),
+            ReceiptLine("肥皂", 3, "块", 5, 15),
+            ReceiptLine("Colgate 牙膏 120g", 1, "支", 12, 12),
+        ],
+        total=87,
+        balance_after=313,
+        verify_code="a1b2c3d4e5",
+    )
+    fields.update(overrides)
+    return Receipt(**fields)
+
+
+@pytest.fixture
+def receipt() -> Receipt:
+    return make_receipt()
