@@ -407,3 +407,8 @@ class AwardRequest(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     journal_id: Mapped[int] = mapped_column(ForeignKey("journal.id"))
+
+
+# Later parts keep their tables in modules of their own; importing them here puts every table in
+# Base.metadata for create_all, Alembic and the tests.
+from . import models_backoffice, models_stock, models_transparency  # noqa: E402, F401
