@@ -80,6 +80,9 @@ def serve_command(host: str, port: int, threads: int):
     """Serve the kiosk and back-office with waitress."""
     from waitress import serve
 
+    from .devices import start_devices
+
+    start_devices(current_app._get_current_object())
     click.echo(f"Points Kiosk on http://{host}:{port}/  (back-office: /backoffice/)")
     serve(current_app._get_current_object(), host=host, port=port, threads=threads)
 

@@ -14,6 +14,8 @@ DEFAULTS = {
     "PRINTER_CUT": True,
     "CJK_FONT": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "CAMERA": "none",  # auto | none | <index> | <device path>
+    "CAMERA_RESOLUTION": "640x480",
+    "SCANNER": "",  # a USB scanner read directly with evdev: /dev/input/kiosk-scanner or a name
     "TIMEZONE": "Asia/Shanghai",
     "LANGUAGE": "zh_CN",
     "DEVICE": "K01",  # this kiosk's code: its receipts are numbered K01-000001, ...
