@@ -5,9 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 from . import config as kconfig
-from . import db
+from . import db, i18n
+from .htmx import htmx
+
+csrf = CSRFProtect()
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,13 +33,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     kconfig.finish(app.config, instance)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # The kiosk page stays open for days; its CSRF token lives as long as its session.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 
     db.init_app(app)
+    i18n.init_app(app)
+    htmx.init_app(app)
+    csrf.init_app(app)
 
-    from . import api, health
+    from . import api, health, scan_events, screens
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(screens.bp)
+    app.register_blueprint(scan_events.bp)
+    # Bearer tokens (api) and loopback-or-token scanner services (scans) carry no CSRF token.
+    csrf.exempt(api.bp)
+    csrf.exempt(scan_events.post_scan)
 
     from .cli import register
 

@@ -1,0 +1,63 @@
+"""The one page-or-fragment helper of the villager's screens.
+
+An htmx request gets the screen's partial alone (its root is `<section id="screen">`, swapped
+outerHTML); a plain request or an htmx history restore gets the whole page around it. Both vary
+on HX-Request so no cache ever hands one for the other. Sounds ride along as an HX-Trigger
+event the page's script plays (if sounds are on).
+"""
+
+from __future__ import annotations
+
+from flask import Response, make_response, redirect, render_template, url_for
+from flask_htmx import HTMX
+
+htmx = HTMX()
+
+PAGE = "kiosk/page.html"
+SOUNDS = ("scan", "done", "error")
+
+
+def wants_fragment() -> bool:
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render_screen(
+    partial: str, *, status: int = 200, sound: str | None = None, **context
+) -> Response:
+    """Render one screen: the partial for htmx, the full page otherwise."""
+    if wants_fragment():
+        body = render_template(partial, **context)
+    else:
+        body = render_template(PAGE, screen_template=partial, **context)
+    response = make_response(body, status)
+    response.vary.add("HX-Request")
+    if sound in SOUNDS:
+        response.headers["HX-Trigger"] = f'{{"kiosk-sound": "{sound}"}}'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def render_fragment(template: str, *, status: int = 200, sound: str | None = None, **context):
+    """A piece of a screen (e.g. the goods and the basket bar) for htmx; None otherwise, so the
+    caller can fall back to the whole screen for a browser without script."""
+    if not wants_fragment():
+        return None
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    if sound in SOUNDS:
+        response.headers["HX-Trigger"] = f'{{"kiosk-sound": "{sound}"}}'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def refresh_page(endpoint: str = "screens.index") -> Response:
+    """Reload the whole page (htmx: HX-Refresh), or 303 to it after a plain POST."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return redirect(url_for(endpoint), 303)
+
+
+def no_content() -> Response:
+    return make_response("", 204)

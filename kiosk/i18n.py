@@ -1,0 +1,97 @@
+"""Languages: Simplified Chinese first, English one tap away (Flask-Babel).
+
+Source strings are English; `translations/zh_CN` carries the Chinese. The villager's choice lives
+in the session for one visit only: every reset brings the kiosk back to the configured language.
+Names from the database (goods, rules, units, villager groups) have their own English columns or
+small tables here, since Babel only translates what is written in the code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask import Flask, current_app, session
+from flask_babel import Babel
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+LANGS = ("zh_CN", "en")
+SESSION_KEY = "lang"
+
+# Units of goods as the shop writes them (Product.unit), in English.
+UNIT_EN = {
+    "瓶": "bottle",
+    "块": "bar",
+    "支": "tube",
+    "条": "piece",
+    "提": "pack",
+    "袋": "bag",
+    "桶": "drum",
+    "把": "piece",
+    "个": "piece",
+    "包": "pack",
+    "盒": "box",
+    "件": "item",
+    "双": "pair",
+    "斤": "jin",
+}
+_GROUP = re.compile(r"^第([一二三四五六七八九十\d]+)村民小组$")
+_NUMERALS = {ch: i for i, ch in enumerate("一二三四五六七八九十", start=1)}
+
+
+def configured_locale() -> str:
+    lang = current_app.config.get("LANGUAGE", "zh_CN")
+    return "en" if str(lang).startswith("en") else "zh_CN"
+
+
+def select_locale() -> str:
+    chosen = session.get(SESSION_KEY)
+    return chosen if chosen in LANGS else configured_locale()
+
+
+def lang() -> str:
+    """'zh' or 'en': the short form the domain's and printer's messages take."""
+    return "en" if select_locale() == "en" else "zh"
+
+
+def other_locale() -> str:
+    return "zh_CN" if select_locale() == "en" else "en"
+
+
+def product_name(product) -> str:
+    return product.name_en if lang() == "en" and product.name_en else product.name
+
+
+def unit_name(unit: str) -> str:
+    return UNIT_EN.get(unit, unit) if lang() == "en" else unit
+
+
+def rule_name(rule) -> str:
+    return rule.name_en if lang() == "en" and rule.name_en else rule.name
+
+
+def group_name(name: str) -> str:
+    if lang() != "en" or not name:
+        return name
+    match = _GROUP.match(name)
+    if not match:
+        return name
+    number = match.group(1)
+    value = int(number) if number.isdigit() else _NUMERALS.get(number, number)
+    return f"Villager group {value}"
+
+
+def init_app(app: Flask) -> Babel:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE", "Asia/Shanghai"))
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    babel = Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        product_name=product_name,
+        unit_name=unit_name,
+        rule_name=rule_name,
+        group_name=group_name,
+        current_lang=lang,
+        other_locale=other_locale,
+    )
+    return babel

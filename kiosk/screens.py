@@ -1,0 +1,516 @@
+"""The villager's touchscreen (兑换机屏幕): waiting, household, PIN, confirm, done, and one screen
+per error. Thin routes: read the visit, call the shop, map its error code to a screen.
+
+Every screen is a partial whose root is `<section id="screen">`; htmx swaps it whole. State is
+server-side (kiosk.visit); forms only echo the visit's nonce and, on confirm, the idempotency key
+the page made.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, request, session
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from shop import pins, redemptions
+from shop.errors import DomainError
+from shop.models import Household, PrintJob, Product, Redemption, utcnow
+
+from . import i18n, shopfront, visit
+from .db import reading, writing
+from .htmx import no_content, refresh_page, render_fragment, render_screen
+from .printing import PrintOutcome, print_queued, queue_receipt, receipt_html
+from .scan_events import claim_scan
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("screens", __name__)
+
+# Error code -> (picture, which way back). "start": the waiting screen; "basket": back to the
+# goods with the basket kept; "retry": the same screen again.
+ERROR_SCREENS = {
+    "unknown_code": ("unknown-code", "start"),
+    "damaged_code": ("unknown-code", "start"),
+    "passbook_revoked": ("passbook-lost", "start"),
+    "household_inactive": ("household-paused", "start"),
+    "household_locked": ("locked", "start"),
+    "insufficient_points": ("not-enough", "basket"),
+    "out_of_stock": ("out-of-stock", "basket"),
+    "product_inactive": ("out-of-stock", "basket"),
+    "empty_basket": ("out-of-stock", "basket"),
+    "invalid_quantity": ("out-of-stock", "basket"),
+    "database_unavailable": ("database", "retry"),
+    "unknown_kiosk": ("problem", "start"),
+    "session_expired": ("problem", "reload"),
+    "problem": ("problem", "reload"),
+}
+SCAN_SOURCES = ("wedge", "camera", "usb", "api", "test")
+CSP = (
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; media-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@bp.after_request
+def _no_outside_requests(response):
+    # The kiosk works with no internet, and a page that cannot reach outside cannot leak either.
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+# --- screens --------------------------------------------------------------------------------
+
+
+def error_screen(
+    code: str,
+    *,
+    status: int | None = None,
+    sound: str | None = "error",
+    item: str | None = None,
+):
+    picture, way_back = ERROR_SCREENS.get(code, ERROR_SCREENS["problem"])
+    if code in ERROR_SCREENS and code not in ("session_expired", "problem"):
+        message = DomainError(code).message(i18n.lang())
+        status = status or DomainError(code).status
+    else:
+        message = ""
+        status = status or 500
+    return render_screen(
+        "kiosk/_error.html",
+        status=status,
+        sound=sound,
+        code=code,
+        picture=picture,
+        way_back=way_back,
+        message=message,
+        item_name=item,
+        visit=visit.current(),
+    )
+
+
+def waiting_screen(*, sound: str | None = None, status: int = 200):
+    return render_screen("kiosk/_waiting.html", status=status, sound=sound)
+
+
+def _shop_context(session, current: visit.Visit, *, entries: bool = False) -> dict:
+    household = session.get(Household, current.household_id)
+    products = shopfront.goods(session, household.village_id)
+    basket = shopfront.basket_of(household.balance, products, current.basket)
+    return {
+        "entries": shopfront.recent_entries(session, household) if entries else [],
+        "visit": current,
+        "household": household,
+        "products": products,
+        "basket": basket,
+        "tiles": shopfront.tiles(products, basket),
+    }
+
+
+def pin_required(household: Household, total: int) -> bool:
+    """PIN_POLICY: never | always | above:N (a basket worth more than N points).
+
+    Only households that chose a PIN are asked; the clerk sets it.
+    """
+    if not pins.has_pin(household):
+        return False
+    policy = str(current_app.config.get("PIN_POLICY") or "never").strip().lower()
+    if policy == "always":
+        return True
+    if policy.startswith("above:"):
+        try:
+            return total > int(policy.split(":", 1)[1])
+        except ValueError:
+            return True  # a mistyped threshold errs on the safe side
+    return False
+
+
+def current_screen(current: visit.Visit | None, *, sound: str | None = None, notice=None):
+    """Whatever the visit is at: the screen a reload, a stale form or a repeat scan shows."""
+    if current is None:
+        return waiting_screen(sound=sound)
+    try:
+        with reading() as session:
+            ctx = _shop_context(session, current, entries=current.step == "shop")
+            if not ctx["household"].is_active or ctx["household"].is_pin_locked:
+                visit.forget()
+                return waiting_screen()
+            if current.step == "done" and current.receipt_id:
+                return _done_screen(session, current, None, sound=sound)
+            if current.step == "confirm" and ctx["basket"].lines:
+                return render_screen("kiosk/_confirm.html", sound=sound, **ctx)
+            if current.step == "pin":
+                return render_screen("kiosk/_pin.html", sound=sound, check=None, **ctx)
+            return render_screen("kiosk/_household.html", sound=sound, notice=notice, **ctx)
+    except DomainError as exc:
+        return error_screen(exc.code)
+
+
+def _done_screen(session, current, outcome: PrintOutcome | None, *, sound=None):
+    redemption = session.get(Redemption, current.receipt_id)
+    if outcome is None:  # a reload: what the print job says now
+        job = session.execute(
+            select(PrintJob.state, PrintJob.error)
+            .where(PrintJob.redemption_id == redemption.id, PrintJob.kind == "receipt")
+            .order_by(PrintJob.id)
+            .limit(1)
+        ).first()
+        outcome = PrintOutcome(*job) if job else PrintOutcome(redemption.print_state)
+    lines = shopfront.redemption_lines(session, redemption.id)
+    # 'pending' without an error: the page asks for the print next; 'sent': paper is on its way.
+    failed = outcome.state == "failed" or (outcome.state == "pending" and outcome.error)
+    on_screen = receipt_html(redemption.id) if failed else None
+    return render_screen(
+        "kiosk/_done.html",
+        sound=sound,
+        redemption=redemption,
+        lines=lines,
+        outcome=outcome,
+        receipt=on_screen,
+        household=session.get(Household, redemption.household_id),
+        visit=current,
+    )
+
+
+def _item_name(exc: DomainError) -> str | None:
+    """The goods an out-of-stock refusal is about, in the screen's language."""
+    sku = exc.detail if exc.code in ("out_of_stock", "product_inactive") else None
+    if not sku:
+        return None
+    try:
+        with reading() as session:
+            product = session.scalar(select(Product).where(Product.sku == sku).limit(1))
+            return i18n.product_name(product) if product else None
+    except DomainError:
+        return exc.context.get("sku_name")
+
+
+def _stale(current: visit.Visit | None):
+    """A form from an earlier visit (another household, or before a reset): show what is now."""
+    return current_screen(current, sound="error")
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def index():
+    return current_screen(visit.current())
+
+
+@bp.post("/scan")
+def scan():
+    """A passbook scan: a keyboard-wedge burst caught by the page (`code`), or a ticket from the
+    scan event stream (camera, USB service, any poster of /scans)."""
+    ticket = request.form.get("ticket")
+    if ticket:
+        claimed = claim_scan(ticket)
+        if claimed is None:
+            return no_content()  # already used or expired: nothing to show
+        raw, source = claimed
+    else:
+        raw = request.form.get("code", "")
+        source = request.form.get("source", "wedge")
+    source = source if source in SCAN_SOURCES else "api"
+    raw = raw.strip()[:200]
+    if not raw:
+        return no_content()
+
+    current = visit.current()
+    kiosk_id = household_id = None
+    failure: DomainError | None = None
+    try:
+        with reading() as session:
+            kiosk = shopfront.this_kiosk(session)
+            kiosk_id = kiosk.id
+            household_id = shopfront.scan_household(session, kiosk, raw).id
+    except DomainError as exc:
+        failure = exc
+        household_id = exc.context.get("household_id")
+    try:
+        with writing() as session:
+            shopfront.record_scan(
+                session,
+                kiosk_id=kiosk_id,
+                raw=raw,
+                source=source,
+                outcome=failure.code if failure else "ok",
+                household_id=household_id,
+            )
+    except DomainError as exc:
+        failure = failure or exc
+
+    if failure is not None:
+        # Whoever stands at the kiosk now is not the household shown before.
+        visit.forget()
+        return error_screen(failure.code)
+    if current is not None and current.household_id == household_id and current.step != "done":
+        visit.save(current)  # the same passbook again (the camera saw it twice): carry on
+        return current_screen(current)
+    return current_screen(visit.start(household_id), sound="scan")
+
+
+@bp.post("/basket")
+def change_basket():
+    """One tap on a goods picture, + or −."""
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
+        return _stale(current)
+    try:
+        product_id = int(request.form.get("product", ""))
+        delta = int(request.form.get("delta", "1"))
+    except ValueError:
+        return current_screen(current, sound="error")
+    try:
+        with reading() as session:
+            household = session.get(Household, current.household_id)
+            products = shopfront.goods(session, household.village_id)
+            basket, refusal = shopfront.change_basket(
+                household.balance, products, current.basket, product_id, delta
+            )
+            current.basket = basket
+            visit.save(current)
+            ctx = _shop_context(session, current)
+    except DomainError as exc:
+        return error_screen(exc.code)
+    notice = refusal and DomainError(refusal).message(i18n.lang())
+    sound = "error" if refusal else None
+    fragment = render_fragment("kiosk/_goods_update.html", sound=sound, notice=notice, **ctx)
+    return fragment or render_screen("kiosk/_household.html", sound=sound, notice=notice, **ctx)
+
+
+@bp.post("/review")
+def review():
+    """'Next' under the basket: the PIN keypad if this basket needs one, else the confirm screen."""
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.step not in (
+        "shop",
+        "confirm",
+    ):
+        return _stale(current)
+    try:
+        with reading() as session:
+            ctx = _shop_context(session, current)
+            basket = ctx["basket"]
+            if not basket.lines:
+                return render_screen(
+                    "kiosk/_household.html",
+                    status=422,
+                    sound="error",
+                    notice=DomainError("empty_basket").message(i18n.lang()),
+                    **ctx,
+                )
+            if not basket.can_confirm:
+                code = "insufficient_points" if basket.over_balance else "out_of_stock"
+                return error_screen(code)
+            if pin_required(ctx["household"], basket.total) and not current.pin_ok:
+                current.step = "pin"
+                visit.save(current)
+                return render_screen("kiosk/_pin.html", check=None, **ctx)
+            current.step = "confirm"
+            visit.save(current)
+            return render_screen("kiosk/_confirm.html", **ctx)
+    except DomainError as exc:
+        return error_screen(exc.code)
+
+
+@bp.post("/pin")
+def enter_pin():
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.step != "pin":
+        return _stale(current)
+    pin = request.form.get("pin", "")
+    try:
+        with writing() as session:
+            household = session.get(Household, current.household_id)
+            check = pins.check_pin(session, household, pin) if pins.valid_pin(pin) else None
+    except DomainError as exc:
+        if exc.code == "household_locked":
+            visit.forget()
+        return error_screen(exc.code)
+    if check is not None and check.locked:
+        visit.forget()
+        return error_screen("household_locked")
+    if check is not None and check.ok:
+        current.pin_ok = True
+        current.step = "confirm"
+        visit.save(current)
+        return current_screen(current)
+    try:
+        with reading() as session:
+            ctx = _shop_context(session, current)
+    except DomainError as exc:
+        return error_screen(exc.code)
+    return render_screen("kiosk/_pin.html", status=403, sound="error", check=check, **ctx)
+
+
+@bp.post("/back")
+def back_to_goods():
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")):
+        return _stale(current)
+    if current.step != "done":
+        current.step = "shop"
+        visit.save(current)
+    return current_screen(current)
+
+
+@bp.post("/confirm")
+def confirm():
+    """The big button. The page made `key` before submitting: a double tap or a resubmit with
+    the same key returns the first receipt, never a second redemption."""
+    current = visit.current()
+    key = request.form.get("key", "")
+    if current is None:
+        return _stale(current)
+    if current.last_key and current.last_key == key and current.receipt_id:
+        return current_screen(current)  # the second tap of a double tap: same receipt
+    if not visit.is_current(current, request.form.get("visit")) or current.step != "confirm":
+        return _stale(current)
+    if not key:
+        return error_screen("problem", status=400)
+    try:
+        with reading() as session:
+            earlier = shopfront.redemption_by_key(session, key, current.household_id)
+            ctx = _shop_context(session, current)
+        if earlier is None:
+            basket = ctx["basket"]
+            if request.form.get("basket") != basket.signature:
+                # The basket changed after the confirm screen was drawn: show it again.
+                return current_screen(current, sound="error")
+            if pin_required(ctx["household"], basket.total) and not current.pin_ok:
+                current.step = "pin"
+                visit.save(current)
+                return current_screen(current)
+            with writing() as session:
+                household = session.get(Household, current.household_id)
+                kiosk = shopfront.this_kiosk(session)
+                redemption_id = redemptions.redeem(
+                    session,
+                    household,
+                    basket.as_skus(),
+                    kiosk=kiosk,
+                    idempotency_key=key,
+                ).id
+        else:
+            redemption_id = earlier.id
+    except DomainError as exc:
+        if exc.code in ("insufficient_points", "out_of_stock", "product_inactive"):
+            current.step = "shop"
+            visit.save(current)
+        return error_screen(exc.code, item=_item_name(exc))
+
+    current.step, current.receipt_id, current.last_key = "done", redemption_id, key
+    current.basket = {}
+    visit.save(current)
+    outcome = queue_receipt(redemption_id)
+    try:
+        with reading() as session:
+            return _done_screen(session, current, outcome, sound="done")
+    except DomainError as exc:
+        return error_screen(exc.code)
+
+
+@bp.post("/print")
+def print_receipt():
+    """The done screen asks for its receipt as it appears; only the visit's own, and once."""
+    current = visit.current()
+    if (
+        not visit.is_current(current, request.form.get("visit"))
+        or current.step != "done"
+        or not current.receipt_id
+    ):
+        return _stale(current)
+    outcome = print_queued(current.receipt_id)
+    try:
+        with reading() as session:
+            sound = "error" if outcome.state == "failed" else None
+            return _done_screen(session, current, outcome, sound=sound)
+    except DomainError as exc:
+        return error_screen(exc.code)
+
+
+@bp.post("/reset")
+def reset():
+    """Back to waiting: the idle countdown ran out, or 'finish' / 'back to start' was tapped."""
+    visit.forget()
+    return waiting_screen()
+
+
+@bp.post("/still-here")
+def still_here():
+    visit.touch()
+    return no_content()
+
+
+@bp.post("/lang")
+def switch_language():
+    chosen = request.form.get("lang")
+    session[i18n.SESSION_KEY] = chosen if chosen in i18n.LANGS else i18n.other_locale()
+    visit.touch()
+    return refresh_page()
+
+
+@bp.post("/sound")
+def toggle_sound():
+    session[visit.MUTE_KEY] = not session.get(visit.MUTE_KEY, False)
+    visit.touch()
+    return render_fragment("kiosk/_sound_toggle.html") or refresh_page()
+
+
+@bp.app_template_global()
+def entry_date(moment) -> str:
+    """3月12日 / 12 Mar, with the year only when it is not this year's."""
+    this_year = format_date(utcnow(), "yyyy") == format_date(moment, "yyyy")
+    if i18n.lang() == "en":
+        return format_date(moment, "d MMM" if this_year else "d MMM yyyy")
+    return format_date(moment, "M月d日" if this_year else "yyyy年M月d日")
+
+
+ENTRY_KINDS = {
+    "redemption": lambda: _("Goods taken"),
+    "void": lambda: _("Receipt cancelled, points back"),
+    "award": lambda: _("Points awarded"),
+    "deduction": lambda: _("Points deducted"),
+    "year_end": lambda: _("Year end"),
+}
+
+
+@bp.app_template_global()
+def entry_label(entry) -> str:
+    """Why the points moved: the rule's name, else what kind of event it was."""
+    if entry.rule is not None:
+        return i18n.rule_name(entry.rule)
+    kind = entry.journal.kind
+    label = ENTRY_KINDS.get(kind, lambda: entry.journal.memo or kind)()
+    if kind in ("redemption", "void") and entry.journal.ref:
+        return f"{label} {entry.journal.ref}"
+    return label
+
+
+@bp.app_context_processor
+def _kiosk_globals():
+    config = current_app.config
+    return {
+        "idle_seconds": int(config.get("IDLE_SECONDS") or 30),
+        "sounds_on": bool(config.get("SOUNDS")) and not session.get(visit.MUTE_KEY, False),
+        "sounds_enabled": bool(config.get("SOUNDS")),
+    }
+
+
+@bp.errorhandler(CSRFError)
+def handle_csrf_error(exc: CSRFError):
+    """The page's token no longer matches its session (e.g. the secret changed): start over."""
+    log.info("kiosk CSRF refusal: %s", exc.description)
+    return error_screen("session_expired", status=400)
+
+
+@bp.errorhandler(500)
+def handle_unexpected(exc):
+    log.error("kiosk screen failed: %r", getattr(exc, "original_exception", exc))
+    return error_screen("problem", status=500)

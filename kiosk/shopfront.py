@@ -1,0 +1,256 @@
+"""What the villager's screens show, read in one short transaction: the household, why its balance
+is what it is, the goods with what this household can take, and the basket.
+
+Reads only. Every rule that decides anything (balance, stock, limits) is enforced again by the
+shop's services when the redemption is made; this module only helps the screen say it early.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, joinedload
+
+from shop import codes, households
+from shop.errors import DomainError
+from shop.models import (
+    Household,
+    Kiosk,
+    PointsEntry,
+    Product,
+    Redemption,
+    RedemptionLine,
+    ScanEvent,
+    utcnow,
+)
+from shop.redemptions import MAX_QTY_PER_LINE
+
+RECENT_ENTRIES = 6
+
+
+def this_kiosk(session: Session) -> Kiosk:
+    code = current_app.config["DEVICE"]
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.code == code))
+    if kiosk is None:
+        raise DomainError("unknown_kiosk", code)
+    return kiosk
+
+
+def scan_household(session: Session, kiosk: Kiosk | None, raw: str) -> Household:
+    """The household a scanned passbook opens, or the DomainError that screen shows.
+
+    Beyond `lookup_passbook`: a passbook of another village is not ours (unknown_code), a paused
+    household cannot redeem (household_inactive), a PIN-locked one waits for the clerk.
+    """
+    scan = households.lookup_passbook(session, raw)
+    household = scan.household
+    if kiosk is not None and household.village_id != kiosk.village_id:
+        raise DomainError("unknown_code", "another village's passbook")
+    if not household.is_active:
+        raise DomainError("household_inactive", household.number, household_id=household.id)
+    if household.is_pin_locked:
+        raise DomainError("household_locked", household.number, household_id=household.id)
+    return household
+
+
+def scan_fingerprint(raw: str) -> str:
+    """What ScanEvent keeps of a scan: the code's hash (never the code), even for junk."""
+    code = codes.normalize(raw or "")
+    if code is not None:
+        return codes.code_hash(code)
+    return hashlib.sha256((raw or "").strip().encode("utf-8", "replace")).hexdigest()
+
+
+def record_scan(
+    session: Session,
+    *,
+    kiosk_id: int | None,
+    raw: str,
+    source: str,
+    outcome: str,
+    household_id: int | None,
+) -> None:
+    session.execute(
+        insert(ScanEvent).values(
+            kiosk_id=kiosk_id,
+            code_hash=scan_fingerprint(raw),
+            source=source[:16],
+            outcome=outcome[:32],
+            household_id=household_id,
+            created_at=utcnow(),
+        )
+    )
+
+
+def recent_entries(session: Session, household: Household) -> list[PointsEntry]:
+    """`households.recent_entries` with the journal row and rule loaded in the same query."""
+    return list(
+        session.scalars(
+            select(PointsEntry)
+            .options(joinedload(PointsEntry.journal), joinedload(PointsEntry.rule))
+            .where(PointsEntry.household_id == household.id)
+            .order_by(PointsEntry.id.desc())
+            .limit(RECENT_ENTRIES)
+        )
+    )
+
+
+def goods(session: Session, village_id: int) -> list[Product]:
+    return list(
+        session.scalars(
+            select(Product)
+            .where(Product.village_id == village_id, Product.is_active)
+            .order_by(Product.sort_order, Product.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One goods button: the product, how many are in the basket, and whether one more fits."""
+
+    product: Product
+    qty: int
+    can_add: bool
+    out_of_stock: bool
+    unaffordable: bool
+    at_stock_limit: bool
+
+    @property
+    def dom_id(self) -> str:
+        return f"goods-{self.product.id}"
+
+
+@dataclass(frozen=True)
+class BasketLine:
+    product: Product
+    qty: int
+    available: bool  # still offered and enough on the shelf
+
+    @property
+    def points(self) -> int:
+        return self.product.points * self.qty
+
+
+@dataclass(frozen=True)
+class Basket:
+    balance: int
+    lines: tuple[BasketLine, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(line.points for line in self.lines)
+
+    @property
+    def count(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    @property
+    def remaining(self) -> int:
+        return self.balance - self.total
+
+    @property
+    def over_balance(self) -> bool:
+        return self.total > self.balance
+
+    @property
+    def unavailable(self) -> list[BasketLine]:
+        return [line for line in self.lines if not line.available]
+
+    @property
+    def can_confirm(self) -> bool:
+        return bool(self.lines) and not self.over_balance and not self.unavailable
+
+    @property
+    def signature(self) -> str:
+        """What the confirm screen showed, so a basket changed since then is never redeemed."""
+        body = ",".join(f"{line.product.id}:{line.qty}" for line in self.lines)
+        return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+    def as_skus(self) -> dict[str, int]:
+        return {line.product.sku: line.qty for line in self.lines}
+
+
+def basket_of(balance: int, products: list[Product], wanted: dict[int, int]) -> Basket:
+    by_id = {p.id: p for p in products}
+    lines = []
+    for product_id, qty in wanted.items():
+        product = by_id.get(product_id)
+        if product is None or qty <= 0:
+            continue  # withdrawn from sale: it drops out, and the confirm screen shows the rest
+        lines.append(BasketLine(product, qty, available=qty <= product.on_hand))
+    lines.sort(key=lambda line: (line.product.sort_order, line.product.id))
+    return Basket(balance, tuple(lines))
+
+
+def tiles(products: list[Product], basket: Basket) -> list[Tile]:
+    in_basket = {line.product.id: line.qty for line in basket.lines}
+    remaining = basket.remaining
+    made = []
+    for product in products:
+        qty = in_basket.get(product.id, 0)
+        out_of_stock = product.on_hand <= 0
+        at_stock_limit = qty >= product.on_hand
+        unaffordable = product.points > remaining
+        made.append(
+            Tile(
+                product=product,
+                qty=qty,
+                can_add=not out_of_stock
+                and not at_stock_limit
+                and not unaffordable
+                and qty < MAX_QTY_PER_LINE,
+                out_of_stock=out_of_stock,
+                unaffordable=unaffordable,
+                at_stock_limit=at_stock_limit,
+            )
+        )
+    return made
+
+
+def change_basket(
+    balance: int, products: list[Product], wanted: dict[int, int], product_id: int, delta: int
+) -> tuple[dict[int, int], str | None]:
+    """The basket after one tap on + or −, or the unchanged basket and why not."""
+    by_id = {p.id: p for p in products}
+    product = by_id.get(product_id)
+    if product is None:
+        return wanted, "product_inactive"
+    new = dict(wanted)
+    qty = new.get(product_id, 0) + (1 if delta > 0 else -1)
+    if qty <= 0:
+        new.pop(product_id, None)
+        return new, None
+    if delta > 0:
+        basket = basket_of(balance, products, wanted)
+        if product.on_hand <= 0 or qty > product.on_hand:
+            return wanted, "out_of_stock"
+        if product.points > basket.remaining:
+            return wanted, "insufficient_points"
+        if qty > MAX_QTY_PER_LINE:
+            return wanted, "invalid_quantity"
+    new[product_id] = qty
+    return new, None
+
+
+def redemption_by_key(session: Session, key: str, household_id: int) -> Redemption | None:
+    """The redemption an earlier submit with this key made for this household, if any."""
+    return session.scalar(
+        select(Redemption).where(
+            Redemption.idempotency_key == key, Redemption.household_id == household_id
+        )
+    )
+
+
+def redemption_lines(session: Session, redemption_id: int) -> list[RedemptionLine]:
+    return list(
+        session.scalars(
+            select(RedemptionLine)
+            .options(joinedload(RedemptionLine.product))
+            .where(RedemptionLine.redemption_id == redemption_id)
+            .order_by(RedemptionLine.id)
+        )
+    )

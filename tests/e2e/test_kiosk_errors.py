@@ -1,0 +1,125 @@
+"""Every error has its own screen, in plain words with a picture and a way back."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from shop import codes, points, stock
+from shop.db import unit_of_work
+from shop.models import Household, PrintJob, Product, Redemption
+
+from .conftest import shoot, wedge_scan
+from .test_kiosk_flow import expect_screen, expect_text
+
+pytestmark = pytest.mark.browser
+
+
+def expect_error(page, code: str) -> None:
+    page.wait_for_selector(f'#screen[data-screen="error"][data-code="{code}"]')
+    expect(page.locator(".error-picture")).to_be_visible()
+    expect(page.locator("#way-back")).to_be_visible()
+
+
+def _to_confirm(page, live, row, goods: list[str]) -> None:
+    page.goto(live.url + "/")
+    wedge_scan(page, row["存折二维码"])
+    expect_screen(page, "household")
+    for name in goods:
+        page.get_by_role("button", name=f"拿一件：{name}").click()
+        expect_text(page, "#basket-count", str(goods[: goods.index(name) + 1].__len__()))
+    page.get_by_role("button", name="下一步").click()
+    expect_screen(page, "confirm")
+
+
+def test_unknown_and_damaged_codes_show_their_screens_with_a_way_back(page, live):
+    page.goto(live.url + "/")
+    wedge_scan(page, codes.new_code())  # well-formed, but no passbook has it
+    expect_error(page, "unknown_code")
+    expect(page.get_by_role("heading", name="这张卡认不出来")).to_be_visible()
+    shoot(page, "10-error-unknown-code")
+    page.get_by_role("button", name="回到首页").click()
+    expect_screen(page, "waiting")
+
+    good = live.passbooks.active(0)["存折二维码"]
+    damaged = good[:-1] + ("0" if good[-1] != "0" else "1")
+    wedge_scan(page, damaged)
+    expect_error(page, "damaged_code")
+
+
+def test_lost_passbook_and_paused_household_have_their_own_screens(page, live):
+    page.goto(live.url + "/")
+    wedge_scan(page, live.passbooks.lost["存折二维码"])
+    expect_error(page, "passbook_revoked")
+    expect(page.get_by_role("heading", name="这本存折已挂失")).to_be_visible()
+    shoot(page, "11-error-passbook-lost")
+    page.get_by_role("button", name="回到首页").click()
+    expect_screen(page, "waiting")
+
+    wedge_scan(page, live.passbooks.paused["存折二维码"])
+    expect_error(page, "household_inactive")
+    shoot(page, "12-error-household-paused")
+
+
+def test_not_enough_points_at_confirm_leads_back_to_the_basket(page, live):
+    row = live.passbooks.active(4)
+    _to_confirm(page, live, row, ["肥皂"])
+    with live.app.app_context(), unit_of_work(live.db().writer) as session:
+        household = session.scalar(select(Household).where(Household.number == row["户号"]))
+        points.award_points(session, household, delta=-(household.balance - 1), actor="test")
+    page.get_by_role("button", name="确认兑换").click()
+    expect_error(page, "insufficient_points")
+    shoot(page, "13-error-not-enough-points")
+    page.get_by_role("button", name="重新选").click()
+    expect_screen(page, "household")
+    assert page.locator("#balance").inner_text() == "1"
+    assert page.locator("#review").is_disabled()
+    assert page.locator("#goods-2").get_by_text("积分不够").count() == 0  # soap is chosen
+    expect(page.locator('[data-sku="XYY-2KG"]').get_by_text("积分不够")).to_be_visible()
+
+
+def test_out_of_stock_at_confirm_names_the_item_and_shows_it_sold_out(page, live):
+    row = live.passbooks.active(5)
+    _to_confirm(page, live, row, ["扫帚"])
+    with live.app.app_context(), unit_of_work(live.db().writer) as session:
+        broom = session.scalar(select(Product).where(Product.sku == "SZ-1"))
+        if broom.on_hand:
+            stock.adjust_stock(session, broom, -broom.on_hand, actor="test", reason="盘亏")
+    page.get_by_role("button", name="确认兑换").click()
+    expect_error(page, "out_of_stock")
+    assert page.locator("#error-item").inner_text() == "扫帚"
+    shoot(page, "14-error-out-of-stock")
+    page.get_by_role("button", name="重新选").click()
+    expect_screen(page, "household")
+    expect(page.locator('[data-sku="SZ-1"]').get_by_text("没货了")).to_be_visible()
+    shoot(page, "15-household-sold-out")
+
+
+def test_printer_off_shows_the_receipt_on_screen_and_queues_it_for_the_clerk(page, live):
+    row = live.passbooks.active(6)
+    with live.config(PRINTER="tcp://127.0.0.1:9?timeout=1"):
+        _to_confirm(page, live, row, ["毛巾"])
+        page.get_by_role("button", name="确认兑换").click()
+        page.wait_for_selector('#screen[data-screen="done"][data-print="failed"]')
+    receipt_no = page.locator("#receipt-no").inner_text()
+    expect(page.locator("#printer-off")).to_be_visible()
+    expect(page.locator(".receipt-paper").get_by_text(receipt_no)).to_be_visible()
+    shoot(page, "16-printer-off")
+    with live.app.app_context(), live.db().reader() as session:
+        redemption = session.scalar(select(Redemption).where(Redemption.receipt_no == receipt_no))
+        job = session.scalar(select(PrintJob).where(PrintJob.redemption_id == redemption.id))
+        assert (redemption.state, redemption.print_state) == ("completed", "failed")
+        assert (job.state, job.error) == ("failed", "printer_offline")
+
+
+def test_database_unreachable_has_a_screen_and_the_kiosk_recovers(page, live):
+    page.goto(live.url + "/")
+    with live.database_down():
+        wedge_scan(page, live.passbooks.active(0)["存折二维码"])
+        expect_error(page, "database_unavailable")
+        shoot(page, "17-error-database")
+    page.get_by_role("button", name="再试一次").click()
+    expect_screen(page, "waiting")
+    wedge_scan(page, live.passbooks.active(0)["存折二维码"])
+    expect_screen(page, "household")
