@@ -89,7 +89,7 @@ class Move:
 
 def ensure_head(session: Session, village_id: int) -> None:
     if session.get(LedgerHead, village_id) is None:
-        session.add(LedgerHead(village_id=village_id, seq=0, head_hash=GENESIS))
+        session.add(LedgerHead(village_id=village_id, seq=0, head_hash=GENESIS, prev_hash=GENESIS))
         session.flush()
 
 
@@ -108,10 +108,55 @@ def append(
     """Append one event with its postings to the village's chain. Flushes; never commits.
 
     The head row is locked by the UPDATE (row lock on PostgreSQL, the write lock on SQLite),
-    so appends in one village are serial and the chain has no forks. Call it last in a unit of
-    work so the lock is held for as short a time as possible.
+    so appends in one village are serial and the chain has no forks. The lock is held until
+    commit, so call this last in a unit of work. On PostgreSQL the whole append is one
+    statement, so the lock is held for one round trip plus the commit, however busy the
+    machine is; SQLite needs no such care (its write lock is taken at BEGIN IMMEDIATE).
     """
     created_at = at or utcnow()
+    actor, ref, memo = actor or "", ref or "", memo or ""
+    # canonical() with the seq left out: the head row knows it only once it is locked.
+    before_seq = f"J1|{village_id}|"
+    after_seq = canonical(
+        village_id,
+        0,
+        kind,
+        format_ts(created_at),
+        actor,
+        ref,
+        memo,
+        ((p.household_id, p.delta, p.balance_after, p.rule_id) for p in points),
+        ((m.product_id, m.delta, m.on_hand_after, m.reason) for m in stock),
+    ).decode("utf-8")[len(before_seq) + 1 :]
+    if session.get_bind().dialect.name == "postgresql":
+        row = _append_in_one_statement(
+            session,
+            village_id,
+            kind,
+            created_at,
+            actor,
+            ref,
+            memo,
+            points,
+            stock,
+            before_seq,
+            after_seq,
+        )
+        if row is None:
+            ensure_head(session, village_id)
+            return append(
+                session,
+                village_id,
+                kind,
+                actor=actor,
+                ref=ref,
+                memo=memo,
+                points=points,
+                stock=stock,
+                at=created_at,
+            )
+        return Appended(row[0], row[1], row[2], created_at)
+
     row = session.execute(
         update(LedgerHead)
         .where(LedgerHead.village_id == village_id)
@@ -132,18 +177,7 @@ def append(
             at=created_at,
         )
     seq, prev_hash = row
-    payload = canonical(
-        village_id,
-        seq,
-        kind,
-        format_ts(created_at),
-        actor,
-        ref,
-        memo,
-        ((p.household_id, p.delta, p.balance_after, p.rule_id) for p in points),
-        ((m.product_id, m.delta, m.on_hand_after, m.reason) for m in stock),
-    )
-    new_hash = chain_hash(prev_hash, payload)
+    new_hash = chain_hash(prev_hash, f"{before_seq}{seq}{after_seq}".encode())
     journal_id = session.execute(
         insert(Journal)
         .values(
@@ -151,9 +185,9 @@ def append(
             seq=seq,
             kind=kind,
             created_at=created_at,
-            actor=actor or "",
-            ref=ref or "",
-            memo=memo or "",
+            actor=actor,
+            ref=ref,
+            memo=memo,
             prev_hash=prev_hash,
             hash=new_hash,
         )
@@ -188,9 +222,72 @@ def append(
             ],
         )
     session.execute(
-        update(LedgerHead).where(LedgerHead.village_id == village_id).values(head_hash=new_hash)
+        update(LedgerHead)
+        .where(LedgerHead.village_id == village_id)
+        .values(head_hash=new_hash, prev_hash=prev_hash)
     )
     return Appended(journal_id, seq, new_hash, created_at)
+
+
+# SHA-256 over exactly the bytes canonical() makes: prev hash (ASCII hex) || the row's text with
+# its seq. Postings keep their order (WITH ORDINALITY), as they are hashed in id order.
+_APPEND_PG = text("""
+WITH h AS (
+    UPDATE ledger_heads
+    SET seq = seq + 1,
+        prev_hash = head_hash,
+        head_hash = encode(sha256(convert_to(
+            head_hash || :before_seq || (seq + 1)::text || :after_seq, 'UTF8')), 'hex')
+    WHERE village_id = :village_id
+    RETURNING seq, prev_hash, head_hash
+), j AS (
+    INSERT INTO journal (village_id, seq, kind, created_at, actor, ref, memo, prev_hash, hash)
+    SELECT :village_id, h.seq, :kind, :created_at, :actor, :ref, :memo, h.prev_hash, h.head_hash
+    FROM h
+    RETURNING id, seq, hash
+), p AS (
+    INSERT INTO points_entries (journal_id, household_id, delta, balance_after, rule_id)
+    SELECT j.id, x.household_id, x.delta, x.balance_after, x.rule_id
+    FROM j, unnest(CAST(:p_household AS bigint[]), CAST(:p_delta AS bigint[]),
+                   CAST(:p_after AS bigint[]), CAST(:p_rule AS bigint[]))
+         WITH ORDINALITY AS x(household_id, delta, balance_after, rule_id, n)
+    ORDER BY x.n
+), s AS (
+    INSERT INTO stock_moves (journal_id, product_id, delta, on_hand_after, reason)
+    SELECT j.id, x.product_id, x.delta, x.on_hand_after, x.reason
+    FROM j, unnest(CAST(:s_product AS bigint[]), CAST(:s_delta AS bigint[]),
+                   CAST(:s_after AS bigint[]), CAST(:s_reason AS text[]))
+         WITH ORDINALITY AS x(product_id, delta, on_hand_after, reason, n)
+    ORDER BY x.n
+)
+SELECT id, seq, hash FROM j
+""")
+
+
+def _append_in_one_statement(
+    session, village_id, kind, created_at, actor, ref, memo, points, stock, before_seq, after_seq
+):
+    return session.execute(
+        _APPEND_PG,
+        {
+            "village_id": village_id,
+            "kind": kind,
+            "created_at": created_at,
+            "actor": actor,
+            "ref": ref,
+            "memo": memo,
+            "before_seq": before_seq,
+            "after_seq": after_seq,
+            "p_household": [p.household_id for p in points],
+            "p_delta": [p.delta for p in points],
+            "p_after": [p.balance_after for p in points],
+            "p_rule": [p.rule_id for p in points],
+            "s_product": [m.product_id for m in stock],
+            "s_delta": [m.delta for m in stock],
+            "s_after": [m.on_hand_after for m in stock],
+            "s_reason": [m.reason for m in stock],
+        },
+    ).one_or_none()
 
 
 def head(session: Session, village_id: int) -> tuple[int, str]:

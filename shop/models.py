@@ -83,6 +83,9 @@ class LedgerHead(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     head_hash: Mapped[str] = mapped_column(String(64))
+    # The hash before the head: lets PostgreSQL append in one statement (UPDATE … RETURNING
+    # gives new values only).
+    prev_hash: Mapped[str] = mapped_column(String(64), default="0" * 64)
 
 
 class Household(Base):

@@ -83,6 +83,7 @@ def upgrade() -> None:
     sa.Column('village_id', sa.Integer(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('head_hash', sa.String(length=64), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['village_id'], ['villages.id'], name=op.f('fk_ledger_heads_village_id_villages')),
     sa.PrimaryKeyConstraint('village_id', name=op.f('pk_ledger_heads'))
     )
