@@ -19,9 +19,12 @@ from .ledger import GENESIS, format_ts
 # village id order is chain order, and reading by id needs no join or sort. Any row moved out of
 # that order shows up as a seq or prev_hash mismatch.
 _JOURNAL = (
-    "SELECT id, village_id, seq, kind, created_at, actor, ref, memo, prev_hash, hash "
+    "SELECT id, village_id, seq, kind, {created_at}, actor, ref, memo, prev_hash, hash "
     "FROM journal {where} ORDER BY id"
 )
+# PostgreSQL formats the timestamp itself: making a datetime per row only to format it again
+# would cost more than the hashing.
+_PG_CREATED_AT = """to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 _POINTS = (
     "SELECT journal_id, household_id, delta, balance_after, rule_id "
     "FROM points_entries {where} ORDER BY journal_id, id"
@@ -54,6 +57,8 @@ class Report:
 
 
 def _ts(value) -> str:
+    if isinstance(value, str) and value.endswith("Z"):  # PostgreSQL, formatted by to_char
+        return value
     if isinstance(value, str):  # SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff', stored as UTC
         if len(value) == 19:
             value += ".000000"
@@ -95,7 +100,8 @@ def verify_ledger(
     village = int(village_id) if village_id is not None else None
     jwhere = f"WHERE village_id = {village}" if village is not None else ""
     pwhere = f"WHERE {_IN_VILLAGE.format(v=village)}" if village is not None else ""
-    journal = _stream(conn, _JOURNAL.format(where=jwhere), "journal")
+    created_at = _PG_CREATED_AT if conn.dialect.name == "postgresql" else "created_at"
+    journal = _stream(conn, _JOURNAL.format(created_at=created_at, where=jwhere), "journal")
     points = _stream(conn, _POINTS.format(where=pwhere), "points")
     stock = _stream(conn, _STOCK.format(where=pwhere), "stock")
     p = next(points, None)
