@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session
 
+from .errors import DomainError
 from .models import Journal, LedgerHead, PointsEntry, StockMove, utcnow
 
 GENESIS = "0" * 64
@@ -143,18 +144,7 @@ def append(
             after_seq,
         )
         if row is None:
-            ensure_head(session, village_id)
-            return append(
-                session,
-                village_id,
-                kind,
-                actor=actor,
-                ref=ref,
-                memo=memo,
-                points=points,
-                stock=stock,
-                at=created_at,
-            )
+            raise DomainError("unknown_village", str(village_id))
         return Appended(row[0], row[1], row[2], created_at)
 
     row = session.execute(
@@ -163,19 +153,8 @@ def append(
         .values(seq=LedgerHead.seq + 1)
         .returning(LedgerHead.seq, LedgerHead.head_hash)
     ).one_or_none()
-    if row is None:
-        ensure_head(session, village_id)
-        return append(
-            session,
-            village_id,
-            kind,
-            actor=actor,
-            ref=ref,
-            memo=memo,
-            points=points,
-            stock=stock,
-            at=created_at,
-        )
+    if row is None:  # every village gets its head when it is created
+        raise DomainError("unknown_village", str(village_id))
     seq, prev_hash = row
     new_hash = chain_hash(prev_hash, f"{before_seq}{seq}{after_seq}".encode())
     journal_id = session.execute(
