@@ -277,6 +277,9 @@ def register(app: Flask) -> None:
         receipt_command,
     ):
         app.cli.add_command(command)
+    from .cli_stock import register as register_stock
+
+    register_stock(app)
 
 
 def _create_app():

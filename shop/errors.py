@@ -57,6 +57,30 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
         "系统暂时连不上，请稍后再试。",
         "The system is unreachable. Please try again shortly.",
     ),
+    # Stock, windows, limits and day close (shop/receiving, stocktake, limits, dayclose).
+    "outside_window": (
+        409,
+        "现在不是兑换时间，请在兑换期内再来。",
+        "Redemption is closed now. Please come back in the next redemption period.",
+    ),
+    "limit_reached": (
+        409,
+        "这件商品本期每户限兑的数量已经用完了。",
+        "This household has reached this item's limit for the period.",
+    ),
+    "day_closed": (
+        409,
+        "今天已经日结，不能再兑换。",
+        "Today has been closed by the clerk; no more redemptions today.",
+    ),
+    "stocktake_open": (409, "已经有一个盘点在进行中。", "A stocktake is already in progress."),
+    "stocktake_closed": (
+        409,
+        "这次盘点已经结束，不能再改。",
+        "This stocktake is finished and can no longer change.",
+    ),
+    "unknown_stocktake": (404, "没有这次盘点。", "No such stocktake."),
+    "invalid_picture": (422, "图片无法识别。", "The picture could not be read."),
 }
 
 

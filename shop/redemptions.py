@@ -7,11 +7,11 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import ledger
+from . import dayclose, ledger, limits
 from .errors import DomainError
 from .models import Household, Kiosk, Product, Redemption, RedemptionLine, utcnow
 
@@ -77,6 +77,8 @@ def redeem(
 
 
 def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> Redemption:
+    now = at or utcnow()
+    limits.check_window(session, household.village_id, now)
     products = {
         p.sku: p
         for p in session.scalars(
@@ -121,6 +123,9 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
         if on_hand_after is None:
             raise DomainError("out_of_stock", product.sku, sku_name=product.name)
         moves.append(ledger.Move(product.id, -qty, on_hand_after, "redemption"))
+    charged = limits.charge_limits(
+        session, household.id, {products[s].id: q for s, q in wanted.items()}, now
+    )
 
     seq = session.execute(
         update(Kiosk)
@@ -128,8 +133,10 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
         .values(last_receipt_seq=Kiosk.last_receipt_seq + 1)
         .returning(Kiosk.last_receipt_seq)
     ).scalar_one()
+    # Checked after the kiosk's row is locked, so a day close running now is either committed
+    # (and seen here) or waits for this receipt.
+    dayclose.check_day_open(session, kiosk.id, now)
     receipt_no = receipt_number(kiosk, seq)
-    now = at or utcnow()
     entry = ledger.append(
         session,
         household.village_id,
@@ -140,42 +147,33 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
         stock=moves,
         at=now,
     )
-    redemption_id = session.execute(
-        insert(Redemption)
-        .values(
-            village_id=household.village_id,
-            kiosk_id=kiosk.id,
-            receipt_seq=seq,
-            receipt_no=receipt_no,
-            household_id=household.id,
-            total=total,
-            balance_after=balance_after,
-            idempotency_key=key,
-            request_hash=request_hash,
-            journal_id=entry.id,
-            created_at=now,
-            state="completed",
-            print_state="pending",
-            reprint_count=0,
-        )
-        .returning(Redemption.id)
-    ).scalar_one()
-    session.execute(
-        insert(RedemptionLine),
-        [
-            dict(
-                redemption_id=redemption_id,
-                product_id=products[sku].id,
-                qty=qty,
-                points_each=products[sku].points,
-            )
+    receipt = Redemption(
+        village_id=household.village_id,
+        kiosk_id=kiosk.id,
+        receipt_seq=seq,
+        receipt_no=receipt_no,
+        household_id=household.id,
+        total=total,
+        balance_after=balance_after,
+        idempotency_key=key,
+        request_hash=request_hash,
+        journal_id=entry.id,
+        created_at=now,
+        state="completed",
+        print_state="pending",
+        reprint_count=0,
+        lines=[
+            RedemptionLine(product_id=products[sku].id, qty=qty, points_each=products[sku].points)
             for sku, qty in wanted.items()
         ],
     )
+    session.add(receipt)
+    session.flush()
+    limits.record_charges(session, receipt.id, household.id, charged)
     session.expire(household, ["balance"])
     for product in products.values():
         session.expire(product, ["on_hand"])
-    return session.get(Redemption, redemption_id)
+    return receipt
 
 
 def _request_hash(household_id: int, kiosk_id: int, wanted: dict[str, int]) -> str:
@@ -227,13 +225,17 @@ def void_redemption(
                 .returning(Product.on_hand)
             ).scalar_one()
             moves.append(ledger.Move(line.product_id, line.qty, on_hand_after, "void"))
+        # Same lock order as a redemption (household, goods, limits, kiosk, journal head), so a
+        # void and a sale of one household at one kiosk can never deadlock.
+        limits.refund_limits(session, redemption.id)
+        booked = dayclose.book_void(session, redemption)
         entry = ledger.append(
             session,
             redemption.village_id,
             "void",
             actor=actor,
             ref=redemption.receipt_no,
-            memo=reason,
+            memo=reason if not booked.is_moved else f"{reason} [{booked.note}]",
             points=[ledger.Posting(redemption.household_id, redemption.total, balance_after)],
             stock=moves,
         )
