@@ -8,6 +8,7 @@ small tables here, since Babel only translates what is written in the code.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -79,6 +80,13 @@ def group_name(name: str) -> str:
     number = match.group(1)
     value = int(number) if number.isdigit() else _NUMERALS.get(number, number)
     return f"Villager group {value}"
+
+
+def day(value: dt.date) -> str:
+    """A date the way the shop writes it: 2026年12月1日 / 1 December 2026."""
+    if lang() == "zh":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {value.strftime('%B')} {value.year}"
 
 
 def init_app(app: Flask) -> Babel:

@@ -8,6 +8,7 @@ the page made.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from flask import Blueprint, current_app, request, session
@@ -43,6 +44,9 @@ ERROR_SCREENS = {
     "product_inactive": ("out-of-stock", "basket"),
     "empty_basket": ("out-of-stock", "basket"),
     "invalid_quantity": ("out-of-stock", "basket"),
+    "outside_window": ("shop-closed", "start"),
+    "day_closed": ("shop-closed", "start"),
+    "limit_reached": ("out-of-stock", "basket"),
     "database_unavailable": ("database", "retry"),
     "unknown_kiosk": ("problem", "start"),
     "session_expired": ("problem", "reload"),
@@ -73,6 +77,7 @@ def error_screen(
     status: int | None = None,
     sound: str | None = "error",
     item: str | None = None,
+    opens_on: dt.date | None = None,
 ):
     picture, way_back = ERROR_SCREENS.get(code, ERROR_SCREENS["problem"])
     if code in ERROR_SCREENS and code not in ("session_expired", "problem"):
@@ -90,6 +95,7 @@ def error_screen(
         way_back=way_back,
         message=message,
         item_name=item,
+        opens_on=i18n.day(opens_on) if opens_on else None,
         visit=visit.current(),
     )
 
@@ -248,7 +254,7 @@ def scan():
     if failure is not None:
         # Whoever stands at the kiosk now is not the household shown before.
         visit.forget()
-        return error_screen(failure.code)
+        return error_screen(failure.code, opens_on=failure.context.get("opens_on"))
     if current is not None and current.household_id == household_id and current.step != "done":
         visit.save(current)  # the same passbook again (the camera saw it twice): carry on
         return current_screen(current)
@@ -400,10 +406,10 @@ def confirm():
         else:
             redemption_id = earlier.id
     except DomainError as exc:
-        if exc.code in ("insufficient_points", "out_of_stock", "product_inactive"):
+        if exc.code in ("insufficient_points", "out_of_stock", "product_inactive", "limit_reached"):
             current.step = "shop"
             visit.save(current)
-        return error_screen(exc.code, item=_item_name(exc))
+        return error_screen(exc.code, item=_item_name(exc), opens_on=exc.context.get("opens_on"))
 
     current.step, current.receipt_id, current.last_key = "done", redemption_id, key
     current.basket = {}

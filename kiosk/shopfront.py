@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from shop import codes, households
+from shop import codes, households, limits
 from shop.errors import DomainError
 from shop.models import (
     Household,
@@ -53,6 +53,8 @@ def scan_household(session: Session, kiosk: Kiosk | None, raw: str) -> Household
         raise DomainError("household_inactive", household.number, household_id=household.id)
     if household.is_pin_locked:
         raise DomainError("household_locked", household.number, household_id=household.id)
+    # 一季一兑换: say at once that the shop is not redeeming, before anything is chosen.
+    limits.check_window(session, household.village_id, utcnow())
     return household
 
 

@@ -1,0 +1,62 @@
+"""一季一兑换 and per-household limits, as the villager meets them at the kiosk."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from shop import limits
+from shop.models import Product, Village
+
+from .conftest import screen_of
+from .test_screens import _db, _household, _redemptions, _to_confirm
+
+
+def test_outside_a_window_the_scan_says_when_the_next_one_opens(app, kiosk, passbooks):
+    today = dt.date.today()
+    opens = today + dt.timedelta(days=40)
+    with _db(app).writer() as session, session.begin():
+        village = session.scalar(select(Village))
+        limits.add_window(session, village, opens, opens + dt.timedelta(days=6), actor="test")
+    response = kiosk.scan(passbooks["rich"]["存折二维码"])
+    assert screen_of(response) == ("error", "outside_window")
+    assert response.status_code == 409
+    assert f"下次兑换日：{opens.year}年{opens.month}月{opens.day}日" in response.text
+    assert 'id="way-back"' in response.text
+
+
+def test_dates_are_written_the_way_each_language_writes_them(app):
+    from flask import session
+
+    from kiosk import i18n
+
+    with app.test_request_context():
+        assert i18n.day(dt.date(2027, 1, 5)) == "2027年1月5日"
+        session[i18n.SESSION_KEY] = "en"
+        assert i18n.day(dt.date(2027, 1, 5)) == "5 January 2027"
+
+
+def test_inside_a_window_the_shop_redeems(app, kiosk, passbooks):
+    today = dt.date.today()
+    with _db(app).writer() as session, session.begin():
+        village = session.scalar(select(Village))
+        limits.add_window(
+            session, village, today - dt.timedelta(days=1), today + dt.timedelta(days=1)
+        )
+    response = kiosk.scan(passbooks["rich"]["存折二维码"])
+    assert screen_of(response) == ("household", None)
+
+
+def test_a_reached_limit_has_its_own_screen_and_goes_back_to_the_goods(app, kiosk, passbooks):
+    row = passbooks["rich"]
+    with _db(app).writer() as session, session.begin():
+        soap = session.scalar(select(Product).where(Product.sku == "FZ-1"))
+        limits.set_limit(session, soap, 1, period="quarter", actor="test")
+    visit, signature = _to_confirm(app, kiosk, row, ("FZ-1", "FZ-1"))
+    response = kiosk.post("/confirm", {"visit": visit, "key": "kq-limit-0001", "basket": signature})
+    assert screen_of(response) == ("error", "limit_reached")
+    assert "这件商品本期已经换满了" in response.text
+    assert 'hx-post="/back"' in response.text  # "choose again", with the basket kept
+    assert all(r.idempotency_key != "kq-limit-0001" for r in _redemptions(app, row["户号"]))
+    assert _household(app, row["户号"]).balance == int(row["积分余额"])
