@@ -114,7 +114,7 @@ def _shop_context(session, current: visit.Visit, *, entries: bool = False) -> di
         "household": household,
         "products": products,
         "basket": basket,
-        "tiles": shopfront.tiles(products, basket),
+        "tiles": shopfront.tiles(products, basket, shopfront.allowances(session, household)),
     }
 
 
@@ -277,7 +277,12 @@ def change_basket():
             household = session.get(Household, current.household_id)
             products = shopfront.goods(session, household.village_id)
             basket, refusal = shopfront.change_basket(
-                household.balance, products, current.basket, product_id, delta
+                household.balance,
+                products,
+                current.basket,
+                product_id,
+                delta,
+                shopfront.allowances(session, household),
             )
             current.basket = basket
             visit.save(current)

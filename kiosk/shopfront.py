@@ -120,6 +120,8 @@ class Tile:
     out_of_stock: bool
     unaffordable: bool
     at_stock_limit: bool
+    allowance: limits.LimitStatus | None = None  # a per-household limit this period
+    at_allowance: bool = False
 
     @property
     def dom_id(self) -> str:
@@ -188,15 +190,25 @@ def basket_of(balance: int, products: list[Product], wanted: dict[int, int]) -> 
     return Basket(balance, tuple(lines))
 
 
-def tiles(products: list[Product], basket: Basket) -> list[Tile]:
+def allowances(session: Session, household: Household) -> dict[int, limits.LimitStatus]:
+    """product id -> the household's limit this period (used/allowed), for limited goods."""
+    return {status.product_id: status for status in limits.limits_for(session, household).values()}
+
+
+def tiles(
+    products: list[Product], basket: Basket, allowed: dict[int, limits.LimitStatus] | None = None
+) -> list[Tile]:
     in_basket = {line.product.id: line.qty for line in basket.lines}
     remaining = basket.remaining
+    allowed = allowed or {}
     made = []
     for product in products:
         qty = in_basket.get(product.id, 0)
         out_of_stock = product.on_hand <= 0
         at_stock_limit = qty >= product.on_hand
         unaffordable = product.points > remaining
+        allowance = allowed.get(product.id)
+        at_allowance = allowance is not None and qty >= allowance.remaining
         made.append(
             Tile(
                 product=product,
@@ -204,17 +216,25 @@ def tiles(products: list[Product], basket: Basket) -> list[Tile]:
                 can_add=not out_of_stock
                 and not at_stock_limit
                 and not unaffordable
+                and not at_allowance
                 and qty < MAX_QTY_PER_LINE,
                 out_of_stock=out_of_stock,
                 unaffordable=unaffordable,
                 at_stock_limit=at_stock_limit,
+                allowance=allowance,
+                at_allowance=at_allowance,
             )
         )
     return made
 
 
 def change_basket(
-    balance: int, products: list[Product], wanted: dict[int, int], product_id: int, delta: int
+    balance: int,
+    products: list[Product],
+    wanted: dict[int, int],
+    product_id: int,
+    delta: int,
+    allowed: dict[int, limits.LimitStatus] | None = None,
 ) -> tuple[dict[int, int], str | None]:
     """The basket after one tap on + or −, or the unchanged basket and why not."""
     by_id = {p.id: p for p in products}
@@ -234,6 +254,9 @@ def change_basket(
             return wanted, "insufficient_points"
         if qty > MAX_QTY_PER_LINE:
             return wanted, "invalid_quantity"
+        limit = (allowed or {}).get(product_id)
+        if limit is not None and qty > limit.remaining:
+            return wanted, "limit_reached"
     new[product_id] = qty
     return new, None
 

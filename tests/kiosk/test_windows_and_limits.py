@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from shop import limits
+from shop import households, limits, redemptions
 from shop.models import Product, Village
 
 from .conftest import screen_of
@@ -48,15 +48,40 @@ def test_inside_a_window_the_shop_redeems(app, kiosk, passbooks):
     assert screen_of(response) == ("household", None)
 
 
-def test_a_reached_limit_has_its_own_screen_and_goes_back_to_the_goods(app, kiosk, passbooks):
+def test_a_limit_used_up_meanwhile_at_another_kiosk_has_its_own_screen(app, kiosk, passbooks):
     row = passbooks["rich"]
     with _db(app).writer() as session, session.begin():
         soap = session.scalar(select(Product).where(Product.sku == "FZ-1"))
         limits.set_limit(session, soap, 1, period="quarter", actor="test")
-    visit, signature = _to_confirm(app, kiosk, row, ("FZ-1", "FZ-1"))
+    visit, signature = _to_confirm(app, kiosk, row, ("FZ-1",))
+    with _db(app).writer() as session, session.begin():  # the same passbook, another kiosk
+        other = households.create_kiosk(session, session.scalar(select(Village)), "K02", "二号机")
+        household = households.lookup_passbook(session, row["存折二维码"]).household
+        redemptions.redeem(session, household, {"FZ-1": 1}, kiosk=other, idempotency_key="k02-0001")
     response = kiosk.post("/confirm", {"visit": visit, "key": "kq-limit-0001", "basket": signature})
     assert screen_of(response) == ("error", "limit_reached")
     assert "这件商品本期已经换满了" in response.text
     assert 'hx-post="/back"' in response.text  # "choose again", with the basket kept
     assert all(r.idempotency_key != "kq-limit-0001" for r in _redemptions(app, row["户号"]))
-    assert _household(app, row["户号"]).balance == int(row["积分余额"])
+    assert _household(app, row["户号"]).balance == int(row["积分余额"]) - 5
+
+
+def test_a_limited_item_shows_used_of_allowed_and_stops_at_the_allowance(app, kiosk, passbooks):
+    row = passbooks["rich"]
+    with _db(app).writer() as session, session.begin():
+        detergent = session.scalar(select(Product).where(Product.sku == "XYY-2KG"))
+        limits.set_limit(session, detergent, 2, period="quarter", actor="test")
+        detergent_id = detergent.id
+    visit = kiosk.nonce(kiosk.scan(row["存折二维码"]))
+    first = kiosk.take(visit, detergent_id)
+    assert "每户每季度限2，已换0" in first.text
+    second = kiosk.take(visit, detergent_id)
+    assert f'id="goods-{detergent_id}-qty" aria-label="放进篮子的数量">2' in second.text or (
+        'data-sku="XYY-2KG" data-qty="2"' in second.text
+    )
+    plus = f'id="goods-{detergent_id}-plus"'
+    assert plus in second.text
+    assert "disabled" in second.text.split(plus, 1)[1].split(">", 1)[0]
+    third = kiosk.take(visit, detergent_id)
+    assert 'data-sku="XYY-2KG" data-qty="2"' in third.text
+    assert "这件商品本期每户限兑的数量已经用完了" in third.text
