@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, current_app, g, jsonify, request
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
 
 from shop import households, points, redemptions, staff
 from shop.errors import MESSAGES, DomainError
@@ -59,6 +60,18 @@ def error(code: str, detail: str | None = None, status: int | None = None):
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     return error(exc.code, None)
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Under /api/ every answer is JSON, even for a path or a method that does not exist."""
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return exc
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+        exc.code or 500, "bad_request"
+    )
+    body = {"error": {"code": code, "message": f"{exc.name} / {exc.description}"}}
+    return jsonify(body), exc.code
 
 
 def require(roles: tuple[str, ...]):

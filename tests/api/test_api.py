@@ -255,3 +255,12 @@ def test_awards_by_household_or_passbook_idempotently(client, tokens, passbooks)
     ]:
         resp = client.post("/api/v1/awards", json=bad, headers=auth(tokens["panel"]))
         assert resp.json["error"]["code"] == error, bad
+
+
+def test_unknown_paths_and_methods_under_the_api_answer_in_json(client, tokens):
+    missing = client.get("/api/v1/nothing-here", headers=auth(tokens["kiosk"]))
+    assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"
+    wrong = client.delete("/api/v1/products", headers=auth(tokens["kiosk"]))
+    assert wrong.status_code == 405 and wrong.json["error"]["code"] == "method_not_allowed"
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and not page.is_json  # the kiosk's own pages stay HTML
