@@ -32,7 +32,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     kconfig.finish(app.config, instance)
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's defaults hold this key already (None), so setdefault would do nothing.
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # The kiosk page stays open for days; its CSRF token lives as long as its session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 
@@ -40,6 +42,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.init_app(app)
     htmx.init_app(app)
     csrf.init_app(app)
+
+    from shop.backoffice import init_app as init_backoffice
+
+    init_backoffice(app)
 
     from . import api, health, scan_events, screens
 

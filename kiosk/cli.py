@@ -16,7 +16,7 @@ from sqlalchemy import select
 from shop import demo, households, schema, staff
 from shop.db import unit_of_work
 from shop.errors import DomainError
-from shop.models import Kiosk, Village
+from shop.models import Kiosk, StaffUser, Village
 from shop.verify import verify_ledger
 
 from .db import get_db
@@ -146,6 +146,42 @@ def staff_add(username, role, display_name, password, pin, village_code):
         except DomainError as exc:
             raise _fail(exc) from exc
     click.echo(f"staff user {username} ({role}) added")
+
+
+@staff_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def staff_unlock(username: str):
+    """Unlock a staff user after five wrong passwords (also when every admin is locked out)."""
+    from shop import accounts
+
+    with unit_of_work(get_db().writer) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise click.ClickException(f"no staff user {username}")
+        accounts.unlock_staff(session, user, actor="cli")
+    click.echo(f"{username} unlocked")
+
+
+@staff_group.command("badge")
+@click.argument("username")
+@click.option(
+    "--pin", required=True, help="4-8 digits, typed on the kiosk's keypad after the scan."
+)
+@with_appcontext
+def staff_badge(username: str, pin: str):
+    """Issue a staff badge (JB1 code, printed once) with its PIN."""
+    from shop import accounts
+
+    with unit_of_work(get_db().writer) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise click.ClickException(f"no staff user {username}")
+        try:
+            code = accounts.issue_badge(session, user, actor="cli", pin=pin)
+        except DomainError as exc:
+            raise _fail(exc) from exc
+    click.echo(code)
 
 
 @click.group("token")

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import households, points, redemptions, stock
+from . import households, points, redemptions, roster, stock
 from .errors import DomainError
 from .models import Rule, RuleCategory, Village
 
@@ -251,6 +251,7 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
     )
     rows[-3][1] = new_code
 
+    roster.reindex_missing(session)  # search by name and pinyin initials in the back-office
     instance.mkdir(parents=True, exist_ok=True)
     out = instance / "demo-passbooks.csv"
     with out.open("w", newline="", encoding="utf-8-sig") as f:

@@ -149,6 +149,7 @@ def append(
 
     row = session.execute(
         update(LedgerHead)
+        .execution_options(synchronize_session=False)
         .where(LedgerHead.village_id == village_id)
         .values(seq=LedgerHead.seq + 1)
         .returning(LedgerHead.seq, LedgerHead.head_hash)
@@ -202,6 +203,7 @@ def append(
         )
     session.execute(
         update(LedgerHead)
+        .execution_options(synchronize_session=False)
         .where(LedgerHead.village_id == village_id)
         .values(head_hash=new_hash, prev_hash=prev_hash)
     )

@@ -73,6 +73,7 @@ def award_points(
 def _post_award(session, household, rule, delta, actor, memo, at) -> ledger.Appended:
     new_balance = session.execute(
         update(Household)
+        .execution_options(synchronize_session=False)
         .where(Household.id == household.id, Household.balance + delta >= 0)
         .values(balance=Household.balance + delta)
         .returning(Household.balance)

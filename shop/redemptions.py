@@ -96,6 +96,7 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
 
     balance_after = session.execute(
         update(Household)
+        .execution_options(synchronize_session=False)
         .where(
             Household.id == household.id, Household.status == "active", Household.balance >= total
         )
@@ -116,6 +117,7 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
         qty = wanted[product.sku]
         on_hand_after = session.execute(
             update(Product)
+            .execution_options(synchronize_session=False)
             .where(Product.id == product.id, Product.is_active, Product.on_hand >= qty)
             .values(on_hand=Product.on_hand - qty)
             .returning(Product.on_hand)
@@ -129,6 +131,7 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
 
     seq = session.execute(
         update(Kiosk)
+        .execution_options(synchronize_session=False)
         .where(Kiosk.id == kiosk.id)
         .values(last_receipt_seq=Kiosk.last_receipt_seq + 1)
         .returning(Kiosk.last_receipt_seq)
@@ -205,6 +208,7 @@ def void_redemption(
     with session.begin_nested():
         claimed = session.execute(
             update(Redemption)
+            .execution_options(synchronize_session=False)
             .where(Redemption.id == redemption.id, Redemption.state == "completed")
             .values(state="voided", void_reason=reason, voided_by=actor, voided_at=utcnow())
         ).rowcount
@@ -212,6 +216,7 @@ def void_redemption(
             raise DomainError("already_voided", redemption.receipt_no)
         balance_after = session.execute(
             update(Household)
+            .execution_options(synchronize_session=False)
             .where(Household.id == redemption.household_id)
             .values(balance=Household.balance + redemption.total)
             .returning(Household.balance)
@@ -220,6 +225,7 @@ def void_redemption(
         for line in sorted(redemption.lines, key=lambda ln: ln.product_id):
             on_hand_after = session.execute(
                 update(Product)
+                .execution_options(synchronize_session=False)
                 .where(Product.id == line.product_id)
                 .values(on_hand=Product.on_hand + line.qty)
                 .returning(Product.on_hand)
@@ -241,8 +247,19 @@ def void_redemption(
         )
         session.execute(
             update(Redemption)
+            .execution_options(synchronize_session=False)
             .where(Redemption.id == redemption.id)
             .values(void_journal_id=entry.id)
         )
+    _expire_loaded(session, Household, [redemption.household_id], "balance")
+    _expire_loaded(session, Product, [m.product_id for m in moves], "on_hand")
     session.expire(redemption)
     return entry
+
+
+def _expire_loaded(session: Session, model, ids, attribute: str) -> None:
+    """Guarded UPDATEs skip the ORM's sync; refresh the cached figure of objects already loaded."""
+    for key in ids:
+        loaded = session.identity_map.get(session.identity_key(model, key))
+        if loaded is not None:
+            session.expire(loaded, [attribute])

@@ -90,6 +90,7 @@ def adjust_stock(
 def _move(session, product, delta, reason, kind, actor, source, memo) -> ledger.Appended:
     on_hand_after = session.execute(
         update(Product)
+        .execution_options(synchronize_session=False)
         .where(Product.id == product.id, Product.on_hand + delta >= 0)
         .values(on_hand=Product.on_hand + delta)
         .returning(Product.on_hand)

@@ -1,0 +1,69 @@
+"""Small helpers every back-office view uses: the village, errors as words, page-or-fragment."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from flask import current_app, flash, make_response, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from shop.errors import DomainError
+from shop.models import Village
+
+from .i18n import lang
+
+
+def village(session) -> Village:
+    """The signed-in staff member's village; staff without one work in the first village."""
+    if current_user.village_id is not None:
+        found = session.get(Village, current_user.village_id)
+    else:
+        found = session.scalar(select(Village).order_by(Village.id).limit(1))
+    if found is None:
+        raise DomainError("unknown_village")
+    return found
+
+
+def tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(current_app.config.get("TIMEZONE") or "Asia/Shanghai")
+
+
+def today() -> dt.date:
+    return dt.datetime.now(tz()).date()
+
+
+def error_text(exc: DomainError) -> str:
+    text = exc.message(lang())
+    return f"{text}（{exc.detail}）" if exc.detail else text
+
+
+def flash_error(exc: DomainError) -> None:
+    flash(error_text(exc), "error")
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def render(template: str, partial: str | None = None, *, http_status: int = 200, **context):
+    """The partial alone for htmx, the whole page otherwise."""
+    body = render_template(partial if partial and is_htmx() else template, **context)
+    return make_response(body, http_status)
+
+
+def form_int(name: str, default: int | None = None) -> int | None:
+    try:
+        return int(request.form.get(name, ""))
+    except ValueError:
+        return default
+
+
+def parse_date(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,110 @@
+"""Passbook cards (积分存折卡): an A4 sheet of cards to cut out, or one card on receipt paper.
+
+A passbook's code exists in clear only when it is issued (the database keeps its hash), so cards
+are made right after issue or reissue from the codes that call returned, and never stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+from hardware.receipt import QR, Layout, Text
+from hardware.receipt import Rule as PaperRule
+
+# Credit-card size, 2 across and 5 down on A4 with room to cut.
+CARD_W, CARD_H = 85.6, 54.0
+COLS, ROWS = 2, 5
+MARGIN_X, MARGIN_Y = (210 - COLS * CARD_W) / 3, (297 - ROWS * CARD_H) / 6
+
+
+@dataclass(frozen=True)
+class Card:
+    village: str
+    household_no: str
+    head_name: str
+    group_name: str
+    issued_on: dt.date
+    serial: int
+    code: str
+
+    @property
+    def slug(self) -> str:
+        return f"passbook-{self.household_no}-{self.serial}"
+
+    def layout(self, columns: int) -> Layout:
+        """The card on receipt paper (hardware.printing.print_job)."""
+        rows = [
+            Text(self.village, align="center", bold=True, tall=True),
+            Text("积分存折", align="center"),
+            PaperRule(),
+            QR(self.code),
+            Text(f"户号：{self.household_no}"),
+            Text(f"户主：{self.head_name}"),
+            Text(f"发放：{self.issued_on:%Y-%m-%d}  No.{self.serial}"),
+            PaperRule(),
+            Text("请妥善保管，遗失请到村委会补办", align="center")
+            if columns >= 32
+            else Text("遗失请补办", align="center"),
+        ]
+        return Layout(columns, tuple(rows), self.slug)
+
+
+def _qr_png(code: str) -> io.BytesIO:
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=2)
+    qr.add_data(code)
+    qr.make(fit=True)
+    out = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(out, format="PNG")
+    out.seek(0)
+    return out
+
+
+def cards_pdf(cards: list[Card], *, font_path: str) -> bytes:
+    """An A4 PDF with 10 cards a page: QR, village, household number, head's name, date, serial."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.add_font("cjk", "", font_path)
+    pdf.set_title("积分存折卡")
+    per_page = COLS * ROWS
+    for i, card in enumerate(cards):
+        if i % per_page == 0:
+            pdf.add_page()
+        slot = i % per_page
+        x = MARGIN_X + (slot % COLS) * (CARD_W + MARGIN_X)
+        y = MARGIN_Y + (slot // COLS) * (CARD_H + MARGIN_Y)
+        pdf.set_draw_color(150, 150, 150)
+        pdf.set_line_width(0.2)
+        pdf.rect(x, y, CARD_W, CARD_H, round_corners=True, corner_radius=3)
+        pdf.image(_qr_png(card.code), x=x + 3, y=y + 8, w=38, h=38)
+        tx = x + 44
+        pdf.set_font("cjk", size=12)
+        pdf.set_xy(tx, y + 5)
+        pdf.cell(CARD_W - 46, 6, card.village[:12])
+        pdf.set_font("cjk", size=9)
+        pdf.set_xy(tx, y + 11)
+        pdf.cell(CARD_W - 46, 5, "积分存折")
+        pdf.set_font("cjk", size=11)
+        for n, text in enumerate(
+            (
+                f"户号 {card.household_no}",
+                f"户主 {card.head_name}",
+                card.group_name[:10],
+                f"发放 {card.issued_on:%Y-%m-%d}",
+                f"No. {card.serial}",
+            )
+        ):
+            pdf.set_xy(tx, y + 18 + n * 6)
+            pdf.cell(CARD_W - 46, 6, text)
+        pdf.set_font("cjk", size=6)
+        pdf.set_xy(x + 3, y + 47)
+        pdf.cell(38, 4, card.code, align="C")
+    out = io.BytesIO()
+    pdf.output(out)
+    return out.getvalue()
