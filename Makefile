@@ -32,10 +32,14 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check kiosk shop hardware tests bench
 
+## bench: every benchmark at its documented scale (about 15 minutes); figures in docs/BENCHMARKS.md
 bench: setup
-	$(PY) bench/ledger.py --households 2000 --journal-rows 50000
+	$(PY) bench/ledger.py
 	$(PY) bench/scan.py
 	$(PY) bench/kiosk.py
+	$(PY) bench/backoffice.py
+	$(PY) bench/close.py --scale foundation
+	$(PY) bench/notice.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -230,10 +230,9 @@ def load_village(
             progress(f"  {done:,} journal rows loaded")
 
     with engine.begin() as conn:
-        conn.execute(
-            text("UPDATE households SET balance = :b WHERE id = :h"),
-            [{"b": b, "h": h} for h, b in balances.items() if b],
-        )
+        funded = [{"b": b, "h": h} for h, b in balances.items() if b]
+        if funded:
+            conn.execute(text("UPDATE households SET balance = :b WHERE id = :h"), funded)
         conn.execute(
             text("UPDATE ledger_heads SET seq = :s, head_hash = :h WHERE village_id = :v"),
             {"s": seq, "h": head_hash, "v": village_id},

@@ -17,7 +17,7 @@ from shop import demo, households, schema, staff
 from shop.db import unit_of_work
 from shop.errors import DomainError
 from shop.models import Kiosk, StaffUser, Village
-from shop.verify import verify_ledger
+from shop.verify import snapshot, verify_ledger
 
 from .db import get_db
 
@@ -93,7 +93,7 @@ def serve_command(host: str, port: int, threads: int):
 def verify_command(village_code: str | None):
     """Recompute the hash chain, every balance and every on-hand. Exit 1 on the first bad row."""
     db = get_db()
-    with db.engine.connect() as conn:
+    with snapshot(db.engine) as conn:
         village_id = None
         if village_code:
             village_id = conn.execute(
@@ -314,8 +314,10 @@ def register(app: Flask) -> None:
     ):
         app.cli.add_command(command)
     from .cli_stock import register as register_stock
+    from .cli_transparency import register as register_transparency
 
     register_stock(app)
+    register_transparency(app)
 
 
 def _create_app():

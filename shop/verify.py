@@ -11,8 +11,9 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
+from .db import read_engine
 from .ledger import GENESIS, format_ts
 
 # Rows are read in id order: appends take the village's head lock before inserting, so within a
@@ -91,6 +92,21 @@ def _stream(conn: Connection, sql: str, name: str):
         cursor.close()
 
 
+def snapshot(engine: Engine) -> Connection:
+    """A connection whose reads all see one moment, without blocking the kiosks.
+
+    verify reads the journal, the postings and the cached figures with separate queries; under
+    READ COMMITTED a redemption committing between them would look like tampering. SQLite: a
+    deferred read transaction (WAL keeps its snapshot, and no write lock is taken).
+    PostgreSQL: REPEATABLE READ, read only.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+    return read_engine(engine).connect()
+
+
 def verify_ledger(
     conn: Connection, village_id: int | None = None, max_problems: int = 20
 ) -> Report:
@@ -98,6 +114,9 @@ def verify_ledger(
     started = time.perf_counter()
     report = Report()
     village = int(village_id) if village_id is not None else None
+    # Read through SQLAlchemy first: it opens the transaction (and on SQLite takes the snapshot)
+    # before the driver-level cursors below, so every read sees the same moment.
+    heads = _read_heads(conn, village)
     jwhere = f"WHERE village_id = {village}" if village is not None else ""
     pwhere = f"WHERE {_IN_VILLAGE.format(v=village)}" if village is not None else ""
     created_at = _PG_CREATED_AT if conn.dialect.name == "postgresql" else "created_at"
@@ -164,19 +183,23 @@ def verify_ledger(
         problems.append(
             "postings out of chain order (a posting's journal row was moved or removed)"
         )
-    _check_heads(conn, report, village_id)
+    _check_heads(report, heads)
     _check_caches(conn, report, balances, on_hand, village_id)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _check_heads(conn: Connection, report: Report, village_id: int | None) -> None:
+def _read_heads(conn: Connection, village_id: int | None) -> dict[int, tuple[int, str]]:
     sql = "SELECT village_id, seq, head_hash FROM ledger_heads"
     rows = conn.execute(
         text(sql + (" WHERE village_id = :v" if village_id else "")),
         {"v": village_id} if village_id else {},
     )
-    for vid, seq, head_hash in rows:
+    return {vid: (seq, head_hash) for vid, seq, head_hash in rows}
+
+
+def _check_heads(report: Report, heads: dict[int, tuple[int, str]]) -> None:
+    for vid, (seq, head_hash) in heads.items():
         got = report.heads.get(vid, (0, GENESIS))
         if (seq, head_hash) != got:
             report.problems.append(
