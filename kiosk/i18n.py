@@ -99,6 +99,7 @@ def init_app(app: Flask) -> Babel:
         unit_name=unit_name,
         rule_name=rule_name,
         group_name=group_name,
+        day=day,
         current_lang=lang,
         other_locale=other_locale,
     )

@@ -101,7 +101,8 @@ def error_screen(
 
 
 def waiting_screen(*, sound: str | None = None, status: int = 200):
-    return render_screen("kiosk/_waiting.html", status=status, sound=sound)
+    notices = shopfront.notices(current_app, reading)
+    return render_screen("kiosk/_waiting.html", status=status, sound=sound, notices=notices)
 
 
 def _shop_context(session, current: visit.Visit, *, entries: bool = False) -> dict:

@@ -7,14 +7,17 @@ shop's services when the redemption is made; this module only helps the screen s
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import time
+import zoneinfo
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from shop import codes, households, limits
+from shop import codes, households, limits, transparency
 from shop.errors import DomainError
 from shop.models import (
     Household,
@@ -279,3 +282,29 @@ def redemption_lines(session: Session, redemption_id: int) -> list[RedemptionLin
             .order_by(RedemptionLine.id)
         )
     )
+
+
+NOTICES_REFRESH_SECONDS = 600
+
+
+def notices(app, read) -> transparency.WaitingScreen | None:
+    """What the waiting screen shows in turns: last month's public notice (一月一公示), last
+    year's ranking (一年一排名) and announced year-ends.
+
+    Last month and last year no longer change, so one read serves every villager for a while;
+    a fresh one every ten minutes picks up a new year-end announcement. None when the database
+    is down: the waiting screen still invites a scan.
+    """
+    tz = app.config.get("TIMEZONE") or "Asia/Shanghai"
+    today = dt.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+    cached = app.extensions.get("kiosk_notices")
+    if cached and cached[0] == today and time.monotonic() - cached[1] < NOTICES_REFRESH_SECONDS:
+        return cached[2]
+    try:
+        with read() as session:
+            kiosk = this_kiosk(session)
+            made = transparency.waiting_screen(session, kiosk.village_id, today, tz, top=10)
+    except DomainError:
+        return None
+    app.extensions["kiosk_notices"] = (today, time.monotonic(), made)
+    return made

@@ -315,3 +315,26 @@
   htmx.onLoad(settle);
   connectStream();
 })();
+
+/* The village's notices on the waiting screen, one slide at a time. The interval looks the
+   slides up each time, so it keeps working after htmx swaps the screen. */
+(function rotateNotices() {
+  "use strict";
+  let shown = 0;
+  function show() {
+    const slides = Array.from(document.querySelectorAll("#notice-slides .notice-slide"));
+    if (!slides.length) return;
+    shown = (shown + 1) % slides.length;
+    slides.forEach((slide, i) => { slide.hidden = i !== shown; });
+  }
+  function first() {
+    const slides = Array.from(document.querySelectorAll("#notice-slides .notice-slide"));
+    shown = 0;
+    slides.forEach((slide, i) => { slide.hidden = i !== 0; });
+  }
+  document.addEventListener("DOMContentLoaded", first);
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail && event.detail.target && event.detail.target.id === "screen") first();
+  });
+  setInterval(show, 9000);
+})();
