@@ -1028,6 +1028,7 @@ class WaitingScreen:
     ranking: Ranking
     top: list[RankRow]
     year_ends: list[YearEndPolicy]
+    ranking_to_date: bool = False  # this year so far: last year had no points (a new scheme)
 
 
 def waiting_screen(
@@ -1038,6 +1039,9 @@ def waiting_screen(
     last_month = today.replace(day=1) - dt.timedelta(days=1)
     notice = monthly_notice(session, village, last_month.year, last_month.month, tz)
     ranking = annual_ranking(session, village, today.year - 1, tz)
+    to_date = not any(row.points > 0 for row in ranking.rows)
+    if to_date:
+        ranking = annual_ranking(session, village, today.year, tz)
     return WaitingScreen(
-        notice, ranking, ranking.top(top), upcoming_year_end(session, village, today)
+        notice, ranking, ranking.top(top), upcoming_year_end(session, village, today), to_date
     )

@@ -176,11 +176,23 @@ def test_notice_shows_it_apart_and_the_ranking_ignores_it(session, village, thre
 
 
 def test_the_waiting_screen_gets_notice_ranking_and_announcement(session, village, three, give):
+    """Last month's notice and the announcement; the ranking of the year so far when last
+    year had no points yet."""
     give(three[0], 7, local(2026, 11, 3, 9))
     announce_year_end(
         session, village, 2026, "expire", EFFECTIVE, actor="panel", today=ANNOUNCED_ON
     )
     screen = waiting_screen(session, village, dt.date(2026, 12, 5), TZ, top=1)
     assert (screen.notice.year, screen.notice.month, screen.notice.awarded) == (2026, 11, 7)
-    assert screen.ranking.year == 2025 and len(screen.top) == 3  # all tied at 0 in 2025
+    # 2025 had no points (a new scheme), so the screen ranks 2026 so far.
+    assert screen.ranking.year == 2026 and screen.ranking_to_date
+    assert [(r.rank, r.household_id, r.points) for r in screen.top] == [(1, three[2].id, 60)]
     assert [p.policy for p in screen.year_ends] == ["expire"]
+
+
+def test_the_waiting_screen_ranks_last_year_once_it_had_points(session, village, three, give):
+    give(three[1], 9, local(2025, 6, 1, 9))
+    give(three[0], 7, local(2026, 11, 3, 9))
+    screen = waiting_screen(session, village, dt.date(2026, 12, 5), TZ, top=1)
+    assert screen.ranking.year == 2025 and not screen.ranking_to_date
+    assert [(r.rank, r.household_id) for r in screen.top] == [(1, three[1].id)]
