@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from shop import pins, redemptions
 from shop.errors import DomainError
-from shop.models import Household, PrintJob, Product, Redemption, utcnow
+from shop.models import Household, PrintJob, Product, Redemption, Rule, utcnow
 
 from . import i18n, shopfront, visit
 from .db import reading, writing
@@ -370,6 +370,48 @@ def back_to_goods():
         current.step = "shop"
         visit.save(current)
     return current_screen(current)
+
+
+@bp.post("/apply")
+def apply_screen():
+    """申请积分: the villager picks a good deed from pictures; the panel reviews it later."""
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
+        return _stale(current)
+    visit.touch()
+    try:
+        with reading() as session:
+            household = session.get(Household, current.household_id)
+            catalog = shopfront.application_catalog(session, household.village_id)
+            return render_screen(
+                "kiosk/_apply.html", household=household, catalog=catalog, visit=current
+            )
+    except DomainError as exc:
+        return error_screen(exc.code)
+
+
+@bp.post("/apply/submit")
+def apply_submit():
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
+        return _stale(current)
+    try:
+        rule_id = int(request.form.get("rule", ""))
+    except ValueError:
+        return error_screen("problem", status=400)
+    visit.touch()
+    try:
+        with writing() as session:
+            household = session.get(Household, current.household_id)
+            application = shopfront.apply_for_points(
+                session, household, rule_id, actor=f"kiosk:{current_app.config['DEVICE']}"
+            )
+            rule = session.get(Rule, application.rule_id)
+            return render_screen(
+                "kiosk/_applied.html", sound="done", household=household, rule=rule, visit=current
+            )
+    except DomainError as exc:
+        return error_screen(exc.code)
 
 
 @bp.post("/confirm")

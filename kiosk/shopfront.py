@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from shop import codes, households, limits, transparency
+from shop import awards, codes, households, limits, transparency
 from shop.errors import DomainError
 from shop.models import (
     Household,
@@ -26,9 +26,12 @@ from shop.models import (
     Product,
     Redemption,
     RedemptionLine,
+    Rule,
+    RuleCategory,
     ScanEvent,
     utcnow,
 )
+from shop.models_backoffice import PointsApplication
 from shop.redemptions import MAX_QTY_PER_LINE
 
 RECENT_ENTRIES = 6
@@ -308,3 +311,44 @@ def notices(app, read) -> transparency.WaitingScreen | None:
         return None
     app.extensions["kiosk_notices"] = (today, time.monotonic(), made)
     return made
+
+
+APPLY_REPEAT_SECONDS = 120
+
+
+def application_catalog(session: Session, village_id: int) -> list[tuple[RuleCategory, list[Rule]]]:
+    """What a villager may apply for (双向积分认证): the active deeds worth points, by category."""
+    categories = session.scalars(
+        select(RuleCategory)
+        .where(RuleCategory.village_id == village_id)
+        .order_by(RuleCategory.sort_order, RuleCategory.id)
+    ).all()
+    rules = session.scalars(
+        select(Rule)
+        .where(Rule.category_id.in_([c.id for c in categories]), Rule.is_active, Rule.points > 0)
+        .order_by(Rule.id)
+    ).all()
+    by_category = {c.id: (c, []) for c in categories}
+    for rule in rules:
+        by_category[rule.category_id][1].append(rule)
+    return [entry for entry in by_category.values() if entry[1]]
+
+
+def apply_for_points(session: Session, household: Household, rule_id: int, actor: str):
+    """The villager's own application. A second tap on the same deed within two minutes is the
+    same application, not a new one for the panel to reject."""
+    rule = session.get(Rule, rule_id)
+    category = rule and session.get(RuleCategory, rule.category_id)
+    if rule is None or category.village_id != household.village_id or rule.points <= 0:
+        raise DomainError("unknown_rule", str(rule_id))
+    recent = session.scalar(
+        select(PointsApplication)
+        .where(
+            PointsApplication.household_id == household.id,
+            PointsApplication.rule_id == rule.id,
+            PointsApplication.state == "pending",
+            PointsApplication.created_at >= utcnow() - dt.timedelta(seconds=APPLY_REPEAT_SECONDS),
+        )
+        .limit(1)
+    )
+    return recent or awards.submit_application(session, household, rule, actor=actor)
