@@ -1,7 +1,7 @@
 """Kiosk screens benchmark: server time of scan -> household screen and confirm -> done screen,
 on the demo village and on a large one, plus the page weight of the household screen.
 
-    .venv/bin/python bench/kiosk.py                              # demo + 20,000 households, 1,000,000 rows
+    .venv/bin/python bench/kiosk.py                  # demo + 20,000 households, 1,000,000 rows
     .venv/bin/python bench/kiosk.py --households 2000 --journal-rows 50000 --runs 100
 
 Server time is measured around the Flask app in-process (the test client: the whole request,

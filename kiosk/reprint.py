@@ -101,7 +101,9 @@ def print_or_reprint(receipt_no: str, *, actor: str, url: str | None = None) -> 
             .where(PrintJob.id == job_id)
             .values(state=state, error=error, updated_at=utcnow())
         )
-        if never_sent:
+        # Paper has come out once a print or a reprint succeeds: the receipt leaves the reprint
+        # queue and the day close's never-printed count. A failed reprint changes nothing.
+        if never_sent or state == "printed":
             session.execute(
                 update(Redemption).where(Redemption.id == redemption_id).values(print_state=state)
             )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, abort, current_app, request, send_from_directory, session, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -515,6 +516,31 @@ def toggle_sound():
     session[visit.MUTE_KEY] = not session.get(visit.MUTE_KEY, False)
     visit.touch()
     return render_fragment("kiosk/_sound_toggle.html") or refresh_page()
+
+
+@bp.app_template_global()
+def goods_picture(product) -> str:
+    """The URL of a product's picture: the demo's drawings are static files; pictures the
+    volunteer uploaded live in the instance folder (with their time, so a new one shows)."""
+    picture = product.picture or "goods/_default.svg"
+    if not picture.startswith("pictures/"):
+        return url_for("static", filename=picture)
+    path = Path(current_app.instance_path) / picture
+    version = int(path.stat().st_mtime) if path.exists() else 0
+    return url_for("screens.uploaded_picture", product_id=product.id, v=version)
+
+
+@bp.get("/goods/<int:product_id>/picture")
+def uploaded_picture(product_id: int):
+    """Only a product's own uploaded picture, never another file of the instance folder."""
+    with reading() as session:
+        product = session.get(Product, product_id)
+        picture = product.picture if product else None
+    if not picture or not picture.startswith("pictures/"):
+        abort(404)
+    response = send_from_directory(current_app.instance_path, picture, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @bp.app_template_global()

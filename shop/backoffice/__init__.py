@@ -148,7 +148,15 @@ def allowed(*roles: str) -> bool:
 def init_app(app: Flask) -> None:
     if "backoffice" in app.blueprints:
         return
-    from . import accounts_views, households_views, points_views  # noqa: F401
+    from . import (  # noqa: F401
+        accounts_views,
+        clerk_views,
+        households_views,
+        points_views,
+        settings_views,
+        stock_views,
+        supervision_views,
+    )
 
     # Flask's defaults already hold these keys (SameSite None), so setdefault would do nothing.
     app.config["SESSION_COOKIE_HTTPONLY"] = True

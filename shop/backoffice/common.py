@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from flask import current_app, flash, make_response, render_template, request
+from flask import current_app, flash, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -67,3 +67,17 @@ def parse_date(text: str | None) -> dt.date | None:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def done(url: str):
+    """After a committing POST: htmx navigates (HX-Redirect), a plain form gets a 303."""
+    if is_htmx():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
+def refused_status() -> int:
+    """A refused form: 422 for a plain browser, 200 for htmx (which swaps only 2xx answers)."""
+    return 200 if is_htmx() else 422

@@ -16,6 +16,10 @@ ALL = set(ROLES)
 PANEL = {"admin", "panel"}
 READ = {"admin", "panel", "clerk", "supervisor"}
 PUBLIC = "public"
+VOLUNTEER = {"admin", "volunteer"}
+STOCK_READ = {"admin", "volunteer", "supervisor"}
+CLERK = {"admin", "clerk"}
+CLERK_READ = {"admin", "clerk", "supervisor"}
 
 # endpoint -> roles allowed (PUBLIC: anyone). A new route fails
 # test_every_route_is_in_the_table until it is added here with its roles.
@@ -55,10 +59,51 @@ EXPECTED = {
     "backoffice.award_apply": PANEL,
     "backoffice.award_reverse": PANEL,
     "backoffice.applications": READ,
+    "backoffice.journal": {"supervisor", "admin"},
+    "backoffice.verify_page": {"supervisor", "admin"},
+    "backoffice.verify_run": {"supervisor", "admin"},
     "backoffice.application_submit": {"admin", "panel", "clerk"},
     "backoffice.application_decide": PANEL,
     "backoffice.award_import": PANEL,
     "backoffice.award_import_apply": PANEL,
+    # issue 6: goods, receiving, low stock, stocktake (volunteer; supervisor reads)
+    "backoffice.product_list": STOCK_READ,
+    "backoffice.product_new": VOLUNTEER,
+    "backoffice.product_create": VOLUNTEER,
+    "backoffice.product_edit": STOCK_READ,
+    "backoffice.product_update": VOLUNTEER,
+    "backoffice.product_picture_upload": VOLUNTEER,
+    "backoffice.product_picture": STOCK_READ,
+    "backoffice.low_stock": STOCK_READ,
+    "backoffice.receiving_list": STOCK_READ,
+    "backoffice.receiving_new": VOLUNTEER,
+    "backoffice.receiving_lines": VOLUNTEER,
+    "backoffice.receiving_create": VOLUNTEER,
+    "backoffice.receiving_doc": STOCK_READ,
+    "backoffice.receiving_pdf": STOCK_READ,
+    "backoffice.receiving_print": VOLUNTEER,
+    "backoffice.stocktake_page": STOCK_READ,
+    "backoffice.stocktake_start": VOLUNTEER,
+    "backoffice.stocktake_detail": STOCK_READ,
+    "backoffice.stocktake_count": VOLUNTEER,
+    "backoffice.stocktake_finalise": VOLUNTEER,
+    "backoffice.stocktake_cancel": VOLUNTEER,
+    # issue 6: the clerk's receipts, reprint, void and day close (supervisor reads)
+    "backoffice.receipts": CLERK_READ,
+    "backoffice.receipt_detail": CLERK_READ,
+    "backoffice.receipt_reprint": CLERK,
+    "backoffice.receipt_void": CLERK,
+    "backoffice.dayclose_page": CLERK_READ,
+    "backoffice.dayclose_close": CLERK,
+    "backoffice.dayclose_download": CLERK_READ,
+    "backoffice.dayclose_print": CLERK,
+    # issue 6: redemption windows (panel and admin) and per-household limits (admin)
+    "backoffice.windows_page": {"admin", "panel", "supervisor"},
+    "backoffice.window_add": PANEL,
+    "backoffice.window_quarters": PANEL,
+    "backoffice.windows_always_open": PANEL,
+    "backoffice.limits_page": {"admin", "panel", "supervisor"},
+    "backoffice.limit_set": {"admin"},
 }
 
 

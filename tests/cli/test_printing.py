@@ -100,7 +100,8 @@ def test_a_printer_fault_leaves_the_redemption_committed_once(app, fault, refuse
             assert any("重打印" in line for line in paper)
             assert any(receipt_no in line for line in paper)
             with writing() as s:
-                assert s.get(Redemption, redemption_id).reprint_count == 1
+                reprinted = s.get(Redemption, redemption_id)
+                assert (reprinted.reprint_count, reprinted.print_state) == (1, "printed")
     finally:
         if stub:
             stub.close()
