@@ -7,27 +7,27 @@ Also the printing helpers the back-office pages will call after their commit:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from hardware.printing import PrinterError, print_job
-from shop import dayclose, products, receiving, redemptions
+from hardware.printing import PrinterError
+from shop import dayclose, products, redemptions
+from shop.backoffice import printing as shared
 from shop.db import unit_of_work
 from shop.errors import DomainError
 from shop.limits import local_date
-from shop.models import Kiosk, PointsEntry, PrintJob, utcnow
+from shop.models import Kiosk, utcnow
 from shop.models_stock import ReceivingDoc
-from shop.reports_stock import DayCloseSlip, write_day_close_files
+from shop.reports_stock import write_day_close_files
 
 from .cli import _fail, current_village
-from .db import get_db, writing
-from .printing import PrintOutcome, build_receipt
+from .db import get_db
+from .printing import PrintOutcome
 from .reprint import config_for
 
 
@@ -39,58 +39,21 @@ def print_void_slip(receipt_no: str, *, actor: str, url: str | None = None) -> P
     """Print the void slip (作废) of a voided receipt, as its own print job (kind 'void').
 
     Call after the void has committed; a printer failure leaves a failed job, never undoes."""
-    with writing() as session:
-        redemption = redemptions.get_redemption(session, receipt_no)
-        if redemption.state != "voided":
-            raise DomainError("invalid_input", f"{receipt_no} is not void")
-        job = PrintJob(
-            redemption_id=redemption.id, kind="void", state="sent", attempts=1, requested_by=actor
-        )
-        session.add(job)
-        session.flush()
-        job_id = job.id
-        booking = dayclose.void_booking(session, redemption.id)
-        reason = redemption.void_reason or ""
-        if booking is not None and booking.is_moved:
-            reason = f"{reason}（原单已日结，记入{booking.business_date}）"
-        # The balance after the points came back, not the one printed on the sale.
-        balance_after = session.scalar(
-            select(PointsEntry.balance_after).where(
-                PointsEntry.journal_id == redemption.void_journal_id
-            )
-        )
-        receipt = dataclasses.replace(
-            build_receipt(session, redemption.id),
-            is_void=True,
-            void_reason=reason,
-            reprint_count=0,
-            balance_after=balance_after,
-        )
-    error = None
-    try:
-        print_job(config_for(current_app, url), receipt)
-    except PrinterError as exc:
-        error = exc.code
-    state = "failed" if error else "printed"
-    with writing() as session:
-        session.execute(
-            update(PrintJob)
-            .where(PrintJob.id == job_id)
-            .values(state=state, error=error, updated_at=utcnow())
-        )
-    return PrintOutcome(state, error, job_id)
+    done = shared.print_void_slip(receipt_no, actor=actor, config=config_for(current_app, url))
+    return PrintOutcome(done.state, done.error, done.job_id)
 
 
 def print_day_close(report: dict, *, url: str | None = None):
     """Print the frozen day-close report on the receipt printer. Raises PrinterError."""
-    return print_job(config_for(current_app, url), DayCloseSlip(report, _lang()))
+    return shared.print_day_close(report, config=config_for(current_app, url))
 
 
 def print_receiving_slip(doc_id: int, *, url: str | None = None):
     """Print a receiving document (入库单) for the volunteer to sign. Raises PrinterError."""
     with unit_of_work(get_db().reader) as session:
-        slip = receiving.receiving_slip(session, session.get(ReceivingDoc, doc_id), lang=_lang())
-    return print_job(config_for(current_app, url), slip)
+        return shared.print_receiving_slip(
+            session, session.get(ReceivingDoc, doc_id), config=config_for(current_app, url)
+        )
 
 
 def _kiosk(session, code: str | None) -> Kiosk:

@@ -12,25 +12,25 @@ printer takes a second or two). A repeat of either finds the job and prints noth
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
 
-from flask import Flask, current_app
+from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
-from hardware.printing import PrinterConfig, PrinterError, print_job, to_html
-from hardware.receipt import Receipt, ReceiptLine
+from hardware.printing import PrinterError, print_job
+
+# One receipt, one printer configuration: the back-office prints the same paper (shop/ may not
+# import kiosk/, so the shared glue lives in shop.backoffice.printing).
+from shop.backoffice.printing import build_receipt, printer_config
+from shop.backoffice.printing import receipt_html as shared_receipt_html
 from shop.errors import DomainError
-from shop.models import PrintJob, Redemption, RedemptionLine, Village, utcnow
+from shop.models import PrintJob, Redemption, utcnow
 
 from .db import writing
 
 log = logging.getLogger(__name__)
-
-VERIFY_CHARS = 10
 
 
 @dataclass(frozen=True)
@@ -46,92 +46,12 @@ class PrintOutcome:
         return self.state == "printed"
 
 
-def printer_config(app: Flask) -> PrinterConfig:
-    """The configured printer (KIOSK_PRINTER …), parsed once; previews go to instance/receipts."""
-    cached = app.extensions.get("kiosk_printer")
-    if cached is None or cached[0] != app.config["PRINTER"]:
-        config = PrinterConfig.parse(
-            app.config["PRINTER"],
-            width_mm=app.config.get("PRINTER_WIDTH", 58),
-            charset=app.config.get("PRINTER_CHARSET", "gb18030"),
-            can_cut=app.config.get("PRINTER_CUT", True),
-            timeout=app.config.get("PRINTER_TIMEOUT"),
-            font_path=app.config.get("CJK_FONT") or None,
-            preview_dir=app.config.get("PRINTER_PREVIEW_DIR") or f"{app.instance_path}/receipts",
-        )
-        cached = (app.config["PRINTER"], config)
-        app.extensions["kiosk_printer"] = cached
-    return cached[1]
-
-
-def _timezone(app: Flask) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(app.config.get("TIMEZONE") or "Asia/Shanghai")
-
-
-def _lang(app: Flask) -> str:
-    return "en" if str(app.config.get("LANGUAGE", "zh")).startswith("en") else "zh"
-
-
-def build_receipt(session: Session, redemption_id: int, *, printed_at: datetime | None = None):
-    """The paper receipt (hardware.receipt.Receipt) for a committed redemption."""
-    app = current_app
-    tz = _timezone(app)
-    redemption = session.scalar(
-        select(Redemption)
-        .options(
-            joinedload(Redemption.household),
-            joinedload(Redemption.kiosk),
-            joinedload(Redemption.journal),
-        )
-        .where(Redemption.id == redemption_id)
-    )
-    village = session.get(Village, redemption.village_id)
-    lines = session.scalars(
-        select(RedemptionLine)
-        .options(joinedload(RedemptionLine.product))
-        .where(RedemptionLine.redemption_id == redemption_id)
-        .order_by(RedemptionLine.id)
-    )
-    lang = _lang(app)
-    return Receipt(
-        shop_name=village.name,
-        kiosk_name=redemption.kiosk.name,
-        receipt_no=redemption.receipt_no,
-        printed_at=(printed_at or utcnow()).astimezone(tz),
-        redeemed_at=redemption.created_at.astimezone(tz),
-        household_no=redemption.household.number,
-        head_name=redemption.household.head_name,
-        lines=[
-            ReceiptLine(
-                name=(line.product.name_en or line.product.name)
-                if lang == "en"
-                else line.product.name,
-                qty=line.qty,
-                unit=line.product.unit,
-                points_each=line.points_each,
-                points_total=line.points_total,
-            )
-            for line in lines
-        ],
-        total=redemption.total,
-        balance_after=redemption.balance_after,
-        verify_code=redemption.journal.hash[:VERIFY_CHARS],
-        reprint_count=redemption.reprint_count,
-        lang=lang,
-    )
-
-
 def receipt_html(redemption_id: int) -> Markup:
     """The receipt as the paper would show it, for the screen (templates/hardware/_receipt.html)."""
     from .db import reading
 
     with reading() as session:
-        receipt = build_receipt(session, redemption_id)
-    try:
-        columns = printer_config(current_app).columns
-    except PrinterError:
-        columns = 32  # a misconfigured printer still gets its receipt on screen
-    return to_html(receipt.layout(columns))
+        return shared_receipt_html(session, redemption_id)
 
 
 def _set_state(session: Session, job_id: int, redemption_id: int, state: str, error=None) -> None:

@@ -31,9 +31,10 @@ def printer_config(app: Flask) -> PrinterConfig:
 
 
 # --- receipts, void slips, day close and receiving slips, printed from the back-office ----------
-# The kiosk has the same calls in kiosk/printing.py, kiosk/reprint.py and kiosk/cli_stock.py;
-# shop/ may not import kiosk/, so the back-office path lives here. Every one of them runs after
-# the commit it reports on and records its print job's outcome; a printer failure never undoes.
+# The kiosk and the CLI call these too (kiosk may import shop/, not the other way round);
+# `config` points a job at another printer, e.g. `--printer file:///tmp/r.bin`. Every one of them
+# runs after the commit it reports on and records its print job's outcome; a printer failure
+# never undoes.
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,9 @@ def receipt_html(session, redemption_id: int):
     return to_html(receipt.layout(columns))
 
 
-def _send(document, job_id: int, *, receipt_of: int | None = None) -> Printed:
+def _send(
+    document, job_id: int, *, receipt_of: int | None = None, config: PrinterConfig | None = None
+) -> Printed:
     """Print, then record the job's outcome in its own transaction."""
     from sqlalchemy import update
 
@@ -125,7 +128,7 @@ def _send(document, job_id: int, *, receipt_of: int | None = None) -> Printed:
 
     error = None
     try:
-        print_job(printer_config(current_app), document)
+        print_job(config or printer_config(current_app), document)
     except PrinterError as exc:
         error = exc.code
     state = "failed" if error else "printed"
@@ -142,7 +145,7 @@ def _send(document, job_id: int, *, receipt_of: int | None = None) -> Printed:
     return Printed(state, error, job_id)
 
 
-def reprint_receipt(receipt_no: str, *, actor: str) -> Printed:
+def reprint_receipt(receipt_no: str, *, actor: str, config: PrinterConfig | None = None) -> Printed:
     """重打印. A receipt whose first print never came out is printed as the original; any other
     is reprinted as its own job, marked 重打印 with the count on the paper."""
     from sqlalchemy import select, update
@@ -191,10 +194,10 @@ def reprint_receipt(receipt_no: str, *, actor: str) -> Printed:
             )
             if first.state == "failed":
                 receipt_of = redemption_id  # the queue's failed receipt is now on paper
-    return _send(receipt, job_id, receipt_of=receipt_of)
+    return _send(receipt, job_id, receipt_of=receipt_of, config=config)
 
 
-def print_void_slip(receipt_no: str, *, actor: str) -> Printed:
+def print_void_slip(receipt_no: str, *, actor: str, config: PrinterConfig | None = None) -> Printed:
     """作废单 of a voided receipt, as its own print job (kind 'void')."""
     from sqlalchemy import select
 
@@ -230,21 +233,24 @@ def print_void_slip(receipt_no: str, *, actor: str) -> Printed:
             reprint_count=0,
             balance_after=balance_after,
         )
-    return _send(receipt, job_id)
+    return _send(receipt, job_id, config=config)
 
 
-def print_day_close(report: dict) -> None:
-    """The frozen day-close report on the receipt printer. Raises PrinterError."""
+def print_day_close(report: dict, *, config: PrinterConfig | None = None):
+    """The frozen day-close report on the receipt printer; the print result. Raises
+    PrinterError."""
     from hardware.printing import print_job
     from shop.reports_stock import DayCloseSlip
 
-    print_job(printer_config(current_app), DayCloseSlip(report, _lang(current_app)))
+    return print_job(
+        config or printer_config(current_app), DayCloseSlip(report, _lang(current_app))
+    )
 
 
-def print_receiving_slip(session, doc) -> None:
+def print_receiving_slip(session, doc, *, config: PrinterConfig | None = None):
     """入库单 for the volunteer to sign. Raises PrinterError."""
     from hardware.printing import print_job
     from shop import receiving
 
     slip = receiving.receiving_slip(session, doc, lang=_lang(current_app))
-    print_job(printer_config(current_app), slip)
+    return print_job(config or printer_config(current_app), slip)
