@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SMALL, shoot, wedge_scan
+from tests.e2e.conftest import LIVE_CONFIG, SMALL, serve, shoot, wedge_scan
 
 from .conftest import PASSWORD, make_backoffice_app
 
@@ -20,57 +19,18 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def live_backoffice(backoffice_instance, tmp_path_factory):
-    from waitress import wasyncore
-    from waitress.server import create_server
-
-    from kiosk.scan_events import hub
-
     folder = tmp_path_factory.mktemp("backoffice-live")
     shutil.copytree(backoffice_instance, folder, dirs_exist_ok=True)
-    app = make_backoffice_app(
-        {
-            "INSTANCE_PATH": str(folder),
-            "SECRET_KEY": "e2e-bo",
-            "PRINTER": "preview",
-            "SCAN_STREAM_KEEPALIVE": 1,
-            "SCAN_STREAM_SECONDS": 30,
-        }
-    )
-    server = create_server(
-        app, host="127.0.0.1", port=0, threads=8, channel_timeout=30, asyncore_loop_timeout=0.2
-    )
-    stopping = threading.Event()
-
-    def run():
-        try:
-            server.run()
-        except (OSError, ValueError):
-            if not stopping.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
+    app = make_backoffice_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e-bo", **LIVE_CONFIG})
     with (Path(folder) / "demo-passbooks.csv").open(encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if not r["说明"]]
-    yield f"http://127.0.0.1:{server.effective_port}", rows
-    stopping.set()
-    hub(app).close()
-    server.task_dispatcher.shutdown(timeout=5)
-    wasyncore.close_all(server._map, ignore_all=True)
-    thread.join(timeout=5)
-    app.extensions["kiosk_db"].engine.dispose()
+    with serve(app, threads=8) as url:
+        yield url, rows
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    return browser
 
 
 def test_panel_awards_three_households_and_the_kiosk_shows_balance_and_reason(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ from shop.demo import GOODS
 from shop.limits import local_date
 from shop.models import Product, Redemption, RedemptionLine, utcnow
 from shop.models_stock import ReceivingDoc
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SHOTS, wedge_scan
+from tests.e2e.conftest import LIVE_CONFIG, SHOTS, serve, wedge_scan
 
 from .conftest import PASSWORD, make_backoffice_app
 
@@ -31,58 +30,21 @@ BARCODES = {sku: barcode for sku, *_rest, barcode in GOODS}
 def shop_live(backoffice_instance, tmp_path_factory):
     """The back-office and the kiosk served by waitress in a thread, with the app at hand so the
     test can read the ledger."""
-    from waitress import wasyncore
-    from waitress.server import create_server
-
-    from kiosk.scan_events import hub
-
     folder = tmp_path_factory.mktemp("stock-live")
     shutil.copytree(backoffice_instance, folder, dirs_exist_ok=True)
     app = make_backoffice_app(
-        {
-            "INSTANCE_PATH": str(folder),
-            "SECRET_KEY": "e2e-stock",
-            "PRINTER": "preview",
-            "SCAN_STREAM_KEEPALIVE": 1,
-            "SCAN_STREAM_SECONDS": 30,
-        }
+        {"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e-stock", **LIVE_CONFIG}
     )
-    server = create_server(
-        app, host="127.0.0.1", port=0, threads=8, channel_timeout=30, asyncore_loop_timeout=0.2
-    )
-    stopping = threading.Event()
-
-    def run():
-        try:
-            server.run()
-        except (OSError, ValueError):
-            if not stopping.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
     with (Path(folder) / "demo-passbooks.csv").open(encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if not r["说明"]]
     rows.sort(key=lambda r: -int(r["积分余额"]))
-    yield f"http://127.0.0.1:{server.effective_port}", rows, app
-    stopping.set()
-    hub(app).close()
-    server.task_dispatcher.shutdown(timeout=5)
-    wasyncore.close_all(server._map, ignore_all=True)
-    thread.join(timeout=5)
-    app.extensions["kiosk_db"].engine.dispose()
+    with serve(app, threads=8) as url:
+        yield url, rows, app
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not installed at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):
+    return browser
 
 
 def shot(page, name: str) -> None:

@@ -102,24 +102,19 @@ def _seeded_template(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def live(_seeded_template, tmp_path_factory):
+@contextlib.contextmanager
+def serve(app, *, threads: int = 16):
+    """The app served by waitress in a thread on a free 127.0.0.1 port; yields its base URL."""
     from waitress import wasyncore
     from waitress.server import create_server
 
-    folder = tmp_path_factory.mktemp("kiosk-instance")
-    shutil.copytree(_seeded_template, folder, dirs_exist_ok=True)
-    app = create_app(
-        {
-            "INSTANCE_PATH": str(folder),
-            "SECRET_KEY": "e2e",
-            "PRINTER": "preview",
-            "SCAN_STREAM_KEEPALIVE": 1,
-            "SCAN_STREAM_SECONDS": 30,
-        }
-    )
     server = create_server(
-        app, host="127.0.0.1", port=0, threads=16, channel_timeout=30, asyncore_loop_timeout=0.2
+        app,
+        host="127.0.0.1",
+        port=0,
+        threads=threads,
+        channel_timeout=30,
+        asyncore_loop_timeout=0.2,
     )
     stopping = threading.Event()
 
@@ -132,28 +127,29 @@ def live(_seeded_template, tmp_path_factory):
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stopping.set()
+        hub(app).close()  # end the event streams first, or their threads write to a closed server
+        server.task_dispatcher.shutdown(timeout=5)
+        wasyncore.close_all(server._map, ignore_all=True)  # channels, trigger, listening socket
+        thread.join(timeout=5)
+        app.extensions["kiosk_db"].engine.dispose()
+
+
+LIVE_CONFIG = {"PRINTER": "preview", "SCAN_STREAM_KEEPALIVE": 1, "SCAN_STREAM_SECONDS": 30}
+
+
+@pytest.fixture(scope="module")
+def live(_seeded_template, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kiosk-instance")
+    shutil.copytree(_seeded_template, folder, dirs_exist_ok=True)
+    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e", **LIVE_CONFIG})
     with (folder / "demo-passbooks.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    yield LiveKiosk(app, f"http://127.0.0.1:{server.effective_port}", Passbooks(rows))
-    stopping.set()
-    hub(app).close()  # end the event streams first, or their threads write to a closed server
-    server.task_dispatcher.shutdown(timeout=5)
-    wasyncore.close_all(server._map, ignore_all=True)  # channels, trigger and listening socket
-    thread.join(timeout=5)
-    with app.app_context():
-        get_db().engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"chromium not installed at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with serve(app) as url:
+        yield LiveKiosk(app, url, Passbooks(rows))
 
 
 @pytest.hookimpl(hookwrapper=True)
