@@ -139,7 +139,14 @@ def verify_ledger(
         rows += 1
         last_seq, prev_hash = chains.get(vid, (0, GENESIS))
         expected_seq = last_seq + 1
-        lines = [f"J1|{vid}|{seq}|{kind}|{_ts(created_at)}|{_t(actor)}|{_t(ref)}|{_t(memo)}"]
+        # _ts and _t inlined for the common cases: this line runs once per journal row.
+        if created_at.__class__ is not str or created_at[-1] != "Z":
+            created_at = _ts(created_at)
+        actor, ref, memo = actor or "", ref or "", memo or ""
+        lines = [
+            f"J1|{vid}|{seq}|{kind}|{created_at}|{len(actor)}:{actor}|{len(ref)}:{ref}|"
+            f"{len(memo)}:{memo}"
+        ]
         while p is not None and p[0] < jid:
             problems.append(f"points entry for missing journal row id {p[0]}")
             p = next(points, None)
