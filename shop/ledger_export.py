@@ -17,58 +17,14 @@ order (points entries, then stock moves, each in the order written), then an end
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import TextIO
 
 from sqlalchemy import Connection
 
-from .ledger import GENESIS, format_ts
+from .ledger import GENESIS
 from .models import utcnow
-
-# Rows in id order, as `kiosk verify` reads them: within a village, id order is chain order
-# (appends hold the village's head lock), and postings merge in by journal id without a join.
-_JOURNAL = (
-    "SELECT id, village_id, seq, kind, created_at, actor, ref, memo, prev_hash, hash "
-    "FROM journal {where} ORDER BY id"
-)
-_POINTS = (
-    "SELECT journal_id, household_id, delta, balance_after, rule_id "
-    "FROM points_entries {where} ORDER BY journal_id, id"
-)
-_STOCK = (
-    "SELECT journal_id, product_id, delta, on_hand_after, reason "
-    "FROM stock_moves {where} ORDER BY journal_id, id"
-)
-_IN_VILLAGE = "journal_id IN (SELECT id FROM journal WHERE village_id = {v})"
-
-
-def _ts(value) -> str:
-    """The canonical UTC text of a stored `created_at` (SQLite returns the stored string)."""
-    if isinstance(value, str):
-        if len(value) == 19:
-            value += ".000000"
-        return f"{value[:10]}T{value[11:26]}Z"
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return format_ts(value)
-
-
-def _stream(conn: Connection, sql: str, name: str):
-    """Rows straight from the driver in batches: a server-side cursor on PostgreSQL."""
-    raw = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        cursor = raw.cursor(name=name)
-        cursor.itersize = 10_000
-    else:
-        cursor = raw.cursor()
-    cursor.execute(sql)
-    try:
-        while rows := cursor.fetchmany(10_000):
-            yield from rows
-    finally:
-        cursor.close()
-
+from .verify import canonical_time, stream_ledger
 
 FORMAT = "points-kiosk-ledger"
 VERSION = 1
@@ -77,8 +33,6 @@ VERSION = 1
 def export_ledger(conn: Connection, out: TextIO, village_id: int | None = None) -> int:
     """Write the ledger (every village, or one) to `out` as JSON Lines. Returns the row count."""
     village = int(village_id) if village_id is not None else None
-    jwhere = f"WHERE village_id = {village}" if village is not None else ""
-    pwhere = f"WHERE {_IN_VILLAGE.format(v=village)}" if village is not None else ""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     out.write(
         dumps(
@@ -94,9 +48,7 @@ def export_ledger(conn: Connection, out: TextIO, village_id: int | None = None) 
         )
         + "\n"
     )
-    journal = _stream(conn, _JOURNAL.format(where=jwhere), "export_journal")
-    points = _stream(conn, _POINTS.format(where=pwhere), "export_points")
-    stock = _stream(conn, _STOCK.format(where=pwhere), "export_stock")
+    journal, points, stock = stream_ledger(conn, village, name="export")
     p = next(points, None)
     s = next(stock, None)
     heads: dict[str, list] = {}
@@ -123,7 +75,7 @@ def export_ledger(conn: Connection, out: TextIO, village_id: int | None = None) 
                     "village_id": vid,
                     "seq": seq,
                     "kind": kind,
-                    "created_at": _ts(created_at),
+                    "created_at": canonical_time(created_at),
                     "actor": actor or "",
                     "ref": ref or "",
                     "memo": memo or "",

@@ -57,7 +57,8 @@ class Report:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-def _ts(value) -> str:
+def canonical_time(value) -> str:
+    """The canonical UTC text of a stored `created_at`, whatever the driver returned."""
     if isinstance(value, str) and value.endswith("Z"):  # PostgreSQL, formatted by to_char
         return value
     if isinstance(value, str):  # SQLite: 'YYYY-MM-DD HH:MM:SS.ffffff', stored as UTC
@@ -107,6 +108,21 @@ def snapshot(engine: Engine) -> Connection:
     return read_engine(engine).connect()
 
 
+def stream_ledger(conn: Connection, village_id: int | None = None, name: str = "verify"):
+    """The journal and both posting tables, each in id order, straight from the driver: what
+    verify checks and what the export writes. Three iterators; merge the postings by journal id.
+    """
+    village = int(village_id) if village_id is not None else None
+    jwhere = f"WHERE village_id = {village}" if village is not None else ""
+    pwhere = f"WHERE {_IN_VILLAGE.format(v=village)}" if village is not None else ""
+    created_at = _PG_CREATED_AT if conn.dialect.name == "postgresql" else "created_at"
+    return (
+        _stream(conn, _JOURNAL.format(created_at=created_at, where=jwhere), f"{name}_journal"),
+        _stream(conn, _POINTS.format(where=pwhere), f"{name}_points"),
+        _stream(conn, _STOCK.format(where=pwhere), f"{name}_stock"),
+    )
+
+
 def verify_ledger(
     conn: Connection, village_id: int | None = None, max_problems: int = 20
 ) -> Report:
@@ -117,12 +133,7 @@ def verify_ledger(
     # Read through SQLAlchemy first: it opens the transaction (and on SQLite takes the snapshot)
     # before the driver-level cursors below, so every read sees the same moment.
     heads = _read_heads(conn, village)
-    jwhere = f"WHERE village_id = {village}" if village is not None else ""
-    pwhere = f"WHERE {_IN_VILLAGE.format(v=village)}" if village is not None else ""
-    created_at = _PG_CREATED_AT if conn.dialect.name == "postgresql" else "created_at"
-    journal = _stream(conn, _JOURNAL.format(created_at=created_at, where=jwhere), "journal")
-    points = _stream(conn, _POINTS.format(where=pwhere), "points")
-    stock = _stream(conn, _STOCK.format(where=pwhere), "stock")
+    journal, points, stock = stream_ledger(conn, village)
     p = next(points, None)
     s = next(stock, None)
     balances: dict[int, int] = {}
@@ -141,7 +152,7 @@ def verify_ledger(
         expected_seq = last_seq + 1
         # _ts and _t inlined for the common cases: this line runs once per journal row.
         if created_at.__class__ is not str or created_at[-1] != "Z":
-            created_at = _ts(created_at)
+            created_at = canonical_time(created_at)
         actor, ref, memo = actor or "", ref or "", memo or ""
         lines = [
             f"J1|{vid}|{seq}|{kind}|{created_at}|{len(actor)}:{actor}|{len(ref)}:{ref}|"
