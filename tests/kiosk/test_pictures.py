@@ -24,8 +24,11 @@ def test_an_uploaded_picture_shows_on_the_kiosk_and_nothing_else_is_served(app, 
     screen = kiosk.scan(passbooks["rich"]["存折二维码"])
     url = re.search(rf'src="(/goods/{soap_id}/picture\?v=\d+)"', screen.text).group(1)
     picture = kiosk.client.get(url)
-    assert picture.status_code == 200 and picture.mimetype.startswith("image/")
-    assert max(Image.open(io.BytesIO(picture.data)).size) <= 480  # resized on upload
+    try:  # a file response holds the file open until it is closed
+        assert picture.status_code == 200 and picture.mimetype.startswith("image/")
+        assert max(Image.open(io.BytesIO(picture.data)).size) <= 480  # resized on upload
+    finally:
+        picture.close()
     assert "goods/XYY-2KG.svg" in screen.text  # the demo's drawings stay static files
     with _db(app).reader() as session:
         other = session.scalar(select(Product).where(Product.sku == "XYY-2KG")).id
