@@ -13,6 +13,8 @@ from shop import households, points
 from shop.db import unit_of_work
 from shop.staff import create_api_token
 
+from ..conftest import new_backend
+
 
 def _closed_port() -> int:
     sock = socket.socket()
@@ -41,10 +43,19 @@ def test_unreachable_database_is_a_503_in_the_users_language(tmp_path):
     assert resp.json["error"]["message"].startswith("The system is unreachable")
 
 
+@pytest.fixture
+def postgres_backend(pg_available, tmp_path):
+    """The server kills connections on PostgreSQL only (required in CI)."""
+    if not pg_available:
+        pytest.skip("PostgreSQL not reachable")
+    made = new_backend("postgres", tmp_path)
+    yield made
+    made.dispose()
+
+
 @pytest.mark.postgres
-def test_connections_killed_by_the_server_are_replaced(fresh_backend, tmp_path):
-    if fresh_backend.name != "postgres":
-        pytest.skip("the server kills connections on PostgreSQL only")
+def test_connections_killed_by_the_server_are_replaced(postgres_backend, tmp_path):
+    fresh_backend = postgres_backend
     tag = f"kiosk-drop-{uuid.uuid4().hex[:8]}"  # kill this app's connections, nobody else's
     app_url = f"{fresh_backend.url}&application_name={tag}"
     app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": app_url})
