@@ -16,18 +16,7 @@ from .printing import PrintOutcome, printer_config
 
 def config_for(app: Flask, url: str | None = None) -> PrinterConfig:
     """The configured printer, or the same settings pointed at another URL."""
-    if not url:
-        return printer_config(app)
-    base = printer_config(app)
-    return PrinterConfig.parse(
-        url,
-        width_mm=app.config.get("PRINTER_WIDTH", 58),
-        charset=app.config.get("PRINTER_CHARSET", "gb18030"),
-        can_cut=app.config.get("PRINTER_CUT", True),
-        timeout=app.config.get("PRINTER_TIMEOUT"),
-        font_path=app.config.get("CJK_FONT") or None,
-        preview_dir=getattr(base, "preview_dir", None) or f"{app.instance_path}/receipts",
-    )
+    return printer_config(app, url)
 
 
 def print_or_reprint(receipt_no: str, *, actor: str, url: str | None = None) -> PrintOutcome:

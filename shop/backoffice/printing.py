@@ -13,21 +13,28 @@ from hardware.printing import PrinterConfig
 VERIFY_CHARS = 10  # as kiosk/printing.py: the journal-hash prefix printed on every receipt
 
 
-def printer_config(app: Flask) -> PrinterConfig:
+def printer_config(app: Flask, url: str | None = None) -> PrinterConfig:
+    """The configured printer (KIOSK_PRINTER …), parsed once; or the same settings pointed at
+    another printer URL, e.g. `--printer file:///tmp/r.bin`."""
+    if url:
+        return _parse(app, url)
     cached = app.extensions.get("backoffice_printer")
     if cached is None or cached[0] != app.config["PRINTER"]:
-        config = PrinterConfig.parse(
-            app.config["PRINTER"],
-            width_mm=app.config.get("PRINTER_WIDTH", 58),
-            charset=app.config.get("PRINTER_CHARSET", "gb18030"),
-            can_cut=app.config.get("PRINTER_CUT", True),
-            timeout=app.config.get("PRINTER_TIMEOUT"),
-            font_path=app.config.get("CJK_FONT") or None,
-            preview_dir=app.config.get("PRINTER_PREVIEW_DIR") or f"{app.instance_path}/receipts",
-        )
-        cached = (app.config["PRINTER"], config)
+        cached = (app.config["PRINTER"], _parse(app, app.config["PRINTER"]))
         app.extensions["backoffice_printer"] = cached
     return cached[1]
+
+
+def _parse(app: Flask, url: str) -> PrinterConfig:
+    return PrinterConfig.parse(
+        url,
+        width_mm=app.config.get("PRINTER_WIDTH", 58),
+        charset=app.config.get("PRINTER_CHARSET", "gb18030"),
+        can_cut=app.config.get("PRINTER_CUT", True),
+        timeout=app.config.get("PRINTER_TIMEOUT"),
+        font_path=app.config.get("CJK_FONT") or None,
+        preview_dir=app.config.get("PRINTER_PREVIEW_DIR") or f"{app.instance_path}/receipts",
+    )
 
 
 # --- receipts, void slips, day close and receiving slips, printed from the back-office ----------
