@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -415,3 +416,18 @@ class AwardRequest(Base):
 # Later parts keep their tables in modules of their own; importing them here puts every table in
 # Base.metadata for create_all, Alembic and the tests.
 from . import models_backoffice, models_stock, models_transparency  # noqa: E402, F401
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _install_functions(_metadata, connection, **_kw) -> None:
+    # PostgreSQL runs a redemption in one server-side function (shop/sql/); SQLite needs none.
+    from . import dbfunctions
+
+    dbfunctions.install(connection)
+
+
+@event.listens_for(Base.metadata, "before_drop")
+def _drop_functions(_metadata, connection, **_kw) -> None:
+    from . import dbfunctions
+
+    dbfunctions.drop(connection)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from . import dayclose, ledger, limits
 from .errors import DomainError
@@ -60,6 +60,10 @@ def redeem(
         raise DomainError("invalid_input", "idempotency key: 8-64 letters, digits, _.:-")
     wanted = normalize_lines(lines)
     request_hash = _request_hash(household.id, kiosk.id, wanted)
+    if session.get_bind().dialect.name == "postgresql":
+        return _redeem_in_one_call(
+            session, household, wanted, kiosk, idempotency_key, request_hash, actor, at
+        )
     earlier = _earlier(session, idempotency_key, request_hash)
     if earlier is not None:
         return earlier
@@ -177,6 +181,92 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
     for product in products.values():
         session.expire(product, ["on_hand"])
     return receipt
+
+
+# Positional, through the driver: this runs once per sale, and SQLAlchemy's text() would parse
+# the statement and build a keyed row each time (a third of the client's work per sale).
+_REDEEM_PG = (
+    "SELECT * FROM shop_redeem(%s::bigint, %s::bigint, %s::bigint, %s::text, %s::text[], "
+    "%s::bigint[], %s::text, %s::text, %s::text, %s::timestamptz, %s::text, %s::date, "
+    "%s::text, %s::text, %s::text)"
+)
+
+
+def _redeem_in_one_call(session, household, wanted, kiosk, key, request_hash, actor, at):
+    """PostgreSQL: the same steps as `_redeem`, run by the server function shop_redeem
+    (shop/sql/redeem_v1.sql) in one round trip, so the village's chain head is locked for the
+    last few inserts and the commit only, however many kiosks are selling."""
+    now = at or utcnow()
+    day = limits.local_date(now)
+    row = (
+        session.connection()
+        .exec_driver_sql(
+            _REDEEM_PG,
+            (
+                household.village_id,
+                household.id,
+                kiosk.id,
+                kiosk.code,
+                list(wanted),
+                list(wanted.values()),
+                key,
+                request_hash,
+                actor or f"kiosk:{kiosk.code}",
+                now,
+                ledger.format_ts(now),
+                day,
+                *(limits.period_key(period, day) for period in limits.PERIODS),
+            ),
+        )
+        .one()
+    )
+    if row.error in ("repeat", "key_taken"):
+        # The same key again, or committed by another kiosk while this one waited: its result.
+        earlier = _earlier(session, key, request_hash)
+        if earlier is None:  # pragma: no cover - the function saw it
+            raise DomainError("idempotency_conflict", key)
+        return earlier
+    if row.error:
+        raise _refusal(row.error, row.context or {}, household)
+    receipt = Redemption(
+        id=row.redemption_id,
+        village_id=household.village_id,
+        kiosk_id=kiosk.id,
+        receipt_seq=row.receipt_seq,
+        receipt_no=row.receipt_no,
+        household_id=household.id,
+        total=row.total,
+        balance_after=row.balance_after,
+        state="completed",
+        print_state="pending",
+        reprint_count=0,
+        idempotency_key=key,
+        request_hash=request_hash,
+        journal_id=row.journal_id,
+        void_journal_id=None,
+        void_reason=None,
+        voided_by=None,
+        created_at=now,
+        voided_at=None,
+    )
+    # Every column is known: attach the receipt as loaded instead of reading it back.
+    make_transient_to_detached(receipt)
+    session.add(receipt)
+    _expire_loaded(session, Household, [household.id], "balance")
+    _expire_loaded(session, Product, row.product_ids, "on_hand")
+    _expire_loaded(session, Kiosk, [kiosk.id], "last_receipt_seq")
+    return receipt
+
+
+def _refusal(code: str, context: dict, household: Household) -> DomainError:
+    """The function's refusal as the DomainError the stepwise path raises."""
+    detail = context.pop("detail", None)
+    if code == "household_inactive":
+        detail = household.number
+    for name in ("opens_on", "closes_on", "business_date"):
+        if context.get(name):
+            context[name] = dt.date.fromisoformat(context[name])
+    return DomainError(code, detail, **context)
 
 
 def _request_hash(household_id: int, kiosk_id: int, wanted: dict[str, int]) -> str:
