@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
+import multiprocessing
+import re
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, func, select, text
 
-from .db import read_engine
+from .db import make_engine, read_engine
 from .ledger import GENESIS, format_ts
+from .models import Journal
 
 # Rows are read in id order: appends take the village's head lock before inserting, so within a
 # village id order is chain order, and reading by id needs no join or sort. Any row moved out of
@@ -35,6 +39,9 @@ _STOCK = (
     "FROM stock_moves {where} ORDER BY journal_id, id"
 )
 _IN_VILLAGE = "journal_id IN (SELECT id FROM journal WHERE village_id = {v})"
+# Below this many journal rows a part, starting processes costs more than it saves.
+PART_MIN_ROWS = 20_000
+_SNAPSHOT_ID = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
 
 
 @dataclass
@@ -70,11 +77,6 @@ def canonical_time(value) -> str:
     return format_ts(value)
 
 
-def _t(value: str | None) -> str:
-    value = value or ""
-    return f"{len(value)}:{value}"
-
-
 def _stream(conn: Connection, sql: str, name: str):
     """Rows straight from the driver: a server-side cursor on PostgreSQL, plain on SQLite.
 
@@ -108,103 +110,278 @@ def snapshot(engine: Engine) -> Connection:
     return read_engine(engine).connect()
 
 
-def stream_ledger(conn: Connection, village_id: int | None = None, name: str = "verify"):
+def stream_ledger(
+    conn: Connection,
+    village_id: int | None = None,
+    name: str = "verify",
+    *,
+    lo: int | None = None,
+    hi: int | None = None,
+):
     """The journal and both posting tables, each in id order, straight from the driver: what
     verify checks and what the export writes. Three iterators; merge the postings by journal id.
+
+    `lo` and `hi` bound the journal ids read (lo <= id < hi), for verifying a ledger in parts.
     """
     village = int(village_id) if village_id is not None else None
-    jwhere = f"WHERE village_id = {village}" if village is not None else ""
-    pwhere = f"WHERE {_IN_VILLAGE.format(v=village)}" if village is not None else ""
+    jwhere = [f"village_id = {village}"] if village is not None else []
+    pwhere = [_IN_VILLAGE.format(v=village)] if village is not None else []
+    if lo is not None:
+        jwhere.append(f"id >= {int(lo)}")
+        pwhere.append(f"journal_id >= {int(lo)}")
+    if hi is not None:
+        jwhere.append(f"id < {int(hi)}")
+        pwhere.append(f"journal_id < {int(hi)}")
+    jw = f"WHERE {' AND '.join(jwhere)}" if jwhere else ""
+    pw = f"WHERE {' AND '.join(pwhere)}" if pwhere else ""
     created_at = _PG_CREATED_AT if conn.dialect.name == "postgresql" else "created_at"
     return (
-        _stream(conn, _JOURNAL.format(created_at=created_at, where=jwhere), f"{name}_journal"),
-        _stream(conn, _POINTS.format(where=pwhere), f"{name}_points"),
-        _stream(conn, _STOCK.format(where=pwhere), f"{name}_stock"),
+        _stream(conn, _JOURNAL.format(created_at=created_at, where=jw), f"{name}_journal"),
+        _stream(conn, _POINTS.format(where=pw), f"{name}_points"),
+        _stream(conn, _STOCK.format(where=pw), f"{name}_stock"),
     )
 
 
+@dataclass
+class _Part:
+    """What checking one stretch of the journal found, and what the next stretch must match.
+
+    A part that does not start at the beginning cannot know the balances or the chain it
+    continues: it takes them from its own first rows (`firsts`, `openings`) and checks
+    everything after them; `_join` then checks those against the parts before it."""
+
+    rows: int = 0
+    problems: list[str] = field(default_factory=list)
+    chains: dict[int, tuple[int, str]] = field(default_factory=dict)  # village: last (seq, hash)
+    firsts: dict[int, tuple[int, int, str]] = field(
+        default_factory=dict
+    )  # village: (id, seq, prev)
+    balances: dict[int, int] = field(default_factory=dict)  # household: running balance
+    openings: dict[int, int] = field(default_factory=dict)  # household: balance it started from
+    on_hand: dict[int, int] = field(default_factory=dict)
+    stock_openings: dict[int, int] = field(default_factory=dict)
+
+
+def _check_part(journal, points, stock, *, continues: bool, max_problems: int) -> _Part:
+    """Recompute every row's hash and every posting's running figure, in one pass.
+
+    `continues`: this stretch starts after rows checked elsewhere (see `_Part`); otherwise it
+    starts at the genesis of every chain, from balances of zero. This loop runs once per journal
+    row, so it is written for speed: locals, no helper calls on the common path.
+    """
+    part = _Part()
+    problems = part.problems
+    chains, firsts = part.chains, part.firsts
+    balances, openings = part.balances, part.openings
+    on_hand, stock_openings = part.on_hand, part.stock_openings
+    sha256 = hashlib.sha256
+    end = float("inf")
+    # A last row that sorts after every journal row, so the merge needs no None checks.
+    points = itertools.chain(points, ((end,),))
+    stock = itertools.chain(stock, ((end,),))
+    p = next(points)
+    s = next(stock)
+    pj, sj = p[0], s[0]
+    rows = 0
+
+    def bad(village: int, seq: int, jid: int, why: str) -> None:
+        problems.append(f"village {village} journal seq {seq} (id {jid}): {why}")
+
+    # actor, ref, memo and reason are NOT NULL columns: no `or ""` needed.
+    for jid, vid, seq, kind, created_at, actor, ref, memo, stored_prev, stored_hash in journal:
+        rows += 1
+        chain = chains.get(vid)
+        if chain is None:
+            if continues:
+                chain = (seq - 1, stored_prev)
+                firsts[vid] = (jid, seq, stored_prev)
+            else:
+                chain = (0, GENESIS)
+        last_seq, prev_hash = chain
+        if created_at[-1] != "Z":  # PostgreSQL formats it; SQLite keeps UTC as text
+            created_at = (
+                f"{created_at[:10]}T{created_at[11:]}Z"
+                if len(created_at) == 26
+                else canonical_time(created_at)
+            )
+        text = (
+            f"{prev_hash}J1|{vid}|{seq}|{kind}|{created_at}|{len(actor)}:{actor}|"
+            f"{len(ref)}:{ref}|{len(memo)}:{memo}"
+        )
+        while pj < jid:
+            problems.append(f"points entry for missing journal row id {pj}")
+            p = next(points)
+            pj = p[0]
+        while sj < jid:
+            problems.append(f"stock move for missing journal row id {sj}")
+            s = next(stock)
+            sj = s[0]
+        while pj == jid:
+            _, hid, delta, after, rule_id = p
+            if rule_id is None:
+                text += f"\nP|{hid}|{delta}|{after}|"
+            else:
+                text += f"\nP|{hid}|{delta}|{after}|{rule_id}"
+            running = balances.get(hid)
+            if running is None:
+                running = openings[hid] = after - delta if continues else 0
+            running += delta
+            balances[hid] = running
+            if running != after and len(problems) < max_problems:
+                why = f"household {hid} balance_after {after}, entries sum to {running}"
+                bad(vid, seq, jid, why)
+            p = next(points)
+            pj = p[0]
+        while sj == jid:
+            _, pid, delta, after, reason = s
+            text += f"\nS|{pid}|{delta}|{after}|{len(reason)}:{reason}"
+            running = on_hand.get(pid)
+            if running is None:
+                running = stock_openings[pid] = after - delta if continues else 0
+            running += delta
+            on_hand[pid] = running
+            if running != after and len(problems) < max_problems:
+                bad(vid, seq, jid, f"product {pid} on_hand_after {after}, moves sum to {running}")
+            s = next(stock)
+            sj = s[0]
+        if seq != last_seq + 1:
+            if len(problems) < max_problems:
+                bad(vid, seq, jid, f"expected seq {last_seq + 1}: a row is missing or reordered")
+        elif stored_prev != prev_hash:
+            if len(problems) < max_problems:
+                bad(vid, seq, jid, "prev_hash does not match the row before it")
+        elif sha256(text.encode()).hexdigest() != stored_hash and len(problems) < max_problems:
+            bad(vid, seq, jid, "hash mismatch: the row or its postings were changed")
+        chains[vid] = (seq, stored_hash)
+    if pj != end or sj != end:
+        problems.append(
+            "postings out of chain order (a posting's journal row was moved or removed)"
+        )
+    part.rows = rows
+    return part
+
+
 def verify_ledger(
-    conn: Connection, village_id: int | None = None, max_problems: int = 20
+    conn: Connection, village_id: int | None = None, max_problems: int = 20, *, jobs: int = 1
 ) -> Report:
-    """Recompute the chain of every village (or one) and check the cached figures."""
+    """Recompute the chain of every village (or one) and check the cached figures.
+
+    `jobs` > 1 checks the journal in that many parts at once, each in a process of its own
+    reading the same snapshot (`conn` must come from `snapshot()` and hold no writes of its
+    own). A ledger that passes is reported as the single pass would; one that does not is
+    checked again in a single pass, so the first bad row is always named the same way.
+    """
     started = time.perf_counter()
     report = Report()
     village = int(village_id) if village_id is not None else None
     # Read through SQLAlchemy first: it opens the transaction (and on SQLite takes the snapshot)
     # before the driver-level cursors below, so every read sees the same moment.
     heads = _read_heads(conn, village)
-    journal, points, stock = stream_ledger(conn, village)
-    p = next(points, None)
-    s = next(stock, None)
-    balances: dict[int, int] = {}
-    on_hand: dict[int, int] = {}
-    problems = report.problems
-    sha256 = hashlib.sha256
-    chains: dict[int, tuple[int, str]] = {}  # village -> (last seq, last hash)
-    rows = 0
-
-    def bad(village: int, seq: int, jid: int, why: str) -> None:
-        problems.append(f"village {village} journal seq {seq} (id {jid}): {why}")
-
-    for jid, vid, seq, kind, created_at, actor, ref, memo, stored_prev, stored_hash in journal:
-        rows += 1
-        last_seq, prev_hash = chains.get(vid, (0, GENESIS))
-        expected_seq = last_seq + 1
-        # _ts and _t inlined for the common cases: this line runs once per journal row.
-        if created_at.__class__ is not str or created_at[-1] != "Z":
-            created_at = canonical_time(created_at)
-        actor, ref, memo = actor or "", ref or "", memo or ""
-        lines = [
-            f"J1|{vid}|{seq}|{kind}|{created_at}|{len(actor)}:{actor}|{len(ref)}:{ref}|"
-            f"{len(memo)}:{memo}"
-        ]
-        while p is not None and p[0] < jid:
-            problems.append(f"points entry for missing journal row id {p[0]}")
-            p = next(points, None)
-        while s is not None and s[0] < jid:
-            problems.append(f"stock move for missing journal row id {s[0]}")
-            s = next(stock, None)
-        while p is not None and p[0] == jid:
-            _, hid, delta, after, rule_id = p
-            lines.append(f"P|{hid}|{delta}|{after}|{'' if rule_id is None else rule_id}")
-            running = balances.get(hid, 0) + delta
-            balances[hid] = running
-            if running != after and len(problems) < max_problems:
-                bad(
-                    vid,
-                    seq,
-                    jid,
-                    f"household {hid} balance_after {after}, entries sum to {running}",
-                )
-            p = next(points, None)
-        while s is not None and s[0] == jid:
-            _, pid, delta, after, reason = s
-            lines.append(f"S|{pid}|{delta}|{after}|{_t(reason)}")
-            running = on_hand.get(pid, 0) + delta
-            on_hand[pid] = running
-            if running != after and len(problems) < max_problems:
-                bad(vid, seq, jid, f"product {pid} on_hand_after {after}, moves sum to {running}")
-            s = next(stock, None)
-        if len(problems) < max_problems:
-            if seq != expected_seq:
-                bad(vid, seq, jid, f"expected seq {expected_seq}: a row is missing or reordered")
-            elif stored_prev != prev_hash:
-                bad(vid, seq, jid, "prev_hash does not match the row before it")
-            else:
-                digest = sha256((prev_hash + "\n".join(lines)).encode("utf-8")).hexdigest()
-                if digest != stored_hash:
-                    bad(vid, seq, jid, "hash mismatch: the row or its postings were changed")
-        chains[vid] = (seq, stored_hash)
-    report.heads.update(chains)
-    report.rows = rows
-    if p is not None or s is not None:
-        problems.append(
-            "postings out of chain order (a posting's journal row was moved or removed)"
-        )
+    part = _check_in_parts(conn, village, jobs) if jobs > 1 else None
+    if part is None:
+        journal, points, stock = stream_ledger(conn, village)
+        part = _check_part(journal, points, stock, continues=False, max_problems=max_problems)
+    report.problems.extend(part.problems)
+    report.heads.update(part.chains)
+    report.rows = part.rows
     _check_heads(report, heads)
-    _check_caches(conn, report, balances, on_hand, village_id)
+    _check_caches(conn, report, part.balances, part.on_hand, village_id)
     report.seconds = time.perf_counter() - started
     return report
+
+
+# --- in parts, in parallel ---------------------------------------------------------------------
+
+
+def _check_in_parts(conn: Connection, village: int | None, jobs: int) -> _Part | None:
+    """The journal checked in `jobs` parts at once; None when a part found a problem (or the
+    parts do not join up), so the caller checks again in one pass and names it exactly."""
+    bounds = _part_bounds(conn, village, jobs)
+    if len(bounds) < 2:
+        return None
+    if conn.dialect.name == "postgresql":
+        snapshot_id = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+    else:
+        snapshot_id = None  # SQLite: rows up to the last id read here never change
+    url = conn.engine.url.render_as_string(hide_password=False)
+    tasks = [
+        (url, snapshot_id, village, lo, hi, i > 0)
+        for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False))
+    ]
+    with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
+        parts = pool.map(_check_part_in_process, tasks)
+    if _postings_after(conn, village, bounds[-1]):
+        return None
+    return _join(parts)
+
+
+def _part_bounds(conn: Connection, village: int | None, jobs: int) -> list[int | None]:
+    """Journal ids splitting the ledger into parts of about equal rows: [None, b1, …, end]."""
+    in_village = [Journal.village_id == village] if village is not None else []
+    total, last = conn.execute(select(func.count(), func.max(Journal.id)).where(*in_village)).one()
+    if not total or total < jobs * PART_MIN_ROWS:  # a small ledger: not worth the processes
+        return []
+    ids = select(Journal.id).where(*in_village).order_by(Journal.id).limit(1)
+    bounds: list[int | None] = [None]
+    for i in range(1, jobs):
+        bounds.append(conn.execute(ids.offset(total * i // jobs)).scalar_one())
+    bounds.append(last + 1)
+    return bounds
+
+
+def _postings_after(conn: Connection, village: int | None, end: int) -> bool:
+    """Postings beyond the last journal row: the single pass reports these as out of order."""
+    if village is not None:
+        return False  # their journal rows are in the village or they are not its postings
+    return any(
+        conn.execute(text(sql), {"end": end}).first()
+        for sql in (
+            "SELECT 1 FROM points_entries WHERE journal_id >= :end LIMIT 1",
+            "SELECT 1 FROM stock_moves WHERE journal_id >= :end LIMIT 1",
+        )
+    )
+
+
+def _check_part_in_process(task) -> _Part:
+    url, snapshot_id, village, lo, hi, continues = task
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "postgresql":
+            conn = engine.connect().execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+            if not _SNAPSHOT_ID.match(snapshot_id):
+                raise ValueError(f"not a snapshot id: {snapshot_id!r}")
+            conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot_id}'")
+        else:
+            conn = read_engine(engine).connect()
+            conn.exec_driver_sql("SELECT 1")  # begin the read transaction
+        with conn:
+            journal, points, stock = stream_ledger(conn, village, f"part_{lo}", lo=lo, hi=hi)
+            return _check_part(journal, points, stock, continues=continues, max_problems=1)
+    finally:
+        engine.dispose()
+
+
+def _join(parts: list[_Part]) -> _Part | None:
+    """The parts as one pass, if every part was clean and each starts where the one before it
+    ended: the next row of each chain, from the balances and stock the parts before left."""
+    whole = _Part()
+    for part in parts:
+        if part.problems:
+            return None
+        for vid, (_, seq, prev) in part.firsts.items():
+            if (seq - 1, prev) != whole.chains.get(vid, (0, GENESIS)):
+                return None
+        if any(opening != whole.balances.get(h, 0) for h, opening in part.openings.items()):
+            return None
+        if any(opening != whole.on_hand.get(p, 0) for p, opening in part.stock_openings.items()):
+            return None
+        whole.rows += part.rows
+        whole.chains.update(part.chains)
+        whole.balances.update(part.balances)
+        whole.on_hand.update(part.on_hand)
+    return whole
 
 
 def _read_heads(conn: Connection, village_id: int | None) -> dict[int, tuple[int, str]]:

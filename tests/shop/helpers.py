@@ -6,6 +6,8 @@ import collections
 import multiprocessing as mp
 from dataclasses import dataclass
 
+from sqlalchemy import text
+
 from shop import households, points, stock
 from shop.db import make_engine, session_factory, unit_of_work
 from shop.errors import DomainError
@@ -81,3 +83,13 @@ def run_processes(shop: Shop, key_lists: list[list[str]]) -> collections.Counter
     for p in procs:
         p.join(timeout=30)
     return total
+
+
+def seq_id(conn, seq: int) -> int:
+    return conn.execute(text("SELECT id FROM journal WHERE seq = :s"), {"s": seq}).scalar_one()
+
+
+def tamper(backend, *statements):
+    with backend.engine.begin() as conn:
+        for sql, params in statements:
+            conn.execute(text(sql), params)

@@ -6,36 +6,9 @@ import pytest
 from sqlalchemy import select, text
 
 from kiosk.app import create_app
-from shop import households, points, redemptions, stock
-from shop.db import session_factory, unit_of_work
 from shop.verify import verify_ledger
 
-
-@pytest.fixture
-def ledger_with_history(fresh_backend):
-    """A village with 9 journal rows: households, awards, goods, two redemptions."""
-    with unit_of_work(session_factory(fresh_backend.engine)) as s:
-        village = households.create_village(s, "V-T", "防篡改村")
-        kiosk = households.create_kiosk(s, village, "KT1", "一号机")
-        soap = stock.create_product(s, village, "FZ", "肥皂", 5, unit="块")
-        stock.receive_stock(s, soap, 50, actor="volunteer")
-        homes = [
-            households.create_household(s, village, f"01-00{i}", n, actor="panel")
-            for i, n in enumerate(["张三", "李四"], 1)
-        ]
-        for h in homes:
-            points.award_points(s, h, delta=40, actor="panel", memo="庭院整洁")
-        for n, h in enumerate(homes):
-            redemptions.redeem(s, h, {"FZ": 2}, kiosk=kiosk, idempotency_key=f"tamper-{n:03d}")
-        points.award_points(s, homes[0], delta=-5, actor="panel", memo="乱倒垃圾")
-        points.award_points(s, homes[1], delta=7, actor="panel", memo="志愿服务")
-    with fresh_backend.engine.connect() as conn:
-        assert verify_ledger(conn).problems == []
-    return fresh_backend
-
-
-def _seq_id(conn, seq: int) -> int:
-    return conn.execute(text("SELECT id FROM journal WHERE seq = :s"), {"s": seq}).scalar_one()
+from .helpers import seq_id, tamper
 
 
 def _first(backend) -> str:
@@ -43,12 +16,6 @@ def _first(backend) -> str:
         report = verify_ledger(conn)
     assert not report.ok
     return report.first_problem
-
-
-def tamper(backend, *statements):
-    with backend.engine.begin() as conn:
-        for sql, params in statements:
-            conn.execute(text(sql), params)
 
 
 def test_an_edited_memo_is_named(ledger_with_history):
@@ -60,7 +27,7 @@ def test_an_edited_memo_is_named(ledger_with_history):
 
 def test_an_edited_points_entry_is_named(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
-        jid = _seq_id(conn, 6)
+        jid = seq_id(conn, 6)
     tamper(
         ledger_with_history,
         (
@@ -74,14 +41,14 @@ def test_an_edited_points_entry_is_named(ledger_with_history):
 
 def test_a_deleted_points_entry_is_named(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
-        jid = _seq_id(conn, 8)
+        jid = seq_id(conn, 8)
     tamper(ledger_with_history, ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}))
     assert "seq 8 " in _first(ledger_with_history)
 
 
 def test_a_deleted_journal_row_is_named(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
-        jid = _seq_id(conn, 5)
+        jid = seq_id(conn, 5)
     tamper(
         ledger_with_history,
         ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),
@@ -94,7 +61,7 @@ def test_a_deleted_journal_row_is_named(ledger_with_history):
 
 def test_reordered_journal_rows_are_named(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
-        a, b = _seq_id(conn, 8), _seq_id(conn, 9)
+        a, b = seq_id(conn, 8), seq_id(conn, 9)
     tamper(
         ledger_with_history,
         ("UPDATE journal SET seq = -1 WHERE id = :a", {"a": a}),
@@ -107,7 +74,7 @@ def test_reordered_journal_rows_are_named(ledger_with_history):
 def test_a_removed_last_row_is_caught_by_the_head(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
         last = conn.execute(text("SELECT max(seq) FROM journal")).scalar_one()
-        jid = _seq_id(conn, last)
+        jid = seq_id(conn, last)
     tamper(
         ledger_with_history,
         ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),

@@ -1,0 +1,108 @@
+"""`kiosk verify --jobs N`: the journal checked in parts at once reports what one pass reports,
+and names the same first bad row when the ledger was tampered with, wherever the parts split."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from kiosk.app import create_app
+from shop import points, verify
+from shop.db import session_factory, unit_of_work
+from shop.models import Household
+from shop.verify import snapshot, verify_ledger
+
+from .helpers import seq_id, tamper
+
+
+@pytest.fixture(autouse=True)
+def _tiny_parts(monkeypatch):
+    monkeypatch.setattr(verify, "PART_MIN_ROWS", 1)  # 9 rows in 2 or 3 parts
+
+
+def _reports(backend, jobs=(1, 2, 3)):
+    reports = []
+    for n in jobs:
+        with snapshot(backend.engine) as conn:
+            reports.append(verify_ledger(conn, jobs=n))
+    return reports
+
+
+def test_a_clean_ledger_checked_in_parts_reports_what_one_pass_reports(ledger_with_history):
+    one, two, three = _reports(ledger_with_history)
+    assert one.ok and two.ok and three.ok
+    assert one.rows == two.rows == three.rows == 9
+    assert one.heads == two.heads == three.heads
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # a memo in the last part
+        [("UPDATE journal SET memo = '表扬' WHERE seq = 8", {})],
+        # a balance_after at the start of the second part: only the join can see it
+        [
+            (
+                "UPDATE points_entries SET balance_after = balance_after + 1 "
+                "WHERE journal_id = (SELECT id FROM journal WHERE seq = 4)",
+                {},
+            )
+        ],
+        # a stock move's figure
+        [("UPDATE stock_moves SET on_hand_after = 999 WHERE reason = 'redemption'", {})],
+        # a cached balance
+        [("UPDATE households SET balance = balance + 50 WHERE number = '01-002'", {})],
+    ],
+    ids=["memo", "balance-after-at-a-boundary", "stock-move", "cached-balance"],
+)
+def test_parts_name_the_same_first_bad_row_as_one_pass(ledger_with_history, statements):
+    tamper(ledger_with_history, *statements)
+    one, two, three = _reports(ledger_with_history)
+    assert not one.ok
+    assert two.first_problem == three.first_problem == one.first_problem
+
+
+def test_a_deleted_row_between_parts_is_named(ledger_with_history):
+    with ledger_with_history.engine.connect() as conn:
+        jid = seq_id(conn, 5)
+    tamper(
+        ledger_with_history,
+        ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),
+        ("DELETE FROM stock_moves WHERE journal_id = :j", {"j": jid}),
+        ("DELETE FROM journal WHERE id = :j", {"j": jid}),
+    )
+    for report in _reports(ledger_with_history):
+        assert "expected seq 5" in report.first_problem
+
+
+def test_a_clean_ledger_is_joined_from_its_parts_without_a_second_pass(ledger_with_history):
+    with snapshot(ledger_with_history.engine) as conn:
+        verify._read_heads(conn, None)  # begins the snapshot, as verify_ledger does
+        whole = verify._check_in_parts(conn, None, 3)
+    assert whole is not None and whole.rows == 9 and not whole.problems
+
+
+def test_parts_see_the_snapshot_verify_started_in(ledger_with_history):
+    """A sale committed while verify runs is in no part: the figures stay those of one moment."""
+    with snapshot(ledger_with_history.engine) as conn:
+        verify._read_heads(conn, None)
+        with unit_of_work(session_factory(ledger_with_history.engine)) as s:
+            household = s.scalar(select(Household).where(Household.number == "01-001"))
+            points.award_points(s, household, delta=3, actor="panel", memo="late")
+        whole = verify._check_in_parts(conn, None, 3)
+        report = verify_ledger(conn, jobs=3)
+    assert whole is not None and whole.rows == 9
+    assert report.ok and report.rows == 9
+
+
+def test_kiosk_verify_jobs_checks_in_parts_and_exits_1_on_the_first_bad_row(
+    ledger_with_history, tmp_path
+):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": ledger_with_history.url})
+    runner = app.test_cli_runner()
+    good = runner.invoke(args=["verify", "--jobs", "3"])
+    assert good.exit_code == 0 and "OK: 9 journal rows" in good.output
+    tamper(ledger_with_history, ("UPDATE journal SET memo = '表扬' WHERE seq = 7", {}))
+    bad = runner.invoke(args=["verify", "--jobs", "3"])
+    assert bad.exit_code == 1 and "seq 7 " in bad.output and "hash mismatch" in bad.output
+    app.extensions["kiosk_db"].engine.dispose()
