@@ -94,16 +94,7 @@ def record_scan(
 
 
 def recent_entries(session: Session, household: Household) -> list[PointsEntry]:
-    """`households.recent_entries` with the journal row and rule loaded in the same query."""
-    return list(
-        session.scalars(
-            select(PointsEntry)
-            .options(joinedload(PointsEntry.journal), joinedload(PointsEntry.rule))
-            .where(PointsEntry.household_id == household.id)
-            .order_by(PointsEntry.id.desc())
-            .limit(RECENT_ENTRIES)
-        )
-    )
+    return households.recent_entries(session, household, limit=RECENT_ENTRIES)
 
 
 def goods(session: Session, village_id: int) -> list[Product]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from . import codes, ledger
 from .errors import DomainError
-from .models import Household, Kiosk, Passbook, PointsEntry, Village, utcnow
+from .models import Household, Journal, Kiosk, Passbook, PointsEntry, Rule, Village, utcnow
 
 
 def create_village(session: Session, code: str, name: str) -> Village:
@@ -190,11 +190,18 @@ def get_household(session: Session, village_id: int, number: str) -> Household:
 
 
 def recent_entries(session: Session, household: Household, limit: int = 8) -> list[PointsEntry]:
-    """The household's latest points entries, newest first: the 'why' of the balance."""
+    """The household's latest points entries, newest first: the 'why' of the balance, with
+    their journal row (when, what kind, which receipt or memo) and rule, in one query. The
+    kiosk runs this on every scan; the journal's hashes are left unread."""
     return list(
         session.scalars(
             select(PointsEntry)
-            .options(joinedload(PointsEntry.journal), joinedload(PointsEntry.rule))
+            .options(
+                joinedload(PointsEntry.journal).load_only(
+                    Journal.created_at, Journal.kind, Journal.ref, Journal.memo
+                ),
+                joinedload(PointsEntry.rule).load_only(Rule.name, Rule.name_en),
+            )
             .where(PointsEntry.household_id == household.id)
             .order_by(PointsEntry.id.desc())
             .limit(limit)
