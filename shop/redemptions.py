@@ -54,7 +54,8 @@ def redeem(
 
     The same key again returns the first redemption; the same key with another basket is refused
     (idempotency_conflict). Debits are guarded UPDATEs: two kiosks can never spend one balance
-    twice, on SQLite or PostgreSQL.
+    twice, on SQLite or PostgreSQL. SQLite runs the steps below (`_redeem`); PostgreSQL runs the
+    same steps in the server function shop_redeem, in one round trip.
     """
     if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
         raise DomainError("invalid_input", "idempotency key: 8-64 letters, digits, _.:-")

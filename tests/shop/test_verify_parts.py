@@ -3,6 +3,8 @@ and names the same first bad row when the ledger was tampered with, wherever the
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -106,3 +108,13 @@ def test_kiosk_verify_jobs_checks_in_parts_and_exits_1_on_the_first_bad_row(
     bad = runner.invoke(args=["verify", "--jobs", "3"])
     assert bad.exit_code == 1 and "seq 7 " in bad.output and "hash mismatch" in bad.output
     app.extensions["kiosk_db"].engine.dispose()
+
+
+@pytest.mark.parametrize("micros", [0, 120_000, 5, 999_999])
+def test_times_with_round_fractions_verify(session, create_household, micros):
+    """The database prints 12:00:00.12 for 12:00:00.120000; the hashed text has all six digits."""
+    household = create_household(10)
+    at = dt.datetime(2026, 12, 2, 4, 0, 0, micros, tzinfo=dt.UTC)
+    points.award_points(session, household, delta=3, actor="panel", at=at)
+    report = verify_ledger(session.connection(), household.village_id)
+    assert report.ok, report.first_problem
