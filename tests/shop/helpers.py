@@ -93,3 +93,15 @@ def tamper(backend, *statements):
     with backend.engine.begin() as conn:
         for sql, params in statements:
             conn.execute(text(sql), params)
+
+
+def delete_journal_row(backend, seq: int) -> None:
+    """Remove a journal row and its postings behind the app, as someone with the file could."""
+    with backend.engine.connect() as conn:
+        jid = seq_id(conn, seq)
+    tamper(
+        backend,
+        ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),
+        ("DELETE FROM stock_moves WHERE journal_id = :j", {"j": jid}),
+        ("DELETE FROM journal WHERE id = :j", {"j": jid}),
+    )

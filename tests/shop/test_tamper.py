@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from kiosk.app import create_app
 from shop.verify import verify_ledger
 
-from .helpers import seq_id, tamper
+from .helpers import delete_journal_row, seq_id, tamper
 
 
 def _first(backend) -> str:
@@ -47,14 +47,7 @@ def test_a_deleted_points_entry_is_named(ledger_with_history):
 
 
 def test_a_deleted_journal_row_is_named(ledger_with_history):
-    with ledger_with_history.engine.connect() as conn:
-        jid = seq_id(conn, 5)
-    tamper(
-        ledger_with_history,
-        ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),
-        ("DELETE FROM stock_moves WHERE journal_id = :j", {"j": jid}),
-        ("DELETE FROM journal WHERE id = :j", {"j": jid}),
-    )
+    delete_journal_row(ledger_with_history, 5)
     first = _first(ledger_with_history)
     assert "seq 6 " in first and "expected seq 5" in first
 

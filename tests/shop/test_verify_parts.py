@@ -14,7 +14,7 @@ from shop.db import session_factory, unit_of_work
 from shop.models import Household
 from shop.verify import snapshot, verify_ledger
 
-from .helpers import seq_id, tamper
+from .helpers import delete_journal_row, tamper
 
 
 @pytest.fixture(autouse=True)
@@ -65,14 +65,7 @@ def test_parts_name_the_same_first_bad_row_as_one_pass(ledger_with_history, stat
 
 
 def test_a_deleted_row_between_parts_is_named(ledger_with_history):
-    with ledger_with_history.engine.connect() as conn:
-        jid = seq_id(conn, 5)
-    tamper(
-        ledger_with_history,
-        ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}),
-        ("DELETE FROM stock_moves WHERE journal_id = :j", {"j": jid}),
-        ("DELETE FROM journal WHERE id = :j", {"j": jid}),
-    )
+    delete_journal_row(ledger_with_history, 5)
     for report in _reports(ledger_with_history):
         assert "expected seq 5" in report.first_problem
 
