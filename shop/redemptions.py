@@ -155,21 +155,17 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
         stock=moves,
         at=now,
     )
-    receipt = Redemption(
-        village_id=household.village_id,
-        kiosk_id=kiosk.id,
+    receipt = _new_receipt(
+        household,
+        kiosk,
+        key,
+        request_hash,
+        now,
         receipt_seq=seq,
         receipt_no=receipt_no,
-        household_id=household.id,
         total=total,
         balance_after=balance_after,
-        idempotency_key=key,
-        request_hash=request_hash,
         journal_id=entry.id,
-        created_at=now,
-        state="completed",
-        print_state="pending",
-        reprint_count=0,
         lines=[
             RedemptionLine(product_id=products[sku].id, qty=qty, points_each=products[sku].points)
             for sku, qty in wanted.items()
@@ -229,25 +225,21 @@ def _redeem_in_one_call(session, household, wanted, kiosk, key, request_hash, ac
         return earlier
     if row.error:
         raise _refusal(row.error, row.context or {}, household)
-    receipt = Redemption(
+    receipt = _new_receipt(
+        household,
+        kiosk,
+        key,
+        request_hash,
+        now,
         id=row.redemption_id,
-        village_id=household.village_id,
-        kiosk_id=kiosk.id,
         receipt_seq=row.receipt_seq,
         receipt_no=row.receipt_no,
-        household_id=household.id,
         total=row.total,
         balance_after=row.balance_after,
-        state="completed",
-        print_state="pending",
-        reprint_count=0,
-        idempotency_key=key,
-        request_hash=request_hash,
         journal_id=row.journal_id,
         void_journal_id=None,
         void_reason=None,
         voided_by=None,
-        created_at=now,
         voided_at=None,
     )
     # Every column is known: attach the receipt as loaded instead of reading it back.
@@ -257,6 +249,22 @@ def _redeem_in_one_call(session, household, wanted, kiosk, key, request_hash, ac
     _expire_loaded(session, Product, row.product_ids, "on_hand")
     _expire_loaded(session, Kiosk, [kiosk.id], "last_receipt_seq")
     return receipt
+
+
+def _new_receipt(household, kiosk, key, request_hash, now, **figures) -> Redemption:
+    """A completed receipt, not yet printed: the columns both paths fill the same way."""
+    return Redemption(
+        village_id=household.village_id,
+        kiosk_id=kiosk.id,
+        household_id=household.id,
+        idempotency_key=key,
+        request_hash=request_hash,
+        created_at=now,
+        state="completed",
+        print_state="pending",
+        reprint_count=0,
+        **figures,
+    )
 
 
 def _refusal(code: str, context: dict, household: Household) -> DomainError:
