@@ -415,19 +415,20 @@ class AwardRequest(Base):
 
 # Later parts keep their tables in modules of their own; importing them here puts every table in
 # Base.metadata for create_all, Alembic and the tests.
-from . import models_backoffice, models_stock, models_transparency  # noqa: E402, F401
+from . import (  # noqa: E402
+    dbfunctions,
+    models_backoffice,  # noqa: F401
+    models_stock,  # noqa: F401
+    models_transparency,  # noqa: F401
+)
 
 
 @event.listens_for(Base.metadata, "after_create")
 def _install_functions(_metadata, connection, **_kw) -> None:
     # PostgreSQL runs a redemption in one server-side function (shop/sql/); SQLite needs none.
-    from . import dbfunctions
-
     dbfunctions.install(connection)
 
 
 @event.listens_for(Base.metadata, "before_drop")
 def _drop_functions(_metadata, connection, **_kw) -> None:
-    from . import dbfunctions
-
     dbfunctions.drop(connection)

@@ -160,9 +160,8 @@ class _Part:
     rows: int = 0
     problems: list[str] = field(default_factory=list)
     chains: dict[int, tuple[int, str]] = field(default_factory=dict)  # village: last (seq, hash)
-    firsts: dict[int, tuple[int, int, str]] = field(
-        default_factory=dict
-    )  # village: (id, seq, prev)
+    # village: the (seq, hash) its first row here says came before it
+    firsts: dict[int, tuple[int, str]] = field(default_factory=dict)
     balances: dict[int, int] = field(default_factory=dict)  # household: running balance
     openings: dict[int, int] = field(default_factory=dict)  # household: balance it started from
     on_hand: dict[int, int] = field(default_factory=dict)
@@ -200,8 +199,7 @@ def _check_part(journal, points, stock, *, continues: bool, max_problems: int) -
         chain = chains.get(vid)
         if chain is None:
             if continues:
-                chain = (seq - 1, stored_prev)
-                firsts[vid] = (jid, seq, stored_prev)
+                chain = firsts[vid] = (seq - 1, stored_prev)
             else:
                 chain = (0, GENESIS)
         last_seq, prev_hash = chain
@@ -231,7 +229,9 @@ def _check_part(journal, points, stock, *, continues: bool, max_problems: int) -
                 text += f"\nP|{hid}|{delta}|{after}|{rule_id}"
             running = balances.get(hid)
             if running is None:
-                running = openings[hid] = after - delta if continues else 0
+                running = 0
+                if continues:
+                    running = openings[hid] = after - delta
             running += delta
             balances[hid] = running
             if running != after and len(problems) < max_problems:
@@ -244,7 +244,9 @@ def _check_part(journal, points, stock, *, continues: bool, max_problems: int) -
             text += f"\nS|{pid}|{delta}|{after}|{len(reason)}:{reason}"
             running = on_hand.get(pid)
             if running is None:
-                running = stock_openings[pid] = after - delta if continues else 0
+                running = 0
+                if continues:
+                    running = stock_openings[pid] = after - delta
             running += delta
             on_hand[pid] = running
             if running != after and len(problems) < max_problems:
@@ -315,10 +317,10 @@ def _check_in_parts(conn: Connection, village: int | None, jobs: int) -> _Part |
         (url, snapshot_id, village, lo, hi, i > 0)
         for i, (lo, hi) in enumerate(zip(bounds, bounds[1:], strict=False))
     ]
-    with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
-        parts = pool.map(_check_part_in_process, tasks)
     if _postings_after(conn, village, bounds[-1]):
         return None
+    with multiprocessing.get_context("fork").Pool(len(tasks)) as pool:
+        parts = pool.map(_check_part_in_process, tasks)
     return _join(parts)
 
 
@@ -377,8 +379,8 @@ def _join(parts: list[_Part]) -> _Part | None:
     for part in parts:
         if part.problems:
             return None
-        for vid, (_, seq, prev) in part.firsts.items():
-            if (seq - 1, prev) != whole.chains.get(vid, (0, GENESIS)):
+        for vid, before in part.firsts.items():
+            if before != whole.chains.get(vid, (0, GENESIS)):
                 return None
         if any(opening != whole.balances.get(h, 0) for h, opening in part.openings.items()):
             return None
