@@ -34,12 +34,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bulk import load_village  # noqa: E402
 from sqlalchemy import bindparam, update  # noqa: E402
 
+from kiosk import backoffice  # noqa: E402
 from kiosk.app import create_app  # noqa: E402
-from shop import awards, backoffice, cards, codes, roster, schema, staff  # noqa: E402
+from shop import schema, staff  # noqa: E402
 from shop.db import unit_of_work  # noqa: E402
 from shop.demo import GIVEN, SURNAMES  # noqa: E402
+from shop.households import cards, codes, roster  # noqa: E402
+from shop.ledger.verify import verify_ledger  # noqa: E402
 from shop.models import Household, Rule, RuleCategory, Village  # noqa: E402
-from shop.verify import verify_ledger  # noqa: E402
+from shop.points import awards  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 

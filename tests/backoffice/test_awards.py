@@ -9,9 +9,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from shop import awards, cards, households, statements
+from shop import households
 from shop.errors import DomainError
+from shop.households import cards, statements
 from shop.models import Household, Journal, PointsEntry
+from shop.points import awards
 from shop.tabular import read_table
 
 from .test_roster import FORMATS
@@ -266,7 +268,7 @@ def test_batch_award_through_the_pages(app, staff_client):
     with app.extensions["kiosk_db"].reader() as db:
         after = [db.get(Household, int(i)).balance for i in ids]
     assert [b - a for a, b in zip(before, after, strict=True)] == [5, 5, 5]
-    from shop.verify import verify_ledger
+    from shop.ledger.verify import verify_ledger
 
     with app.extensions["kiosk_db"].engine.connect() as conn:
         assert verify_ledger(conn).ok
