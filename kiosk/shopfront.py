@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from shop import households, transparency
+from shop import households, points, transparency
 from shop.errors import DomainError
 from shop.households import codes
 from shop.models import (
@@ -33,7 +33,6 @@ from shop.models import (
     ScanEvent,
     utcnow,
 )
-from shop.points import awards
 from shop.redemptions import MAX_QTY_PER_LINE, limits
 
 RECENT_ENTRIES = 6
@@ -344,4 +343,4 @@ def apply_for_points(session: Session, household: Household, rule_id: int, actor
         )
         .limit(1)
     )
-    return recent or awards.submit_application(session, household, rule, actor=actor)
+    return recent or points.submit_application(session, household, rule, actor=actor)

@@ -75,7 +75,7 @@ def set_lang():
 @bp.route("/")
 @roles_required(*ALL_ROLES)
 def home():
-    from shop.points.awards import pending_applications
+    from shop.points import pending_applications
 
     with reading() as db:
         v = village(db)

@@ -9,10 +9,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from shop import points
 from shop.errors import DomainError
 from shop.households import roster
 from shop.models import Household, RuleCategory
-from shop.points import awards
 from shop.tabular import read_table
 
 from . import bp, reading, roles_required, writing
@@ -31,7 +31,7 @@ READERS = ("admin", "panel", "clerk", "supervisor")
 @roles_required("admin", "panel", "supervisor")
 def rules():
     with reading() as db:
-        catalog = awards.rules_catalog(db, village(db).id, include_retired=True)
+        catalog = points.rules_catalog(db, village(db).id, include_retired=True)
     return render_template("backoffice/rules.html", catalog=catalog)
 
 
@@ -40,7 +40,7 @@ def rules():
 def rule_category_add():
     try:
         with writing() as db:
-            awards.add_category(
+            points.add_category(
                 db,
                 village(db),
                 request.form.get("code", ""),
@@ -61,7 +61,7 @@ def rule_add():
             cat = db.get(RuleCategory, form_int("category_id", 0))
             if cat is None or cat.village_id != village(db).id:
                 raise DomainError("unknown_rule", "category")
-            awards.add_rule(
+            points.add_rule(
                 db,
                 cat,
                 request.form.get("name", ""),
@@ -80,8 +80,8 @@ def rule_add():
 def rule_active(rule_id: int):
     try:
         with writing() as db:
-            rule = awards.get_rule(db, village(db).id, rule_id)
-            awards.set_rule_active(
+            rule = points.get_rule(db, village(db).id, rule_id)
+            points.set_rule_active(
                 db, rule, request.form.get("active") == "1", actor=current_user.actor
             )
         flash("已保存", "ok")
@@ -101,7 +101,7 @@ def award_new():
     group = request.args.get("group", "")
     with reading() as db:
         v = village(db)
-        catalog = awards.rules_catalog(db, v.id)
+        catalog = points.rules_catalog(db, v.id)
         rows = roster.search_households(db, v.id, q, group=group, status="active", limit=500)
         groups = roster.group_names(db, v.id)
     return render(
@@ -129,8 +129,8 @@ def award_preview():
     rule_id, ids = _batch_form()
     try:
         with reading() as db:
-            rule = awards.get_rule(db, village(db).id, rule_id)
-            preview = awards.preview_batch(db, village(db).id, rule, ids)
+            rule = points.get_rule(db, village(db).id, rule_id)
+            preview = points.preview_batch(db, village(db).id, rule, ids)
     except DomainError as exc:
         return render(
             "backoffice/award_preview_page.html",
@@ -158,8 +158,8 @@ def award_apply():
     try:
         with writing() as db:
             v = village(db)
-            rule = awards.get_rule(db, v.id, rule_id)
-            done = awards.apply_batch(
+            rule = points.get_rule(db, v.id, rule_id)
+            done = points.apply_batch(
                 db,
                 v.id,
                 rule,
@@ -167,7 +167,7 @@ def award_apply():
                 actor=current_user.actor,
                 batch_key=request.form.get("batch_key", ""),
                 memo=request.form.get("memo", "").strip()[:500],
-                at=awards.award_day(on, tz()),
+                at=points.award_day(on, tz()),
             )
             summary = (
                 f"已评分：{rule.name} {rule.points:+d} × {len(done.lines)} 户，合计 {done.total:+d}"
@@ -186,7 +186,7 @@ def award_reverse(journal_id: int):
     household_id = form_int("household_id", 0)
     try:
         with writing() as db:
-            awards.reverse_award(
+            points.reverse_award(
                 db,
                 village(db).id,
                 journal_id,
@@ -210,8 +210,8 @@ def award_reverse(journal_id: int):
 def applications():
     with reading() as db:
         v = village(db)
-        pending = awards.pending_applications(db, v.id)
-        catalog = awards.rules_catalog(db, v.id)
+        pending = points.pending_applications(db, v.id)
+        catalog = points.rules_catalog(db, v.id)
     return render_template("backoffice/applications.html", pending=pending, catalog=catalog)
 
 
@@ -227,8 +227,8 @@ def application_submit():
             )
             if household is None:
                 raise DomainError("unknown_household", number)
-            rule = awards.get_rule(db, v.id, form_int("rule_id", 0))
-            awards.submit_application(
+            rule = points.get_rule(db, v.id, form_int("rule_id", 0))
+            points.submit_application(
                 db, household, rule, memo=request.form.get("memo", ""), actor=current_user.actor
             )
         flash("已提交" if lang() == "zh" else "Submitted", "ok")
@@ -247,9 +247,9 @@ def application_decide(application_id: int):
         with writing() as db:
             v = village(db)
             if decision == "approve":
-                awards.approve_application(db, v.id, application_id, actor=current_user.actor)
+                points.approve_application(db, v.id, application_id, actor=current_user.actor)
             else:
-                awards.reject_application(
+                points.reject_application(
                     db,
                     v.id,
                     application_id,
@@ -285,7 +285,7 @@ def award_import():
     try:
         rows = read_table(name, data)
         with reading() as db:
-            preview = awards.preview_award_import(db, village(db).id, rows)
+            preview = points.preview_award_import(db, village(db).id, rows)
     except DomainError as exc:
         return render_template(
             "backoffice/award_import.html", preview=None, error=error_text(exc)
@@ -305,7 +305,7 @@ def award_import_apply():
     try:
         rows = read_table(name, data)
         with writing() as db:
-            done = awards.apply_award_import(db, village(db).id, rows, actor=current_user.actor)
+            done = points.apply_award_import(db, village(db).id, rows, actor=current_user.actor)
         skipped = len(done.lines) - len(done.new_lines)
         flash(
             f"已导入 {len(done.new_lines)} 条，合计 {done.total:+d}；之前已导入而跳过 {skipped} 条"

@@ -16,7 +16,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
-from shop.transparency.operations import ChainHead, MonthlyNotice, Ranking
+from shop.transparency.common import ChainHead
+from shop.transparency.notice import MonthlyNotice
+from shop.transparency.ranking import Ranking
 
 FONT = "cjk"
 # fontTools says so for every subset of WenQuanYi (its bitmap strikes are dropped): noise.
