@@ -27,13 +27,13 @@ from bulk import load_village
 from ledger import fresh_database
 from sqlalchemy import select
 
-from shop import redemptions
+from shop import clock, redemptions
 from shop.db import make_engine, session_factory, unit_of_work
 from shop.errors import DomainError
 from shop.ledger.verify import verify_ledger
 from shop.models import Base, Household, Kiosk, PrintJob, utcnow
 from shop.redemptions import dayclose
-from shop.redemptions.limits import SHOP_TZ, local_date
+from shop.redemptions.limits import local_date
 from shop.stock.reports import DayCloseSlip, day_close_csv, day_close_pdf, day_close_xlsx
 
 SCALES = {
@@ -49,7 +49,7 @@ def ms(seconds: float) -> str:
 def make_receipts(engine, village, kiosk_code, day, n, rng, *, before_now):
     """n receipts through redeem(), spread over `day` (up to `before_now`), 2-3 lines each."""
     factory = session_factory(engine)
-    start = dt.datetime.combine(day, dt.time(0), SHOP_TZ)
+    start = dt.datetime.combine(day, dt.time(0), clock.zone())
     end = min(start + dt.timedelta(days=1), before_now)
     span = (end - start).total_seconds()
     moments = sorted(start + dt.timedelta(seconds=rng.uniform(0, span)) for _ in range(n))

@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from shop import clock
+
 from . import config as kconfig
 from . import db, i18n
 from .htmx import htmx
@@ -31,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     kconfig.finish(app.config, instance)
+    clock.set_zone(app.config["TIMEZONE"])
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     # Flask's defaults hold this key already (None), so setdefault would do nothing.
     if not app.config.get("SESSION_COOKIE_SAMESITE"):

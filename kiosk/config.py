@@ -6,6 +6,8 @@ import os
 import secrets
 from pathlib import Path
 
+from shop import clock
+
 DEFAULTS = {
     "DATABASE_URL": None,  # default: sqlite file kiosk.db in the instance folder
     "PRINTER": "preview",  # usb://VID:PID, tcp://host:9100, serial://..., file://..., cups://name
@@ -16,7 +18,7 @@ DEFAULTS = {
     "CAMERA": "none",  # auto | none | <index> | <device path>
     "CAMERA_RESOLUTION": "640x480",
     "SCANNER": "",  # a USB scanner read directly with evdev: /dev/input/kiosk-scanner or a name
-    "TIMEZONE": "Asia/Shanghai",
+    "TIMEZONE": clock.DEFAULT_ZONE,  # the business clock: days, months, years (shop.clock)
     "LANGUAGE": "zh_CN",
     "DEVICE": "K01",  # this kiosk's code: its receipts are numbered K01-000001, ...
     "IDLE_SECONDS": 30,

@@ -91,7 +91,7 @@ def day(value: dt.date) -> str:
 
 def init_app(app: Flask) -> Babel:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
-    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("TIMEZONE", "Asia/Shanghai"))
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["TIMEZONE"])
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     babel = Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-import zoneinfo
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from shop import households, points, transparency
+from shop import clock, households, points, transparency
 from shop.errors import DomainError
 from shop.households import codes
 from shop.models import (
@@ -290,15 +289,16 @@ def notices(app, read) -> transparency.WaitingScreen | None:
     a fresh one every ten minutes picks up a new year-end announcement. None when the database
     is down: the waiting screen still invites a scan.
     """
-    tz = app.config.get("TIMEZONE") or "Asia/Shanghai"
-    today = dt.datetime.now(zoneinfo.ZoneInfo(tz)).date()
+    today = clock.today()
     cached = app.extensions.get("kiosk_notices")
     if cached and cached[0] == today and time.monotonic() - cached[1] < NOTICES_REFRESH_SECONDS:
         return cached[2]
     try:
         with read() as session:
             kiosk = this_kiosk(session)
-            made = transparency.waiting_screen(session, kiosk.village_id, today, tz, top=10)
+            made = transparency.waiting_screen(
+                session, kiosk.village_id, today, clock.zone(), top=10
+            )
     except DomainError:
         return None
     app.extensions["kiosk_notices"] = (today, time.monotonic(), made)

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from shop import households, points, regions, stock
+from shop import clock, households, points, regions, stock
 from shop.db import make_engine
 from shop.models import Base, Rule, RuleCategory
 
@@ -33,6 +33,13 @@ def _pg_reachable() -> str | None:
         return None
     except Exception as exc:
         return str(exc).splitlines()[0]
+
+
+@pytest.fixture(autouse=True)
+def _business_clock_back_to_default():
+    """An app made with another KIOSK_TIMEZONE sets the process's business clock; put it back."""
+    yield
+    clock.set_zone(clock.DEFAULT_ZONE)
 
 
 @pytest.fixture(scope="session")

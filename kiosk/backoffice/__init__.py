@@ -10,10 +10,10 @@ Who may use which page is in `access`; `init_app(app)` registers the pages and i
 
 from __future__ import annotations
 
-import zoneinfo
-
-from flask import Flask, current_app
+from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+
+from shop import clock
 
 from .access import (
     ROLE_NAMES,
@@ -57,5 +57,4 @@ def init_app(app: Flask) -> None:
 
 def _local(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """A stored UTC time as the shop's clock shows it."""
-    zone = zoneinfo.ZoneInfo(current_app.config.get("TIMEZONE") or "Asia/Shanghai")
-    return moment.astimezone(zone).strftime(fmt) if moment else ""
+    return clock.local(moment).strftime(fmt) if moment else ""

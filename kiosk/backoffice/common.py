@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
-from flask import current_app, flash, make_response, redirect, render_template, request
+from flask import flash, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from shop import clock
 from shop.errors import DomainError
 from shop.models import Village
 
@@ -26,12 +26,12 @@ def village(session) -> Village:
     return found
 
 
-def tz() -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(current_app.config.get("TIMEZONE") or "Asia/Shanghai")
+def tz() -> dt.tzinfo:
+    return clock.zone()
 
 
 def today() -> dt.date:
-    return dt.datetime.now(tz()).date()
+    return clock.today()
 
 
 def error_text(exc: DomainError) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import zoneinfo
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -61,10 +60,10 @@ def build_receipt(session, redemption_id: int, *, lang: str | None = None):
     from sqlalchemy.orm import joinedload
 
     from hardware.receipt import Receipt, ReceiptLine
+    from shop import clock
     from shop.models import Redemption, RedemptionLine, Village, utcnow
 
     app = current_app
-    zone = zoneinfo.ZoneInfo(app.config.get("TIMEZONE") or "Asia/Shanghai")
     lang = lang or _lang(app)
     redemption = session.scalar(
         select(Redemption)
@@ -86,8 +85,8 @@ def build_receipt(session, redemption_id: int, *, lang: str | None = None):
         shop_name=village.name,
         kiosk_name=redemption.kiosk.name,
         receipt_no=redemption.receipt_no,
-        printed_at=utcnow().astimezone(zone),
-        redeemed_at=redemption.created_at.astimezone(zone),
+        printed_at=clock.local(utcnow()),
+        redeemed_at=clock.local(redemption.created_at),
         household_no=redemption.household.number,
         head_name=redemption.household.head_name,
         lines=[

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 import sys
-import zoneinfo
 from pathlib import Path
 
 import click
@@ -16,7 +14,7 @@ from sqlalchemy import select
 
 from kiosk.cli.common import current_village, fail
 from kiosk.db import get_db
-from shop import demo, households, schema, staff
+from shop import clock, demo, households, schema, staff
 from shop.db import unit_of_work
 from shop.errors import DomainError
 from shop.ledger.verify import snapshot, verify_ledger
@@ -259,7 +257,7 @@ def printer_test(url: str | None):
     from hardware.printing import PrinterError, print_test_page
     from kiosk.reprint import config_for
 
-    now = dt.datetime.now(zoneinfo.ZoneInfo(current_app.config["TIMEZONE"]))
+    now = clock.local(clock.now())
     try:
         result = print_test_page(config_for(current_app, url), now=now)
     except PrinterError as exc:

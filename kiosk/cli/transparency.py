@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sys
-import zoneinfo
 from pathlib import Path
 
 import click
@@ -15,7 +14,7 @@ from sqlalchemy import select
 
 from kiosk.cli.common import current_village, fail
 from kiosk.db import get_db
-from shop import transparency
+from shop import clock, transparency
 from shop.db import read_engine, unit_of_work
 from shop.errors import DomainError
 from shop.ledger.export import export_ledger
@@ -23,7 +22,7 @@ from shop.models import Village
 
 
 def _tz():
-    return zoneinfo.ZoneInfo(current_app.config["TIMEZONE"])
+    return clock.zone()
 
 
 def _today() -> dt.date:

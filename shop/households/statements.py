@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from hardware.receipt import StatementRow, StatementSlip
+from shop import clock
 from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry
 from shop.regions.models import Village
@@ -44,8 +45,8 @@ class StatementLine:
         return self.kind in ("award", "deduction")
 
 
-def _day_bounds(on: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    return dt.datetime.combine(on, dt.time(0), tzinfo=tz)
+def _day_bounds(on: dt.date, tz: dt.tzinfo | None) -> dt.datetime:
+    return clock.midnight(on, tz)
 
 
 def statement_lines(
@@ -54,7 +55,7 @@ def statement_lines(
     *,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    tz: dt.tzinfo = dt.UTC,
+    tz: dt.tzinfo | None = None,
 ) -> list[StatementLine]:
     """The household's entries, oldest first, optionally within [date_from, date_to] (local)."""
     stmt = (

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shop import ledger
+from shop import clock, ledger
 from shop.errors import DomainError
 from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry
@@ -77,11 +77,11 @@ def preview_batch(session: Session, village_id: int, rule: Rule, household_ids) 
     return BatchPreview(rule, lines)
 
 
-def award_day(on: dt.date | None, tz: dt.tzinfo) -> dt.datetime | None:
+def award_day(on: dt.date | None, tz: dt.tzinfo | None = None) -> dt.datetime | None:
     """The journal time for an award dated `on`: now if today (or none), else noon that day."""
-    if on is None or on == dt.datetime.now(tz).date():
+    if on is None or on == clock.today(tz):
         return None
-    return dt.datetime.combine(on, dt.time(12), tzinfo=tz)
+    return dt.datetime.combine(on, dt.time(12), tzinfo=tz or clock.zone())
 
 
 def apply_batch(

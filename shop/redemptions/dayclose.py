@@ -1,6 +1,6 @@
 """Day close (日结): the clerk's reconciliation of one kiosk's business day.
 
-A business day is a local calendar day in the shop's time zone (Asia/Shanghai). Its receipts
+A business day is a local calendar day on the business clock (shop.clock). Its receipts
 are those the kiosk numbered that day; its voids are those *booked* to it (VoidBooking): a void
 belongs to the day it was made, or, when that day is already closed, to the next open day, and
 the report says so. Closing writes one 'day_close' journal event and freezes the report as JSON
@@ -19,10 +19,10 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shop import ledger
+from shop import clock, ledger
 from shop.base import utcnow
 from shop.errors import DomainError
-from shop.redemptions.limits import SHOP_TZ, local_date
+from shop.redemptions.limits import local_date
 from shop.redemptions.models import DayClose, PrintJob, Redemption, RedemptionLine, VoidBooking
 from shop.regions.models import Kiosk, Village
 from shop.stock.models import Product, Stocktake, StocktakeLine
@@ -35,11 +35,9 @@ def receipt_number(kiosk: Kiosk, seq: int) -> str:
     return f"{kiosk.code}-{seq:06d}"
 
 
-def day_bounds(day: dt.date, tz: dt.tzinfo = SHOP_TZ) -> tuple[dt.datetime, dt.datetime]:
+def day_bounds(day: dt.date, tz: dt.tzinfo | None = None) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a local business day, in UTC."""
-    start = dt.datetime.combine(day, dt.time(0), tz)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tz)
-    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+    return clock.day_bounds(day, tz)
 
 
 def is_closed(session: Session, kiosk_id: int, day: dt.date) -> bool:
@@ -295,7 +293,7 @@ def day_report(session: Session, kiosk: Kiosk, day: dt.date, *, clerk: str = "")
         "village": {"code": village.code, "name": village.name},
         "kiosk": {"code": kiosk.code, "name": kiosk.name},
         "date": day.isoformat(),
-        "timezone": str(SHOP_TZ),
+        "timezone": str(clock.zone()),
         "clerk": clerk,
         "receipts": {
             "first": receipt_number(kiosk, seqs[0]) if seqs else None,

@@ -13,13 +13,13 @@ counted is kept (LimitCharge) and a void gives exactly that back.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from shop import clock
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households.models import Household
@@ -32,12 +32,11 @@ from shop.redemptions.models import (
 from shop.regions.models import Village
 from shop.stock.models import Product
 
-SHOP_TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 PERIODS = ("month", "quarter", "year")
 
 
-def local_date(moment: dt.datetime, tz: dt.tzinfo = SHOP_TZ) -> dt.date:
-    return moment.astimezone(tz).date()
+def local_date(moment: dt.datetime, tz: dt.tzinfo | None = None) -> dt.date:
+    return clock.local_date(moment, tz)
 
 
 def period_key(period: str, day: dt.date) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shop import ledger
+from shop import clock, ledger
 from shop.errors import DomainError
 from shop.ledger.models import LedgerHead
 from shop.regions.models import Village
@@ -212,14 +212,13 @@ def get_delivery(session: Session, village: Village, doc_no: str) -> ReceivingDo
 
 def receiving_slip(session: Session, doc: ReceivingDoc, *, lang: str = "zh"):
     """The printable receiving slip (shop.reports_stock.ReceivingSlip) of a booked document."""
-    from shop.redemptions.limits import SHOP_TZ
     from shop.stock.reports import ReceivingSlip
 
     village = session.get(Village, doc.village_id)
     return ReceivingSlip(
         village_name=village.name,
         doc_no=doc.doc_no,
-        created_at=f"{doc.created_at.astimezone(SHOP_TZ):%Y-%m-%d %H:%M}",
+        created_at=f"{clock.local(doc.created_at):%Y-%m-%d %H:%M}",
         source_kind=doc.source_kind,
         source_name=doc.source_name,
         value_fen=doc.value_fen,

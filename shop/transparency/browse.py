@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from shop import clock
 from shop.errors import DomainError
 from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry, StockMove
@@ -17,7 +18,6 @@ from shop.stock.models import Product
 from shop.transparency.common import (
     JOURNAL_KINDS,
     MAX_PAGE,
-    local_midnight,
     zone,
 )
 
@@ -78,7 +78,7 @@ def browse_journal(
     date_to: dt.date | None = None,
     limit: int = 50,
     offset: int = 0,
-    tz: str | dt.tzinfo = "Asia/Shanghai",
+    tz: str | dt.tzinfo | None = None,
 ) -> JournalPage:
     """The village's journal, newest first, with postings; read-only, for the supervisor.
 
@@ -110,9 +110,9 @@ def browse_journal(
             raise DomainError("invalid_input", f"unknown kind {sorted(unknown)}")
         query = query.where(Journal.kind.in_(kinds))
     if date_from is not None:
-        query = query.where(Journal.created_at >= local_midnight(date_from, z))
+        query = query.where(Journal.created_at >= clock.midnight(date_from, z))
     if date_to is not None:
-        query = query.where(Journal.created_at < local_midnight(date_to + dt.timedelta(days=1), z))
+        query = query.where(Journal.created_at < clock.midnight(date_to + dt.timedelta(days=1), z))
     journal = list(
         session.scalars(query.order_by(Journal.seq.desc()).limit(limit + 1).offset(offset))
     )

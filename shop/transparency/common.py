@@ -4,14 +4,13 @@ years, and the chain head printed on paper."""
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop import ledger
+from shop import clock, ledger
 from shop.errors import DomainError
 from shop.ledger.models import Journal
 from shop.regions.models import Village
@@ -43,35 +42,28 @@ MAX_PAGE = 500
 # Time
 
 
-def zone(tz: str | dt.tzinfo) -> dt.tzinfo:
-    if isinstance(tz, dt.tzinfo):
-        return tz
+def zone(tz: str | dt.tzinfo | None = None) -> dt.tzinfo:
+    """The zone a report is made in: the business clock's, unless one is named."""
     try:
-        return zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        return clock.named(tz)
+    except ValueError as exc:
         raise DomainError("invalid_input", f"unknown time zone {tz!r}") from exc
 
 
-def local_midnight(day: dt.date, tz: dt.tzinfo) -> dt.datetime:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(dt.UTC)
-
-
-def month_bounds(year: int, month: int, tz: str | dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+def month_bounds(
+    year: int, month: int, tz: str | dt.tzinfo | None = None
+) -> tuple[dt.datetime, dt.datetime]:
     """UTC [start, end) of a local calendar month."""
     if not (1 <= month <= 12) or not (1900 <= year <= 9998):
         raise DomainError("invalid_input", f"no month {year}-{month}")
-    z = zone(tz)
-    first = dt.date(year, month, 1)
-    following = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return local_midnight(first, z), local_midnight(following, z)
+    return clock.month_bounds(year, month, zone(tz))
 
 
-def year_bounds(year: int, tz: str | dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+def year_bounds(year: int, tz: str | dt.tzinfo | None = None) -> tuple[dt.datetime, dt.datetime]:
     """UTC [start, end) of a local calendar year."""
     if not (1900 <= year <= 9998):
         raise DomainError("invalid_input", f"no year {year}")
-    z = zone(tz)
-    return local_midnight(dt.date(year, 1, 1), z), local_midnight(dt.date(year + 1, 1, 1), z)
+    return clock.year_bounds(year, zone(tz))
 
 
 # ---------------------------------------------------------------------------------------------

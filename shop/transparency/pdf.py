@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import zoneinfo
 
 import qrcode
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
+from shop import clock
 from shop.transparency.common import ChainHead
 from shop.transparency.notice import MonthlyNotice
 from shop.transparency.ranking import Ranking
@@ -50,7 +50,7 @@ class _Sheet(FPDF):
 
 
 def _local(value: dt.datetime, tz: str) -> str:
-    return value.astimezone(zoneinfo.ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return clock.local(value, clock.named(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 def _signed(value: int) -> str:
@@ -100,7 +100,7 @@ def notice_pdf(notice: MonthlyNotice, font_path: str) -> bytes:
     pdf.set_title(title)
     pdf.add_page()
     pdf.line_text(title, size=18, h=10, align="C")
-    last_day = (notice.end - dt.timedelta(microseconds=1)).astimezone(zoneinfo.ZoneInfo(notice.tz))
+    last_day = (notice.end - dt.timedelta(microseconds=1)).astimezone(clock.named(notice.tz))
     pdf.line_text(
         f"公示范围：{notice.year}年{notice.month}月1日至{last_day.day}日的加分、扣分"
         f"（兑换商品不在此列）。打印时间：{_local(notice.generated_at, notice.tz)}",
