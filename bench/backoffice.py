@@ -34,12 +34,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bulk import load_village  # noqa: E402
 from sqlalchemy import bindparam, update  # noqa: E402
 
+from kiosk import backoffice  # noqa: E402
 from kiosk.app import create_app  # noqa: E402
-from shop import awards, backoffice, cards, codes, roster, schema, staff  # noqa: E402
+from shop import (  # noqa: E402
+    points,
+    schema,
+    staff,
+)
 from shop.db import unit_of_work  # noqa: E402
 from shop.demo import GIVEN, SURNAMES  # noqa: E402
+from shop.households import cards, codes, roster  # noqa: E402
+from shop.ledger.verify import verify_ledger  # noqa: E402
 from shop.models import Household, Rule, RuleCategory, Village  # noqa: E402
-from shop.verify import verify_ledger  # noqa: E402
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 
@@ -162,9 +168,9 @@ def main() -> None:
         t0 = time.perf_counter()
         with unit_of_work(db.writer) as s:
             rule = s.get(Rule, rule_id)
-            preview = awards.preview_batch(s, village.village_id, rule, chosen)
+            preview = points.preview_batch(s, village.village_id, rule, chosen)
             preview_s = time.perf_counter() - t0
-            awards.apply_batch(
+            points.apply_batch(
                 s,
                 village.village_id,
                 rule,

@@ -15,16 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import Engine, insert, text
 
-from shop import codes, households, ledger, stock
+from shop import ledger, regions, stock
 from shop.db import session_factory, unit_of_work
-from shop.models import (
-    Household,
-    Journal,
-    Passbook,
-    PointsEntry,
-    Rule,
-    RuleCategory,
-)
+from shop.households import codes
+from shop.models import Household, Journal, Passbook, PointsEntry, Rule, RuleCategory
 
 BATCH = 20_000
 
@@ -72,10 +66,10 @@ def load_village(
     code = code or f"BENCH{seed}"
     factory = session_factory(engine)
     with unit_of_work(factory) as s:
-        village = households.create_village(s, code, f"基准测试村{seed}")
+        village = regions.create_village(s, code, f"基准测试村{seed}")
         kiosk_codes = [f"{code[-6:]}K{i}" for i in range(kiosks)]
         for kc in kiosk_codes:
-            households.create_kiosk(s, village, kc, kc)
+            regions.create_kiosk(s, village, kc, kc)
         cat = RuleCategory(village_id=village.id, code="clean", name="积美")
         s.add(cat)
         s.flush()

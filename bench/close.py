@@ -27,13 +27,14 @@ from bulk import load_village
 from ledger import fresh_database
 from sqlalchemy import select
 
-from shop import dayclose, redemptions
+from shop import redemptions
 from shop.db import make_engine, session_factory, unit_of_work
 from shop.errors import DomainError
-from shop.limits import SHOP_TZ, local_date
+from shop.ledger.verify import verify_ledger
 from shop.models import Base, Household, Kiosk, PrintJob, utcnow
-from shop.reports_stock import DayCloseSlip, day_close_csv, day_close_pdf, day_close_xlsx
-from shop.verify import verify_ledger
+from shop.redemptions import dayclose
+from shop.redemptions.limits import SHOP_TZ, local_date
+from shop.stock.reports import DayCloseSlip, day_close_csv, day_close_pdf, day_close_xlsx
 
 SCALES = {
     "small": {"households": 2_000, "journal_rows": 20_000},

@@ -38,8 +38,8 @@ from kiosk.app import create_app  # noqa: E402
 from kiosk.db import get_db  # noqa: E402
 from shop import demo, schema  # noqa: E402
 from shop.db import unit_of_work  # noqa: E402
+from shop.ledger.verify import verify_ledger  # noqa: E402
 from shop.models import Product  # noqa: E402
-from shop.verify import verify_ledger  # noqa: E402
 
 SCAN_TARGET_MS, CONFIRM_TARGET_MS, WEIGHT_TARGET_KB = 30.0, 50.0, 300
 

@@ -32,9 +32,9 @@ from sqlalchemy import create_engine, select, text
 
 from shop.db import make_engine, read_engine, session_factory, unit_of_work
 from shop.households import lookup_passbook, recent_entries
+from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Base, Household, Kiosk
 from shop.redemptions import redeem
-from shop.verify import snapshot, verify_ledger
 
 PG_URL = os.environ.get("KIOSK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -33,7 +33,7 @@ from sqlalchemy import create_engine, select, text
 
 from shop import points
 from shop.db import make_engine, read_engine, session_factory, unit_of_work
-from shop.ledger_export import export_ledger
+from shop.ledger.export import export_ledger
 from shop.models import Base, Household, Journal, Rule, RuleCategory
 from shop.transparency import (
     annual_ranking,
@@ -206,7 +206,7 @@ def run(name: str, args) -> dict:
             )
             out["browse_all"] = (first, med)
             if Path(FONT).exists():
-                from shop.reports_pdf import notice_pdf
+                from shop.transparency.pdf import notice_pdf
 
                 first, med, pdf = timed(lambda: notice_pdf(notice, FONT), repeat=2)
                 out["pdf"] = (first, med, len(pdf))

@@ -33,7 +33,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from hardware.scanner import DEFAULT_BUDGET_MS, decode_frame  # noqa: E402
-from shop.codes import ALPHABET, PASSBOOK_PREFIX, SECRET_CHARS, new_code, normalize  # noqa: E402
+from shop.households.codes import ALPHABET, PASSBOOK_PREFIX, SECRET_CHARS, new_code, normalize  # noqa: E402
 
 RESOLUTIONS = ((640, 480), (1280, 720))
 _WORDS = ("HU 0123", "JF", "No. 88", "2024-03", "SOAP 120", "TOTAL", "CUN WEI", "8848")

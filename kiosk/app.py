@@ -43,7 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
 
-    from shop.backoffice import init_app as init_backoffice
+    from kiosk.backoffice import init_app as init_backoffice
 
     init_backoffice(app)
 
@@ -56,8 +56,4 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Bearer tokens (api) and loopback-or-token scanner services (scans) carry no CSRF token.
     csrf.exempt(api.bp)
     csrf.exempt(scan_events.post_scan)
-
-    from .cli import register
-
-    register(app)
     return app

@@ -23,8 +23,8 @@ from hardware.printing import PrinterError, print_job
 
 # One receipt, one printer configuration: the back-office prints the same paper (shop/ may not
 # import kiosk/, so the shared glue lives in shop.backoffice.printing).
-from shop.backoffice.printing import build_receipt, printer_config
-from shop.backoffice.printing import receipt_html as shared_receipt_html
+from kiosk.backoffice.printing import build_receipt, printer_config
+from kiosk.backoffice.printing import receipt_html as shared_receipt_html
 from shop.errors import DomainError
 from shop.models import PrintJob, Redemption, utcnow
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, current_app
 
 from hardware.printing import PrinterConfig
-from shop.backoffice.printing import reprint_receipt
+from kiosk.backoffice.printing import reprint_receipt
 
 from .printing import PrintOutcome, printer_config
 

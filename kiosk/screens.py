@@ -18,8 +18,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from shop import pins, redemptions
+from shop import redemptions
 from shop.errors import DomainError
+from shop.households import pins
 from shop.models import Household, PrintJob, Product, Redemption, Rule, utcnow
 from shop.redemptions import MAX_QTY_PER_LINE
 

@@ -17,11 +17,13 @@ from flask import current_app
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
-from shop import awards, codes, households, limits, transparency
+from shop import households, points, transparency
 from shop.errors import DomainError
+from shop.households import codes
 from shop.models import (
     Household,
     Kiosk,
+    PointsApplication,
     PointsEntry,
     Product,
     Redemption,
@@ -31,8 +33,7 @@ from shop.models import (
     ScanEvent,
     utcnow,
 )
-from shop.models_backoffice import PointsApplication
-from shop.redemptions import MAX_QTY_PER_LINE
+from shop.redemptions import MAX_QTY_PER_LINE, limits
 
 RECENT_ENTRIES = 6
 
@@ -456,4 +457,4 @@ def apply_for_points(session: Session, household: Household, rule_id: int, actor
         )
         .limit(1)
     )
-    return recent or awards.submit_application(session, household, rule, actor=actor)
+    return recent or points.submit_application(session, household, rule, actor=actor)

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import DomainError
+from shop.errors import DomainError
 
 SQLITE_BUSY_TIMEOUT_S = 30
 

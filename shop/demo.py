@@ -12,9 +12,11 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import households, points, redemptions, roster, stock
-from .errors import DomainError
-from .models import Rule, RuleCategory, Village
+from shop import households, points, redemptions, regions, stock
+from shop.errors import DomainError
+from shop.households import roster
+from shop.points.models import Rule, RuleCategory
+from shop.regions.models import Village
 
 VILLAGE = ("NK-SJK", "三江口村")
 GROUPS = ["第一村民小组", "第二村民小组", "第三村民小组"]
@@ -141,8 +143,8 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
     """Seed the demo village; write demo-passbooks.csv into the instance folder."""
     rng = random.Random(seed)
     actor = "demo"
-    village = households.create_village(session, *VILLAGE)
-    kiosk = households.create_kiosk(session, village, kiosk_code, "村委会积分超市 1号机")
+    village = regions.create_village(session, *VILLAGE)
+    kiosk = regions.create_kiosk(session, village, kiosk_code, "村委会积分超市 1号机")
 
     rules: list[Rule] = []
     for order, (code, name, name_en, items) in enumerate(CATEGORIES):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .errors import DomainError
+from shop.errors import DomainError
 
 
 def read_table(filename: str, data: bytes) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from shop import households, points, stock
+from shop import households, points, regions, stock
 from shop.db import make_engine
 from shop.models import Base, Rule, RuleCategory
 
@@ -139,7 +139,7 @@ _counter = itertools.count(1)
 def create_village(session):
     def make(name: str = "测试村"):
         n = next(_counter)
-        village = households.create_village(session, f"V{uuid.uuid4().hex[:8]}", f"{name}{n}")
+        village = regions.create_village(session, f"V{uuid.uuid4().hex[:8]}", f"{name}{n}")
         return village
 
     return make
@@ -152,7 +152,7 @@ def village(create_village):
 
 @pytest.fixture
 def kiosk(session, village):
-    return households.create_kiosk(session, village, f"K{uuid.uuid4().hex[:6]}", "测试机")
+    return regions.create_kiosk(session, village, f"K{uuid.uuid4().hex[:6]}", "测试机")
 
 
 @pytest.fixture

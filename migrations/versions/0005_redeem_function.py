@@ -1,4 +1,4 @@
-"""redeem function: PostgreSQL runs a redemption in one server-side call (shop/sql/redeem_v1.sql)
+"""redeem function: PostgreSQL runs a redemption in one server-side call (shop/redemptions/sql/redeem_v1.sql)
 
 SQLite has no server functions; it runs the same steps from Python, so this does nothing there.
 
@@ -9,7 +9,7 @@ Create Date: 2026-12-02 18:30:00
 
 from alembic import op
 
-from shop import dbfunctions
+from shop.redemptions import dbfunctions
 
 revision = "0005"
 down_revision = "0004"

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from kiosk.app import create_app
-from shop import households, points
+from shop import households, points, regions
 from shop.db import unit_of_work
 from shop.staff import create_api_token
 
@@ -61,7 +61,7 @@ def test_connections_killed_by_the_server_are_replaced(postgres_backend, tmp_pat
     app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": app_url})
     db = app.extensions["kiosk_db"]
     with unit_of_work(db.writer) as s:
-        village = households.create_village(s, "V-DROP", "断线村")
+        village = regions.create_village(s, "V-DROP", "断线村")
         household = households.create_household(s, village, "01-001", "赵六", actor="t")
         points.award_points(s, household, delta=50, actor="t")
         token = create_api_token(s, village, "panel", label="t")[1]

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import backoffice
 from kiosk.app import create_app
-from shop import backoffice, demo, roster, schema, staff
+from shop import demo, schema, staff
 from shop.db import unit_of_work
+from shop.households import roster
 
 PASSWORD = "village-pass-1"
 PIN = "2580"

@@ -9,8 +9,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from shop import awards, cards, households, statements
+from shop import households, points
 from shop.errors import DomainError
+from shop.households import cards, statements
 from shop.models import Household, Journal, PointsEntry
 from shop.tabular import read_table
 
@@ -29,17 +30,17 @@ def test_batch_award_previews_totals_then_awards_every_household(
     rule = create_rule(5)
     homes = [create_household(), create_household(balance=10), create_household()]
     ids = [h.id for h in homes]
-    preview = awards.preview_batch(session, village.id, rule, ids)
+    preview = points.preview_batch(session, village.id, rule, ids)
     assert preview.ok and preview.total == 15
     assert _balances(session, ids) == [0, 10, 0]
-    awards.apply_batch(
+    points.apply_batch(
         session, village.id, rule, ids, actor="staff:panel", batch_key="k1", memo="十一月评比"
     )
     for h in homes:
         session.refresh(h)
     assert _balances(session, ids) == [5, 15, 5]
     # A double submit of the same batch awards nothing more.
-    awards.apply_batch(
+    points.apply_batch(
         session, village.id, rule, ids, actor="staff:panel", batch_key="k1", memo="十一月评比"
     )
     for h in homes:
@@ -54,7 +55,7 @@ def test_batch_award_previews_totals_then_awards_every_household(
     )
     # The same key with other content is refused.
     with pytest.raises(DomainError) as conflict:
-        awards.apply_batch(
+        points.apply_batch(
             session,
             village.id,
             rule,
@@ -65,11 +66,11 @@ def test_batch_award_previews_totals_then_awards_every_household(
         )
     assert conflict.value.code == "idempotency_conflict"
     # One household's entry of the batch can be reversed; the others stay.
-    awards.reverse_award(
+    points.reverse_award(
         session, village.id, row.id, reason="不该给", actor="staff:panel", household_id=ids[1]
     )
     with pytest.raises(DomainError) as unnamed:
-        awards.reverse_award(session, village.id, row.id, reason="x", actor="staff:panel")
+        points.reverse_award(session, village.id, row.id, reason="x", actor="staff:panel")
     assert unnamed.value.code == "invalid_input"
     for h in homes:
         session.refresh(h)
@@ -81,11 +82,11 @@ def test_a_batch_with_one_bad_household_awards_none(
 ):
     deduction = create_rule(-10, name="乱倒垃圾")
     rich, poor = create_household(balance=50), create_household(balance=3)
-    preview = awards.preview_batch(session, village.id, deduction, [rich.id, poor.id])
+    preview = points.preview_batch(session, village.id, deduction, [rich.id, poor.id])
     assert not preview.ok
     assert [line.problem for line in preview.lines] == [None, "insufficient_points"]
     with pytest.raises(DomainError) as refused:
-        awards.apply_batch(
+        points.apply_batch(
             session, village.id, deduction, [rich.id, poor.id], actor="t", batch_key="k2"
         )
     assert refused.value.code == "insufficient_points"
@@ -98,18 +99,18 @@ def test_a_wrong_award_is_reversed_once_with_a_reason(
 ):
     rule = create_rule(20)
     h = create_household()
-    awards.apply_batch(session, village.id, rule, [h.id], actor="staff:panel", batch_key="k3")
+    points.apply_batch(session, village.id, rule, [h.id], actor="staff:panel", batch_key="k3")
     journal_id = session.scalar(
         select(PointsEntry.journal_id).where(PointsEntry.household_id == h.id)
     )
     with pytest.raises(DomainError) as no_reason:
-        awards.reverse_award(session, village.id, journal_id, reason=" ", actor="staff:panel")
+        points.reverse_award(session, village.id, journal_id, reason=" ", actor="staff:panel")
     assert no_reason.value.code == "reason_required"
-    awards.reverse_award(session, village.id, journal_id, reason="评错了户", actor="staff:panel")
+    points.reverse_award(session, village.id, journal_id, reason="评错了户", actor="staff:panel")
     session.refresh(h)
     assert h.balance == 0
     with pytest.raises(DomainError) as twice:
-        awards.reverse_award(session, village.id, journal_id, reason="again", actor="t")
+        points.reverse_award(session, village.id, journal_id, reason="again", actor="t")
     assert twice.value.code == "duplicate"
     lines = statements.statement_lines(session, h)
     assert [(x.delta, x.balance) for x in lines] == [(20, 20), (-20, 0)]
@@ -121,19 +122,19 @@ def test_applications_are_approved_into_awards_or_rejected_with_a_reason(
 ):
     rule = create_rule(8, name="参加志愿服务一次")
     h = create_household()
-    first = awards.submit_application(session, h, rule, memo="清理河道", actor="staff:clerk")
-    second = awards.submit_application(session, h, rule, actor="staff:clerk")
-    assert {a.id for a in awards.pending_applications(session, village.id)} >= {first.id, second.id}
-    awards.approve_application(session, village.id, first.id, actor="staff:panel")
+    first = points.submit_application(session, h, rule, memo="清理河道", actor="staff:clerk")
+    second = points.submit_application(session, h, rule, actor="staff:clerk")
+    assert {a.id for a in points.pending_applications(session, village.id)} >= {first.id, second.id}
+    points.approve_application(session, village.id, first.id, actor="staff:panel")
     session.refresh(h)
     assert h.balance == 8 and first.state == "approved" and first.decided_by == "staff:panel"
     with pytest.raises(DomainError) as again:
-        awards.approve_application(session, village.id, first.id, actor="staff:panel")
+        points.approve_application(session, village.id, first.id, actor="staff:panel")
     assert again.value.code == "duplicate"
     with pytest.raises(DomainError) as bare:
-        awards.reject_application(session, village.id, second.id, reason="", actor="staff:panel")
+        points.reject_application(session, village.id, second.id, reason="", actor="staff:panel")
     assert bare.value.code == "reason_required"
-    awards.reject_application(
+    points.reject_application(
         session, village.id, second.id, reason="没有证明", actor="staff:panel"
     )
     assert second.state == "rejected" and second.reason == "没有证明"
@@ -154,16 +155,16 @@ def test_award_import_previews_refuses_bad_rows_and_reimports_harmlessly(
         [a.number, "", "7", "另加"],
     ]
     rows = read_table(f"a.{fmt}", FORMATS[fmt](good, header))
-    preview = awards.preview_award_import(session, village.id, rows)
+    preview = points.preview_award_import(session, village.id, rows)
     assert preview.ok and preview.total == 10
-    awards.apply_award_import(session, village.id, rows, actor="staff:panel")
+    points.apply_award_import(session, village.id, rows, actor="staff:panel")
     session.refresh(a)
     session.refresh(b)
     assert (a.balance, b.balance) == (12, 0)
     count = session.scalar(select(func.count(Journal.id)))
-    again = awards.preview_award_import(session, village.id, rows)
+    again = points.preview_award_import(session, village.id, rows)
     assert again.ok and again.new_lines == []
-    awards.apply_award_import(session, village.id, rows, actor="staff:panel")
+    points.apply_award_import(session, village.id, rows, actor="staff:panel")
     assert session.scalar(select(func.count(Journal.id))) == count
 
     bad = read_table(
@@ -180,10 +181,10 @@ def test_award_import_previews_refuses_bad_rows_and_reimports_harmlessly(
             header,
         ),
     )
-    preview = awards.preview_award_import(session, village.id, bad)
+    preview = points.preview_award_import(session, village.id, bad)
     assert [line for line, _ in preview.errors] == [3, 4, 5, 6, 7]
     with pytest.raises(DomainError):
-        awards.apply_award_import(session, village.id, bad, actor="t")
+        points.apply_award_import(session, village.id, bad, actor="t")
     assert session.scalar(select(func.count(Journal.id))) == count
     session.refresh(a)
     assert a.balance == 12
@@ -266,7 +267,7 @@ def test_batch_award_through_the_pages(app, staff_client):
     with app.extensions["kiosk_db"].reader() as db:
         after = [db.get(Household, int(i)).balance for i in ids]
     assert [b - a for a, b in zip(before, after, strict=True)] == [5, 5, 5]
-    from shop.verify import verify_ledger
+    from shop.ledger.verify import verify_ledger
 
     with app.extensions["kiosk_db"].engine.connect() as conn:
         assert verify_ledger(conn).ok
@@ -297,15 +298,15 @@ def test_a_retired_rule_cannot_be_awarded_and_comes_back_when_restored(
 ):
     rule = create_rule(5)
     h = create_household()
-    awards.set_rule_active(session, rule, False, actor="staff:panel")
-    preview = awards.preview_batch(session, village.id, rule, [h.id])
+    points.set_rule_active(session, rule, False, actor="staff:panel")
+    preview = points.preview_batch(session, village.id, rule, [h.id])
     assert [line.problem for line in preview.lines] == ["rule_retired"]
     with pytest.raises(DomainError) as refused:
-        awards.apply_batch(session, village.id, rule, [h.id], actor="t", batch_key="r1")
+        points.apply_batch(session, village.id, rule, [h.id], actor="t", batch_key="r1")
     assert refused.value.code == "rule_retired"
-    assert rule not in dict(awards.rules_catalog(session, village.id)).get(rule.category, [])
-    awards.set_rule_active(session, rule, True, actor="staff:panel")
-    awards.apply_batch(session, village.id, rule, [h.id], actor="t", batch_key="r2")
+    assert rule not in dict(points.rules_catalog(session, village.id)).get(rule.category, [])
+    points.set_rule_active(session, rule, True, actor="staff:panel")
+    points.apply_batch(session, village.id, rule, [h.id], actor="t", batch_key="r2")
     session.refresh(h)
     assert h.balance == 5
 

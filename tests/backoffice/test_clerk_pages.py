@@ -11,12 +11,12 @@ import re
 
 from sqlalchemy import func, select
 
-from shop import dayclose, redemptions
+from shop import redemptions
 from shop.db import unit_of_work
-from shop.limits import local_date
-from shop.models import Household, Kiosk, PrintJob, Product, Redemption, utcnow
-from shop.models_stock import DayClose
-from shop.verify import verify_ledger
+from shop.ledger.verify import verify_ledger
+from shop.models import DayClose, Household, Kiosk, PrintJob, Product, Redemption, utcnow
+from shop.redemptions import dayclose
+from shop.redemptions.limits import local_date
 
 HX = {"HX-Request": "true"}
 _keys = itertools.count(1)

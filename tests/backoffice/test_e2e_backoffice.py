@@ -62,7 +62,7 @@ def test_panel_awards_three_households_and_the_kiosk_shows_balance_and_reason(
     expect(page.locator(".flash.ok")).to_contain_text("× 3")
 
     # The household list finds the first of them by the pinyin initials of the head's name.
-    from shop.roster import pinyin_keys
+    from shop.households.roster import pinyin_keys
 
     page.get_by_role("link", name="户籍").first.click()
     page.get_by_placeholder("姓名、户号或拼音首字母").fill(pinyin_keys(chosen[0]["户主"])[0])

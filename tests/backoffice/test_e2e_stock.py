@@ -12,11 +12,10 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from shop.dayclose import day_bounds
 from shop.demo import GOODS
-from shop.limits import local_date
-from shop.models import Product, Redemption, RedemptionLine, utcnow
-from shop.models_stock import ReceivingDoc
+from shop.models import Product, ReceivingDoc, Redemption, RedemptionLine, utcnow
+from shop.redemptions.dayclose import day_bounds
+from shop.redemptions.limits import local_date
 from tests.e2e.conftest import LIVE_CONFIG, SHOTS, serve, wedge_scan
 
 from .conftest import PASSWORD, make_backoffice_app

@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from shop import dayclose, demo, roster, schema
+from shop import demo, schema
 from shop.db import unit_of_work
-from shop.limits import local_date
-from shop.models import Kiosk, Product, utcnow
-from shop.models_stock import DayClose, ReceivingDoc
+from shop.households import roster
+from shop.models import DayClose, Kiosk, Product, ReceivingDoc, utcnow
+from shop.redemptions import dayclose
+from shop.redemptions.limits import local_date
 from tests.conftest import new_backend
 
 from .conftest import StaffClient, make_backoffice_app, seed_staff

@@ -8,8 +8,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from shop import roster
 from shop.errors import DomainError
+from shop.households import roster
 from shop.models import Household, Journal
 from shop.tabular import read_table
 

@@ -6,8 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from shop.models import Product
-from shop.models_stock import ProductLimit, RedemptionWindow
+from shop.models import Product, ProductLimit, RedemptionWindow
 
 
 def _windows(app):

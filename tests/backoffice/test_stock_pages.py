@@ -11,8 +11,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from shop.demo import GOODS
-from shop.models import Product
-from shop.models_stock import ReceivingDoc, Stocktake
+from shop.models import Product, ReceivingDoc, Stocktake
 
 HX = {"HX-Request": "true"}
 BARCODES = {sku: barcode for sku, *_rest, barcode in GOODS}

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.app import create_app
+from kiosk.cli import register
 
 KIOSK = shutil.which("kiosk", path=str(Path(sys.executable).parent))
 
@@ -26,6 +27,7 @@ def app(tmp_path):
 
 @pytest.fixture
 def runner(app):
+    register(app)
     return app.test_cli_runner()
 
 

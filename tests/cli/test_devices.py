@@ -11,7 +11,7 @@ import qrcode
 from kiosk.app import create_app
 from kiosk.devices import start_devices, stop_devices
 from kiosk.scan_events import hub
-from shop.codes import new_code
+from shop.households.codes import new_code
 
 
 class FakeCamera:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.app import create_app
+from kiosk.cli import register
 from kiosk.db import writing
 from kiosk.printing import print_queued, print_redemption
 from kiosk.reprint import print_or_reprint
@@ -109,6 +110,7 @@ def test_a_printer_fault_leaves_the_redemption_committed_once(app, fault, refuse
 
 
 def test_cli_prints_a_test_page_and_reprints_a_receipt_to_a_file(app, tmp_path):
+    register(app)
     runner = app.test_cli_runner()
     page = tmp_path / "test.bin"
     done = runner.invoke(args=["printer", "test", "--printer", f"file://{page}"])

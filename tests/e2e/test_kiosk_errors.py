@@ -6,8 +6,9 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from shop import codes, points, stock
+from shop import points, stock
 from shop.db import unit_of_work
+from shop.households import codes
 from shop.models import Household, PrintJob, Product, Redemption
 
 from .conftest import shoot, wedge_scan

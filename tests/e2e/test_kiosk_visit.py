@@ -6,8 +6,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from shop import pins
 from shop.db import unit_of_work
+from shop.households import pins
 from shop.models import Household
 
 from .conftest import shoot, wedge_scan

@@ -25,7 +25,7 @@ from hardware.usbscan import (
     KeyAssembler,
     UsbScanner,
 )
-from shop.codes import new_code
+from shop.households.codes import new_code
 
 FAST = (0.01, 0.05)  # backoff for tests: reconnect quickly
 

@@ -13,7 +13,7 @@ import qrcode
 
 from bench.scan import _clutter, make_set
 from hardware.scanner import decode_frame
-from shop.codes import new_code, normalize
+from shop.households.codes import new_code, normalize
 
 
 def qr_image(text: str, module: int = 5) -> np.ndarray:

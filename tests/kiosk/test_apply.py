@@ -6,8 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from shop.models import Rule
-from shop.models_backoffice import PointsApplication
+from shop.models import PointsApplication, Rule
 
 from .conftest import screen_of
 from .test_screens import _db, _household

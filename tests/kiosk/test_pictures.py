@@ -8,8 +8,8 @@ import re
 from PIL import Image
 from sqlalchemy import select
 
-from shop import products
 from shop.models import Product
+from shop.stock import products
 
 from .test_screens import _db
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.db import get_db
-from shop import pins
 from shop.db import unit_of_work
+from shop.households import pins
 from shop.models import Household, Product
 
 from .conftest import KioskClient, screen_of

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shop import pins
 from shop.errors import DomainError
+from shop.households import pins
 from shop.models import Journal
 
 

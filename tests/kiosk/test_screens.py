@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk.db import Database, get_db
-from shop import codes, points, stock
+from shop import points, stock
 from shop.db import unit_of_work
+from shop.households import codes
 from shop.models import Household, Journal, PrintJob, Product, Redemption, ScanEvent
 
 from .conftest import KioskClient, screen_of

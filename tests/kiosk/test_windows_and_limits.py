@@ -6,8 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from shop import households, limits, redemptions
+from shop import households, redemptions, regions
 from shop.models import Product, Village
+from shop.redemptions import limits
 
 from .conftest import screen_of
 from .test_screens import _db, _household, _redemptions, _tile, _to_confirm
@@ -55,7 +56,7 @@ def test_a_limit_used_up_meanwhile_at_another_kiosk_has_its_own_screen(app, kios
         limits.set_limit(session, soap, 1, period="quarter", actor="test")
     visit, signature = _to_confirm(app, kiosk, row, ("FZ-1",))
     with _db(app).writer() as session, session.begin():  # the same passbook, another kiosk
-        other = households.create_kiosk(session, session.scalar(select(Village)), "K02", "二号机")
+        other = regions.create_kiosk(session, session.scalar(select(Village)), "K02", "二号机")
         household = households.lookup_passbook(session, row["存折二维码"]).household
         redemptions.redeem(session, household, {"FZ-1": 1}, kiosk=other, idempotency_key="k02-0001")
     response = kiosk.post("/confirm", {"visit": visit, "key": "kq-limit-0001", "basket": signature})

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from shop import households, points, redemptions, stock
+from shop import households, points, redemptions, regions, stock
 from shop.db import session_factory, unit_of_work
-from shop.verify import verify_ledger
+from shop.ledger.verify import verify_ledger
 
 
 @pytest.fixture
 def ledger_with_history(fresh_backend):
     """A village with 9 journal rows: households, awards, goods, two redemptions."""
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
-        village = households.create_village(s, "V-T", "防篡改村")
-        kiosk = households.create_kiosk(s, village, "KT1", "一号机")
+        village = regions.create_village(s, "V-T", "防篡改村")
+        kiosk = regions.create_kiosk(s, village, "KT1", "一号机")
         soap = stock.create_product(s, village, "FZ", "肥皂", 5, unit="块")
         stock.receive_stock(s, soap, 50, actor="volunteer")
         homes = [

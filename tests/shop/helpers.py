@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from shop import households, points, stock
+from shop import households, points, regions, stock
 from shop.db import make_engine, session_factory, unit_of_work
 from shop.errors import DomainError
 from shop.models import Household, Kiosk
@@ -30,8 +30,8 @@ def committed_shop(url: str, *, balance: int, price: int, on_hand: int) -> Shop:
     """A village with one household, one product and one kiosk, committed for other processes."""
     engine = make_engine(url)
     with unit_of_work(session_factory(engine)) as s:
-        village = households.create_village(s, "V-MP", "多进程村")
-        kiosk = households.create_kiosk(s, village, "KMP", "测试机")
+        village = regions.create_village(s, "V-MP", "多进程村")
+        kiosk = regions.create_kiosk(s, village, "KMP", "测试机")
         household = households.create_household(s, village, "01-001", "王秀英", actor="test")
         points.award_points(s, household, delta=balance, actor="test")
         product = stock.create_product(s, village, "SOAP", "肥皂", price, unit="块")

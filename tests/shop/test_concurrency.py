@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.db import session_factory, unit_of_work
+from shop.ledger.verify import verify_ledger
 from shop.models import Household, Product, Redemption
-from shop.verify import verify_ledger
 
 from .helpers import committed_shop, run_processes
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.db import session_factory, unit_of_work
+from shop.ledger.verify import verify_ledger
 from shop.models import Household, Redemption
-from shop.verify import verify_ledger
 
 from .helpers import FORK, committed_shop, redeem_many
 

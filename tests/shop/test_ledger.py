@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from shop import codes, households, ledger, points, redemptions, stock
+from shop import households, ledger, points, redemptions, regions, stock
 from shop.errors import DomainError
+from shop.households import codes
+from shop.ledger.verify import verify_ledger
 from shop.models import Journal, PointsEntry, Redemption, StockMove
-from shop.verify import verify_ledger
 
 
 def entries_sum(session, household) -> int:
@@ -301,7 +302,7 @@ def test_receipt_numbers_are_gapless_even_when_redemptions_fail(
             continue
         numbers.append(made.receipt_seq)
     assert numbers == [1, 2, 3]
-    other = households.create_kiosk(session, village, "K9" + kiosk.code[-4:], "二号机")
+    other = regions.create_kiosk(session, village, "K9" + kiosk.code[-4:], "二号机")
     second = redemptions.redeem(
         session, household, {soap.sku: 1}, kiosk=other, idempotency_key="gap-0099"
     )

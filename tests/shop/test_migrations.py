@@ -8,8 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from shop import dbfunctions, schema
+from shop import schema
 from shop.models import Base
+from shop.redemptions import dbfunctions
 
 from ..conftest import new_backend
 

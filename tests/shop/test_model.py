@@ -17,10 +17,10 @@ from hypothesis.stateful import (
 )
 from sqlalchemy.orm import Session
 
-from shop import households, points, redemptions, stock
+from shop import households, points, redemptions, regions, stock
 from shop.errors import DomainError
+from shop.ledger.verify import verify_ledger
 from shop.models import Household, Product
-from shop.verify import verify_ledger
 
 _ids = itertools.count(1)
 PRICES = (3, 7, 20)
@@ -34,8 +34,8 @@ def make_machine(engine):
             self.outer = self.conn.begin()
             self.s = Session(bind=self.conn, join_transaction_mode="create_savepoint")
             n = next(_ids)
-            self.village = households.create_village(self.s, f"M{n}", f"模型村{n}")
-            self.kiosk = households.create_kiosk(self.s, self.village, f"M{n}K", "机")
+            self.village = regions.create_village(self.s, f"M{n}", f"模型村{n}")
+            self.kiosk = regions.create_kiosk(self.s, self.village, f"M{n}K", "机")
             self.homes = [
                 households.create_household(self.s, self.village, f"0{i}", "户主", actor="t")
                 for i in range(3)

@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select, text
 
 from kiosk.app import create_app
-from shop.verify import verify_ledger
+from kiosk.cli import register
+from shop.ledger.verify import verify_ledger
 
 from .helpers import delete_journal_row, seq_id, tamper
 
@@ -86,6 +87,7 @@ def test_an_edited_cached_balance_is_named(ledger_with_history):
 
 def test_kiosk_verify_exits_1_and_names_the_first_bad_row(ledger_with_history, tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": ledger_with_history.url})
+    register(app)
     runner = app.test_cli_runner()
     good = runner.invoke(args=["verify"])
     assert good.exit_code == 0 and "OK: 9 journal rows" in good.output

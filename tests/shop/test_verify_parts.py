@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import select
 
 from kiosk.app import create_app
-from shop import points, verify
+from kiosk.cli import register
+from shop import points
 from shop.db import session_factory, unit_of_work
+from shop.ledger import verify
+from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Household
-from shop.verify import snapshot, verify_ledger
 
 from .helpers import delete_journal_row, tamper
 
@@ -94,6 +96,7 @@ def test_kiosk_verify_jobs_checks_in_parts_and_exits_1_on_the_first_bad_row(
     ledger_with_history, tmp_path
 ):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "DATABASE_URL": ledger_with_history.url})
+    register(app)
     runner = app.test_cli_runner()
     good = runner.invoke(args=["verify", "--jobs", "3"])
     assert good.exit_code == 0 and "OK: 9 journal rows" in good.output

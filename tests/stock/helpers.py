@@ -6,8 +6,8 @@ import datetime as dt
 import itertools
 
 from shop import redemptions
-from shop.limits import SHOP_TZ
-from shop.verify import verify_ledger
+from shop.ledger.verify import verify_ledger
+from shop.redemptions.limits import SHOP_TZ
 
 _keys = itertools.count(1)
 

@@ -7,19 +7,19 @@ import json
 import pytest
 from sqlalchemy import select
 
-from kiosk import cli_stock
 from kiosk.app import create_app
+from kiosk.cli import register
+from kiosk.cli import stock as cli_stock
 from kiosk.db import writing
-from shop import households, points, receiving, redemptions, stock
-from shop.models import Base, PrintJob, Village
-from shop.models_stock import DayClose
+from shop import households, points, redemptions, regions, stock
+from shop.models import Base, DayClose, PrintJob, Village
+from shop.stock import receiving
 
 
 @pytest.fixture
 def app(tmp_path):
     app = create_app({"INSTANCE_PATH": str(tmp_path), "PRINTER": "preview", "DEVICE": "K01"})
-    if "close-day" not in app.cli.commands:  # until the factory registers them
-        cli_stock.register(app)
+    register(app)
     yield app
     app.extensions["kiosk_db"].engine.dispose()
 
@@ -29,8 +29,8 @@ def runner(app):
     # create_all, not `kiosk init`: migrations have several heads until the lead re-chains them.
     Base.metadata.create_all(app.extensions["kiosk_db"].engine)
     with app.app_context(), writing() as s:
-        village = households.create_village(s, "V-CLI", "命令村")
-        kiosk = households.create_kiosk(s, village, "K01", "一号机")
+        village = regions.create_village(s, "V-CLI", "命令村")
+        kiosk = regions.create_kiosk(s, village, "K01", "一号机")
         household = households.create_household(s, village, "01-001", "王秀英", actor="t")
         points.award_points(s, household, delta=100, actor="t")
         soap = stock.create_product(

@@ -9,12 +9,11 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from shop import dayclose
 from shop.db import make_engine, session_factory, unit_of_work
-from shop.limits import local_date
-from shop.models import Kiosk, Redemption, utcnow
-from shop.models_stock import DayClose
-from shop.verify import verify_ledger
+from shop.ledger.verify import verify_ledger
+from shop.models import DayClose, Kiosk, Redemption, utcnow
+from shop.redemptions import dayclose
+from shop.redemptions.limits import local_date
 
 from ..shop.helpers import FORK, committed_shop, redeem_many
 

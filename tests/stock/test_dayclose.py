@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import delete, select
 
-from shop import dayclose, ledger, redemptions, stocktake
+from shop import ledger, redemptions
 from shop.errors import DomainError
-from shop.limits import local_date
 from shop.models import Journal, PrintJob, Redemption, RedemptionLine, utcnow
+from shop.redemptions import dayclose
+from shop.redemptions.limits import local_date
+from shop.stock import stocktake
 
 from .helpers import buy, local, verified
 

@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from shop import limits, redemptions
+from shop import redemptions
 from shop.db import session_factory, unit_of_work
 from shop.errors import DomainError
-from shop.models import Household, Product
-from shop.models_stock import HouseholdLimitUsage
+from shop.models import Household, HouseholdLimitUsage, Product
+from shop.redemptions import limits
 
 from ..shop.helpers import committed_shop, run_processes
 from .helpers import buy, local, verified

@@ -7,8 +7,8 @@ import io
 import pytest
 from PIL import Image
 
-from shop import products
 from shop.errors import DomainError
+from shop.stock import products
 
 
 def _png(size, mode="RGB") -> bytes:

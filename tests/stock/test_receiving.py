@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shop import receiving, stock
+from shop import stock
 from shop.errors import DomainError
 from shop.models import Journal
+from shop.stock import receiving
 
 from .helpers import verified
 

@@ -9,10 +9,12 @@ import io
 import openpyxl
 from sqlalchemy import delete
 
-from shop import dayclose, receiving, redemptions
-from shop.limits import local_date
+from shop import redemptions
 from shop.models import Redemption, RedemptionLine, utcnow
-from shop.reports_stock import (
+from shop.redemptions import dayclose
+from shop.redemptions.limits import local_date
+from shop.stock import receiving
+from shop.stock.reports import (
     DayCloseSlip,
     ReceivingSlip,
     day_close_csv,

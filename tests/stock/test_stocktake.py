@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from shop import redemptions, stock, stocktake
+from shop import redemptions, stock
 from shop.errors import DomainError
 from shop.models import Journal
+from shop.stock import stocktake
 
 from .helpers import buy, verified
 

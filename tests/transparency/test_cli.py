@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.app import create_app
-from kiosk.cli_transparency import register
+from kiosk.cli import register
 from shop.models import Base
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "verify_ledger.py"

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from shop import demo, redemptions
-from shop.ledger_export import export_ledger
+from shop.ledger.export import export_ledger
+from shop.ledger.verify import verify_ledger
 from shop.models import Village
 from shop.transparency import monthly_notice
-from shop.verify import verify_ledger
 
 from .conftest import TZ, local
 

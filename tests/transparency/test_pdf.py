@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shop.reports_pdf import notice_pdf, ranking_pdf
 from shop.transparency import annual_ranking, group_rankings, monthly_notice
+from shop.transparency.pdf import notice_pdf, ranking_pdf
 
 from .conftest import TZ, local
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.errors import DomainError
+from shop.ledger.verify import verify_ledger
 from shop.models import Journal, PointsEntry
 from shop.transparency import (
     announce_year_end,
@@ -19,7 +20,6 @@ from shop.transparency import (
     upcoming_year_end,
     waiting_screen,
 )
-from shop.verify import verify_ledger
 
 from .conftest import TZ, local
 

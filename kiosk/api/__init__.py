@@ -1,0 +1,286 @@
+"""JSON API v1: thin routes over the shop's services, bearer-token auth.
+
+Errors are always `{"error": {"code": ..., "message": ...}}` with the status the code implies;
+bad input is a 4xx, never a 500.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, g, jsonify, request
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from kiosk.api.openapi import OPENAPI
+from kiosk.db import reading, writing
+from shop import households, points, redemptions, staff
+from shop.errors import MESSAGES, DomainError
+from shop.models import Kiosk, Product, Rule, RuleCategory
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+# Which token roles may call what. admin may do everything.
+LOOKUP, REDEEM, AWARD, VOID = (
+    ("kiosk", "panel", "admin"),
+    ("kiosk", "admin"),
+    ("panel", "admin"),
+    ("admin",),
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    token_id: int
+    role: str
+    village_id: int
+    kiosk_id: int | None
+    label: str
+
+    @property
+    def actor(self) -> str:
+        return f"api:{self.label or self.token_id}"
+
+
+def _lang() -> str:
+    best = request.accept_languages.best_match(["zh", "en"])
+    return best or ("en" if current_app.config["LANGUAGE"].startswith("en") else "zh")
+
+
+def error(code: str, detail: str | None = None, status: int | None = None):
+    status = status or MESSAGES[code][0]
+    body = {"error": {"code": code, "message": DomainError(code).message(_lang())}}
+    if detail:
+        body["error"]["detail"] = detail
+    return jsonify(body), status
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    return error(exc.code, None)
+
+
+@bp.app_errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Under /api/ every answer is JSON, even for a path or a method that does not exist."""
+    if not request.path.startswith(bp.url_prefix + "/"):
+        return exc
+    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
+        exc.code or 500, "bad_request"
+    )
+    body = {"error": {"code": code, "message": f"{exc.name} / {exc.description}"}}
+    return jsonify(body), exc.code
+
+
+def require(roles: tuple[str, ...]):
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+            with reading() as session:
+                row = staff.authenticate_token(session, token)
+                caller = row and Caller(row.id, row.role, row.village_id, row.kiosk_id, row.label)
+            if caller is None:
+                body = {
+                    "error": {
+                        "code": "unauthorized",
+                        "message": "需要有效的令牌 / a valid token is required",
+                    }
+                }
+                return jsonify(body), 401, {"WWW-Authenticate": "Bearer"}
+            if caller.role != "admin" and caller.role not in roles:
+                body = {
+                    "error": {
+                        "code": "forbidden",
+                        "message": "这个令牌无权操作 / not allowed for this token",
+                    }
+                }
+                return jsonify(body), 403
+            g.caller = caller
+            return view(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def _json_object() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError("invalid_input", "a JSON object is required")
+    return body
+
+
+def _household_json(h) -> dict:
+    return {"number": h.number, "name": h.head_name, "group": h.group_name, "status": h.status}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(OPENAPI)
+
+
+@bp.get("/passbooks/<code>")
+@require(LOOKUP)
+def get_passbook(code: str):
+    with reading() as session:
+        scan = households.lookup_passbook(session, code)
+        h = scan.household
+        if h.village_id != g.caller.village_id:
+            raise DomainError("unknown_code")
+        recent = [
+            {
+                "at": e.journal.created_at.isoformat(),
+                "kind": e.journal.kind,
+                "item": e.rule.name if e.rule else (e.journal.memo or e.journal.ref),
+                "delta": e.delta,
+                "balance_after": e.balance_after,
+            }
+            for e in households.recent_entries(session, h, limit=10)
+        ]
+        return jsonify({"household": _household_json(h), "balance": h.balance, "recent": recent})
+
+
+@bp.get("/products")
+@require(LOOKUP)
+def list_products():
+    with reading() as session:
+        rows = session.scalars(
+            select(Product)
+            .where(Product.village_id == g.caller.village_id, Product.is_active)
+            .order_by(Product.sort_order, Product.id)
+        )
+        return jsonify(
+            [
+                {
+                    "sku": p.sku,
+                    "name": p.name,
+                    "unit": p.unit,
+                    "points": p.points,
+                    "on_hand": p.on_hand,
+                }
+                for p in rows
+            ]
+        )
+
+
+def _parse_lines(raw) -> list[tuple[str, int]]:
+    if not isinstance(raw, list) or not raw:
+        raise DomainError("empty_basket") if raw == [] else DomainError("invalid_input", "lines")
+    lines = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("sku"), str):
+            raise DomainError("invalid_input", "each line needs sku and qty")
+        lines.append((item["sku"], item.get("qty")))
+    return lines
+
+
+@bp.post("/redemptions")
+@require(REDEEM)
+def create_redemption():
+    body = _json_object()
+    lines = _parse_lines(body.get("lines"))
+    key = body.get("idempotency_key")
+    code = body.get("passbook")
+    if not isinstance(code, str) or not isinstance(key, str):
+        raise DomainError("invalid_input", "passbook and idempotency_key are required strings")
+    with writing() as session:
+        scan = households.lookup_passbook(session, code)
+        if scan.household.village_id != g.caller.village_id:
+            raise DomainError("unknown_code")
+        kiosk = _kiosk(session, body.get("kiosk"))
+        receipt = redemptions.redeem(
+            session, scan.household, lines, kiosk=kiosk, idempotency_key=key, actor=g.caller.actor
+        )
+        answer = {
+            "receipt_no": receipt.receipt_no,
+            "total": receipt.total,
+            "balance_after": receipt.balance_after,
+            "journal_hash": receipt.journal.hash,
+            "state": receipt.state,
+        }
+    return jsonify(answer), 201
+
+
+def _kiosk(session, code) -> Kiosk:
+    if g.caller.kiosk_id:
+        return session.get(Kiosk, g.caller.kiosk_id)
+    code = code if isinstance(code, str) else current_app.config["DEVICE"]
+    kiosk = session.scalar(
+        select(Kiosk).where(Kiosk.code == code, Kiosk.village_id == g.caller.village_id)
+    )
+    if kiosk is None:
+        raise DomainError("unknown_kiosk", str(code))
+    return kiosk
+
+
+@bp.post("/redemptions/<receipt_no>/void")
+@require(VOID)
+def void(receipt_no: str):
+    body = _json_object()
+    reason = body.get("reason")
+    if not isinstance(reason, str):
+        raise DomainError("reason_required")
+    with writing() as session:
+        receipt = redemptions.get_redemption(session, receipt_no)
+        if receipt.village_id != g.caller.village_id:
+            raise DomainError("unknown_receipt")
+        entry = redemptions.void_redemption(session, receipt, reason=reason, actor=g.caller.actor)
+        answer = {"receipt_no": receipt_no, "state": "voided", "journal_hash": entry.hash}
+    return jsonify(answer), 200
+
+
+@bp.post("/awards")
+@require(AWARD)
+def create_award():
+    body = _json_object()
+    memo = body.get("memo") or ""
+    key = body.get("idempotency_key")
+    if not isinstance(memo, str) or (key is not None and not isinstance(key, str)):
+        raise DomainError("invalid_input", "memo and idempotency_key are strings")
+    with writing() as session:
+        if isinstance(body.get("passbook"), str):
+            household = households.lookup_passbook(session, body["passbook"]).household
+            if household.village_id != g.caller.village_id:
+                raise DomainError("unknown_code")
+        elif isinstance(body.get("household"), str):
+            household = households.get_household(session, g.caller.village_id, body["household"])
+        else:
+            raise DomainError("invalid_input", "household number or passbook is required")
+        rule = None
+        if body.get("rule_id") is not None:
+            rule = (
+                session.scalar(
+                    select(Rule)
+                    .join(RuleCategory)
+                    .where(
+                        Rule.id == body["rule_id"], RuleCategory.village_id == g.caller.village_id
+                    )
+                )
+                if isinstance(body["rule_id"], int)
+                else None
+            )
+            if rule is None:
+                raise DomainError("unknown_rule", str(body["rule_id"]))
+        delta = body.get("points")
+        if rule is None and delta is None:
+            raise DomainError("invalid_input", "rule_id or points is required")
+        entry = points.award_points(
+            session,
+            household,
+            rule=rule,
+            delta=delta,
+            actor=g.caller.actor,
+            memo=memo,
+            idempotency_key=key,
+        )
+        session.refresh(household)
+        answer = {
+            "household": household.number,
+            "balance_after": household.balance,
+            "journal_seq": entry.seq,
+            "journal_hash": entry.hash,
+        }
+    return jsonify(answer), 201

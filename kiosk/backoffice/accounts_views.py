@@ -1,0 +1,175 @@
+"""Sign-in (password or staff badge + PIN), sign-out, home, and the admin's staff page."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from shop import staff
+from shop.errors import DomainError
+from shop.models import StaffUser
+from shop.staff import accounts
+
+from . import ALL_ROLES, Staff, bp, public, reading, roles_required, writing
+from .common import flash_error, village
+from .i18n import lang
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/backoffice/") and not target.startswith("//"):
+        return target
+    return url_for("backoffice.home")
+
+
+def _finish_sign_in(result: accounts.SignIn, template: str):
+    if not result.ok:
+        return render_template(template, error=result.message(lang()), code=result.code), 401
+    session.pop("_fresh", None)
+    login_user(Staff(result.user))
+    return redirect(_safe_next(request.args.get("next")), 303)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if request.method == "GET":
+        return render_template("backoffice/login.html")
+    with writing() as db:
+        result = accounts.sign_in_password(
+            db, request.form.get("username", ""), request.form.get("password", "")
+        )
+    return _finish_sign_in(result, "backoffice/login.html")
+
+
+@bp.route("/badge", methods=["GET", "POST"])
+@public
+def badge_login():
+    """On the kiosk: scan the badge (wedge scanner types it into the field), then the PIN."""
+    if request.method == "GET":
+        return render_template("backoffice/badge.html")
+    with writing() as db:
+        result = accounts.sign_in_badge(
+            db, request.form.get("badge", ""), request.form.get("pin", "")
+        )
+    return _finish_sign_in(result, "backoffice/badge.html")
+
+
+@bp.route("/logout", methods=["POST"])
+@roles_required(*ALL_ROLES)
+def logout():
+    with writing() as db:
+        accounts.end_sessions(db, accounts.get_staff(db, current_user.user_id))
+    logout_user()
+    return redirect(url_for("backoffice.login"), 303)
+
+
+@bp.route("/lang", methods=["POST"])
+@public
+def set_lang():
+    chosen = request.form.get("lang")
+    session["lang"] = "en" if chosen == "en" else "zh_CN"
+    return redirect(_safe_next(request.form.get("next")), 303)
+
+
+@bp.route("/")
+@roles_required(*ALL_ROLES)
+def home():
+    from shop.points import pending_applications
+
+    with reading() as db:
+        v = village(db)
+        pending = len(pending_applications(db, v.id))
+    return render_template("backoffice/home.html", village=v, pending=pending)
+
+
+# --- admin: staff ------------------------------------------------------------------------------
+
+
+@bp.route("/staff")
+@roles_required("admin")
+def staff_list():
+    with reading() as db:
+        users = list(db.scalars(select(StaffUser).order_by(StaffUser.username)))
+    return render_template("backoffice/staff.html", users=users, roles=staff.ROLES)
+
+
+@bp.route("/staff", methods=["POST"])
+@roles_required("admin")
+def staff_add():
+    form = request.form
+    try:
+        with writing() as db:
+            staff.create_staff(
+                db,
+                form.get("username", ""),
+                form.get("role", ""),
+                form.get("password", ""),
+                village=village(db),
+                display_name=form.get("display_name", "").strip(),
+                pin=form.get("pin") or None,
+                actor=current_user.actor,
+            )
+        flash("已保存", "ok")
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(url_for("backoffice.staff_list"), 303)
+
+
+def _staff_action(user_id: int, action):
+    try:
+        with writing() as db:
+            result = action(db, accounts.get_staff(db, user_id))
+        flash("已保存", "ok")
+        return result
+    except DomainError as exc:
+        flash_error(exc)
+        return None
+
+
+@bp.route("/staff/<int:user_id>/unlock", methods=["POST"])
+@roles_required("admin")
+def staff_unlock(user_id: int):
+    _staff_action(user_id, lambda db, u: accounts.unlock_staff(db, u, actor=current_user.actor))
+    return redirect(url_for("backoffice.staff_list"), 303)
+
+
+@bp.route("/staff/<int:user_id>/active", methods=["POST"])
+@roles_required("admin")
+def staff_active(user_id: int):
+    active = request.form.get("active") == "1"
+    _staff_action(
+        user_id, lambda db, u: accounts.set_staff_active(db, u, active, actor=current_user.actor)
+    )
+    return redirect(url_for("backoffice.staff_list"), 303)
+
+
+@bp.route("/staff/<int:user_id>/badge", methods=["POST"])
+@roles_required("admin")
+def staff_badge(user_id: int):
+    """Issue a badge and show its code once (to print); only its hash is kept."""
+    pin = request.form.get("pin") or None
+    holder = {}
+
+    def issue(db, user):
+        holder["name"] = user.display_name or user.username
+        return accounts.issue_badge(db, user, actor=current_user.actor, pin=pin)
+
+    code = _staff_action(user_id, issue)
+    if code is None:
+        return redirect(url_for("backoffice.staff_list"), 303)
+    from hardware.printing import qr_data_uri
+
+    return render_template(
+        "backoffice/badge_issued.html", code=code, name=holder["name"], qr=qr_data_uri(code)
+    )
+
+
+@bp.route("/staff/<int:user_id>/role", methods=["POST"])
+@roles_required("admin")
+def staff_role(user_id: int):
+    role = request.form.get("role", "")
+    _staff_action(
+        user_id, lambda db, u: accounts.set_staff_role(db, u, role, actor=current_user.actor)
+    )
+    return redirect(url_for("backoffice.staff_list"), 303)

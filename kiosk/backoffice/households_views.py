@@ -1,0 +1,442 @@
+"""Households (户), the roster import, passbooks (积分存折) with their cards, and statements."""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import time
+from pathlib import Path
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from shop import households
+from shop.errors import DomainError
+from shop.households import cards, roster, statements
+from shop.models import Household, Passbook, utcnow
+from shop.tabular import read_table
+
+from . import bp, reading, roles_required, writing
+from .common import (
+    error_text,
+    flash_error,
+    form_int,
+    is_htmx,
+    parse_date,
+    render,
+    today,
+    tz,
+    village,
+)
+from .i18n import lang
+
+READERS = ("admin", "panel", "clerk", "supervisor")
+EDITORS = ("admin", "panel")
+CARD_TTL_S = 3600
+
+
+def _household(db, household_id: int) -> Household:
+    found = db.get(Household, household_id)
+    if found is None or found.village_id != village(db).id:
+        abort(404)
+    return found
+
+
+def ensure_search_index() -> None:
+    """Households that came by another path (the demo seeder, a bulk load, the API) get their
+    search rows the first time someone searches; afterwards this is two quick counts."""
+    with reading() as db:
+        village_id = village(db).id
+        complete = roster.index_is_complete(db, village_id)
+    if not complete:
+        with writing() as db:
+            roster.reindex_missing(db, village_id)
+
+
+@bp.route("/households")
+@roles_required(*READERS)
+def household_list():
+    ensure_search_index()
+    q = request.args.get("q", "").strip()
+    group = request.args.get("group", "")
+    status = request.args.get("status", "")
+    page = max(1, request.args.get("page", 1, type=int))
+    with reading() as db:
+        v = village(db)
+        rows = roster.search_households(
+            db, v.id, q, group=group, status=status, offset=(page - 1) * roster.PAGE_SIZE
+        )
+        # The group list scans every household: the full page needs it, a search swap not.
+        groups = [] if is_htmx() else roster.group_names(db, v.id)
+    return render(
+        "backoffice/households.html",
+        "backoffice/_household_rows.html",
+        rows=rows,
+        groups=groups,
+        q=q,
+        group=group,
+        status=status,
+        page=page,
+        page_size=roster.PAGE_SIZE,
+    )
+
+
+@bp.route("/households/new")
+@roles_required(*EDITORS)
+def household_new():
+    with reading() as db:
+        groups = roster.group_names(db, village(db).id)
+    return render_template("backoffice/household_form.html", household=None, groups=groups)
+
+
+@bp.route("/households", methods=["POST"])
+@roles_required(*EDITORS)
+def household_create():
+    f = request.form
+    try:
+        with writing() as db:
+            h = roster.add_household(
+                db,
+                village(db),
+                f.get("number", ""),
+                f.get("head_name", ""),
+                group_name=f.get("group_name", "").strip(),
+                members=form_int("members", 0) or 0,
+                actor=current_user.actor,
+            )
+        flash("已保存", "ok")
+        return redirect(url_for("backoffice.household_detail", household_id=h.id), 303)
+    except DomainError as exc:
+        return render_template(
+            "backoffice/household_form.html", household=None, groups=[], error=error_text(exc)
+        ), 422
+
+
+@bp.route("/households/<int:household_id>")
+@roles_required(*READERS)
+def household_detail(household_id: int):
+    with reading() as db:
+        h = _household(db, household_id)
+        books = list(
+            db.scalars(select(Passbook).where(Passbook.household_id == h.id).order_by(Passbook.id))
+        )
+        has_entries = roster.has_entries(db, h)
+        groups = roster.group_names(db, h.village_id)
+    return render_template(
+        "backoffice/household.html",
+        h=h,
+        passbooks=books,
+        has_entries=has_entries,
+        groups=groups,
+    )
+
+
+@bp.route("/households/<int:household_id>/edit", methods=["POST"])
+@roles_required(*EDITORS)
+def household_edit(household_id: int):
+    f = request.form
+    try:
+        with writing() as db:
+            roster.update_household(
+                db,
+                _household(db, household_id),
+                head_name=f.get("head_name", ""),
+                group_name=f.get("group_name", ""),
+                members=form_int("members", 0) or 0,
+                actor=current_user.actor,
+            )
+        flash("已保存", "ok")
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
+
+
+@bp.route("/households/<int:household_id>/status", methods=["POST"])
+@roles_required(*EDITORS)
+def household_status(household_id: int):
+    """Pause (停用) or restore. Households are never deleted: the ledger points at them."""
+    try:
+        with writing() as db:
+            households.set_household_status(
+                db,
+                _household(db, household_id),
+                request.form.get("status", ""),
+                actor=current_user.actor,
+            )
+        flash("已保存", "ok")
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
+
+
+# --- roster import ----------------------------------------------------------------------------
+
+
+def _uploaded() -> tuple[str, bytes]:
+    """The uploaded file, or the previewed one carried back in the confirm form."""
+    upload = request.files.get("file")
+    if upload and upload.filename:
+        return upload.filename, upload.read()
+    name, payload = request.form.get("filename", ""), request.form.get("payload", "")
+    try:
+        return name, base64.b64decode(payload.encode("ascii"), validate=True)
+    except (ValueError, UnicodeEncodeError):
+        return name, b""
+
+
+@bp.route("/households/import", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def roster_import():
+    if request.method == "GET":
+        return render_template("backoffice/roster_import.html", preview=None)
+    name, data = _uploaded()
+    try:
+        rows = read_table(name, data)
+        with reading() as db:
+            preview = roster.preview_roster(db, village(db), rows)
+    except DomainError as exc:
+        return render_template(
+            "backoffice/roster_import.html", preview=None, error=error_text(exc)
+        ), 422
+    return render(
+        "backoffice/roster_import.html",
+        "backoffice/_roster_preview.html",
+        preview=preview,
+        filename=name,
+        payload=base64.b64encode(data).decode("ascii"),
+        digest=roster.content_digest(data),
+    )
+
+
+@bp.route("/households/import/apply", methods=["POST"])
+@roles_required(*EDITORS)
+def roster_import_apply():
+    name, data = _uploaded()
+    if roster.content_digest(data) != request.form.get("digest"):
+        abort(400)
+    try:
+        rows = read_table(name, data)
+        with writing() as db:
+            done = roster.apply_roster(db, village(db), rows, actor=current_user.actor)
+        flash(
+            f"已导入：新增 {len(done.creates)} 户，修改 {len(done.changes)} 户"
+            if lang() == "zh"
+            else f"Imported: {len(done.creates)} created, {len(done.changes)} changed",
+            "ok",
+        )
+        return redirect(url_for("backoffice.household_list"), 303)
+    except DomainError as exc:
+        flash_error(exc)
+        return redirect(url_for("backoffice.roster_import"), 303)
+
+
+# --- passbooks and their cards ----------------------------------------------------------------
+
+
+def _cards_dir() -> Path:
+    folder = Path(current_app.instance_path) / "cards"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    now = time.time()
+    for old in folder.glob("*.pdf"):  # fresh codes never linger: an hour at most
+        if now - old.stat().st_mtime > CARD_TTL_S:
+            old.unlink(missing_ok=True)
+    return folder
+
+
+def _deliver(made: list[cards.Card], output: str):
+    """After the commit: the thermal printer for one card, else an A4 sheet kept for one
+    download (the codes exist nowhere else)."""
+    if output == "thermal":
+        from hardware.printing import PrinterError, print_job
+
+        from .printing import printer_config
+
+        try:
+            for card in made:
+                print_job(printer_config(current_app), card)
+            flash("存折卡已打印" if lang() == "zh" else "Passbook card printed", "ok")
+        except PrinterError as exc:
+            flash(exc.message_zh if lang() == "zh" else exc.message_en, "error")
+        return render_template("backoffice/cards_ready.html", token=None, made=made)
+    pdf = cards.cards_pdf(made, font_path=current_app.config["CJK_FONT"])
+    token = secrets.token_urlsafe(16)
+    path = _cards_dir() / f"{token}.pdf"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pdf)
+    return render_template("backoffice/cards_ready.html", token=token, made=made)
+
+
+def _card(db, h: Household, book: Passbook, code: str) -> cards.Card:
+    return cards.Card(
+        village=village(db).name,
+        household_no=h.number,
+        head_name=h.head_name,
+        group_name=h.group_name,
+        issued_on=book.issued_at.astimezone(tz()).date(),
+        serial=book.serial,
+        code=code,
+    )
+
+
+@bp.route("/households/<int:household_id>/passbooks", methods=["POST"])
+@roles_required(*EDITORS)
+def passbook_issue(household_id: int):
+    """Issue (发放) or reissue on loss (补办: the old one then scans as reported lost)."""
+    reissue = request.form.get("reissue") == "1"
+    try:
+        with writing() as db:
+            h = _household(db, household_id)
+            if reissue:
+                book, code = households.reissue_passbook(
+                    db, h, actor=current_user.actor, reason=request.form.get("reason") or "遗失补办"
+                )
+            else:
+                book, code = households.issue_passbook(db, h, actor=current_user.actor)
+            made = [_card(db, h, book, code)]
+    except DomainError as exc:
+        flash_error(exc)
+        return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
+    return _deliver(made, request.form.get("output", "a4"))
+
+
+@bp.route("/passbooks/issue", methods=["POST"])
+@roles_required(*EDITORS)
+def passbook_issue_many():
+    """A passbook for each ticked household that has none active: one A4 sheet of cards."""
+    ids = sorted({int(i) for i in request.form.getlist("household") if i.isdigit()})
+    made = []
+    with writing() as db:
+        for household_id in ids:
+            h = _household(db, household_id)
+            active = db.scalar(
+                select(Passbook.id).where(
+                    Passbook.household_id == h.id, Passbook.status == "active"
+                )
+            )
+            if active is None:
+                book, code = households.issue_passbook(db, h, actor=current_user.actor)
+                made.append(_card(db, h, book, code))
+    if not made:
+        flash("选中的户都已有存折" if lang() == "zh" else "All chosen have a passbook", "error")
+        return redirect(url_for("backoffice.household_list"), 303)
+    return _deliver(made, "a4")
+
+
+@bp.route("/passbooks/<int:passbook_id>/revoke", methods=["POST"])
+@roles_required(*EDITORS)
+def passbook_revoke(passbook_id: int):
+    with writing() as db:
+        book = db.get(Passbook, passbook_id)
+        if book is None or book.village_id != village(db).id:
+            abort(404)
+        household_id = book.household_id
+        try:
+            households.revoke_passbook(
+                db, book, actor=current_user.actor, reason=request.form.get("reason", "")
+            )
+            flash("已保存", "ok")
+        except DomainError as exc:
+            flash_error(exc)
+    return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
+
+
+@bp.route("/cards/<token>.pdf")
+@roles_required(*EDITORS)
+def cards_download(token: str):
+    """The sheet of fresh cards, once: it is deleted as it is sent."""
+    if not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    path = _cards_dir() / f"{token}.pdf"
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        abort(404)
+    path.unlink(missing_ok=True)
+    response = make_response(data)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="passbook-cards-{today()}.pdf"'
+    return response
+
+
+# --- statements --------------------------------------------------------------------------------
+
+
+def _statement(db, household_id: int):
+    h = _household(db, household_id)
+    date_from = parse_date(request.values.get("from"))
+    date_to = parse_date(request.values.get("to"))
+    lines = statements.statement_lines(db, h, date_from=date_from, date_to=date_to, tz=tz())
+    title = ""
+    if date_from or date_to:
+        title = f"{date_from or ''} ~ {date_to or ''}"
+    return h, lines, date_from, date_to, title
+
+
+@bp.route("/households/<int:household_id>/statement")
+@roles_required(*READERS)
+def statement(household_id: int):
+    with reading() as db:
+        h, lines, date_from, date_to, _title = _statement(db, household_id)
+    return render(
+        "backoffice/statement.html",
+        "backoffice/_statement_rows.html",
+        h=h,
+        lines=lines,
+        date_from=date_from,
+        date_to=date_to,
+    )
+
+
+@bp.route("/households/<int:household_id>/statement.pdf")
+@roles_required(*READERS)
+def statement_pdf(household_id: int):
+    with reading() as db:
+        h, lines, _f, _t, title = _statement(db, household_id)
+        pdf = statements.statement_pdf(
+            db,
+            h,
+            lines,
+            tz=tz(),
+            now=utcnow(),
+            font_path=current_app.config["CJK_FONT"],
+            title=title,
+        )
+    response = make_response(pdf)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="statement-{h.number}.pdf"'
+    return response
+
+
+@bp.route("/households/<int:household_id>/statement/print", methods=["POST"])
+@roles_required(*READERS)
+def statement_print(household_id: int):
+    from hardware.printing import PrinterError, print_job
+
+    from .printing import printer_config
+
+    with reading() as db:
+        h, lines, _f, _t, title = _statement(db, household_id)
+        slip = statements.statement_slip(
+            db, h, lines, tz=tz(), now=utcnow(), title=title, lang=lang()
+        )
+    try:
+        print_job(printer_config(current_app), slip)
+        flash("已打印" if lang() == "zh" else "Printed", "ok")
+    except PrinterError as exc:
+        flash(exc.message_zh if lang() == "zh" else exc.message_en, "error")
+    args = {
+        k: v for k, v in (("from", request.form.get("from")), ("to", request.form.get("to"))) if v
+    }
+    return redirect(url_for("backoffice.statement", household_id=household_id, **args), 303)

@@ -1,0 +1,264 @@
+"""The shop's receipt printer as the back-office uses it (same config keys as the kiosk)."""
+
+from __future__ import annotations
+
+import dataclasses
+import zoneinfo
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from hardware.printing import PrinterConfig
+
+VERIFY_CHARS = 10  # as kiosk/printing.py: the journal-hash prefix printed on every receipt
+
+
+def printer_config(app: Flask, url: str | None = None) -> PrinterConfig:
+    """The configured printer (KIOSK_PRINTER …), parsed once; or the same settings pointed at
+    another printer URL, e.g. `--printer file:///tmp/r.bin`."""
+    if url:
+        return _parse(app, url)
+    cached = app.extensions.get("backoffice_printer")
+    if cached is None or cached[0] != app.config["PRINTER"]:
+        cached = (app.config["PRINTER"], _parse(app, app.config["PRINTER"]))
+        app.extensions["backoffice_printer"] = cached
+    return cached[1]
+
+
+def _parse(app: Flask, url: str) -> PrinterConfig:
+    return PrinterConfig.parse(
+        url,
+        width_mm=app.config.get("PRINTER_WIDTH", 58),
+        charset=app.config.get("PRINTER_CHARSET", "gb18030"),
+        can_cut=app.config.get("PRINTER_CUT", True),
+        timeout=app.config.get("PRINTER_TIMEOUT"),
+        font_path=app.config.get("CJK_FONT") or None,
+        preview_dir=app.config.get("PRINTER_PREVIEW_DIR") or f"{app.instance_path}/receipts",
+    )
+
+
+# --- receipts, void slips, day close and receiving slips, printed from the back-office ----------
+# The kiosk and the CLI call these too (kiosk may import shop/, not the other way round);
+# `config` points a job at another printer, e.g. `--printer file:///tmp/r.bin`. Every one of them
+# runs after the commit it reports on and records its print job's outcome; a printer failure
+# never undoes.
+
+
+@dataclass(frozen=True)
+class Printed:
+    state: str  # printed | failed
+    error: str | None = None
+    job_id: int | None = None
+
+
+def _lang(app: Flask) -> str:
+    return "en" if str(app.config.get("LANGUAGE", "zh")).startswith("en") else "zh"
+
+
+def build_receipt(session, redemption_id: int, *, lang: str | None = None):
+    """The paper receipt (hardware.receipt.Receipt) of a committed redemption."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from hardware.receipt import Receipt, ReceiptLine
+    from shop.models import Redemption, RedemptionLine, Village, utcnow
+
+    app = current_app
+    zone = zoneinfo.ZoneInfo(app.config.get("TIMEZONE") or "Asia/Shanghai")
+    lang = lang or _lang(app)
+    redemption = session.scalar(
+        select(Redemption)
+        .options(
+            joinedload(Redemption.household),
+            joinedload(Redemption.kiosk),
+            joinedload(Redemption.journal),
+        )
+        .where(Redemption.id == redemption_id)
+    )
+    village = session.get(Village, redemption.village_id)
+    lines = session.scalars(
+        select(RedemptionLine)
+        .options(joinedload(RedemptionLine.product))
+        .where(RedemptionLine.redemption_id == redemption_id)
+        .order_by(RedemptionLine.id)
+    )
+    return Receipt(
+        shop_name=village.name,
+        kiosk_name=redemption.kiosk.name,
+        receipt_no=redemption.receipt_no,
+        printed_at=utcnow().astimezone(zone),
+        redeemed_at=redemption.created_at.astimezone(zone),
+        household_no=redemption.household.number,
+        head_name=redemption.household.head_name,
+        lines=[
+            ReceiptLine(
+                name=(line.product.name_en or line.product.name)
+                if lang == "en"
+                else line.product.name,
+                qty=line.qty,
+                unit=line.product.unit,
+                points_each=line.points_each,
+                points_total=line.points_total,
+            )
+            for line in lines
+        ],
+        total=redemption.total,
+        balance_after=redemption.balance_after,
+        verify_code=redemption.journal.hash[:VERIFY_CHARS],
+        reprint_count=redemption.reprint_count,
+        lang=lang,
+    )
+
+
+def receipt_html(session, redemption_id: int):
+    """The receipt as paper shows it, for the clerk's screen."""
+    from hardware.printing import PrinterError, to_html
+
+    receipt = build_receipt(session, redemption_id)
+    try:
+        columns = printer_config(current_app).columns
+    except PrinterError:
+        columns = 32
+    return to_html(receipt.layout(columns))
+
+
+def _send(
+    document, job_id: int, *, receipt_of: int | None = None, config: PrinterConfig | None = None
+) -> Printed:
+    """Print, then record the job's outcome in its own transaction."""
+    from sqlalchemy import update
+
+    from hardware.printing import PrinterError, print_job
+    from shop.models import PrintJob, Redemption, utcnow
+
+    from . import writing
+
+    error = None
+    try:
+        print_job(config or printer_config(current_app), document)
+    except PrinterError as exc:
+        error = exc.code
+    state = "failed" if error else "printed"
+    with writing() as session:
+        session.execute(
+            update(PrintJob)
+            .where(PrintJob.id == job_id)
+            .values(state=state, error=error, updated_at=utcnow())
+        )
+        if receipt_of is not None:
+            session.execute(
+                update(Redemption).where(Redemption.id == receipt_of).values(print_state=state)
+            )
+    return Printed(state, error, job_id)
+
+
+def reprint_receipt(receipt_no: str, *, actor: str, config: PrinterConfig | None = None) -> Printed:
+    """重打印. A receipt whose first print never came out is printed as the original; any other
+    is reprinted as its own job, marked 重打印 with the count on the paper."""
+    from sqlalchemy import select, update
+
+    from shop import redemptions
+    from shop.models import PrintJob, Redemption
+
+    from . import writing
+
+    with writing() as session:
+        redemption = redemptions.get_redemption(session, receipt_no)
+        redemption_id = redemption.id
+        first = session.scalar(
+            select(PrintJob)
+            .where(PrintJob.redemption_id == redemption_id, PrintJob.kind == "receipt")
+            .order_by(PrintJob.id)
+            .limit(1)
+        )
+        if first is None or first.state == "pending":
+            if first is None:
+                first = PrintJob(redemption_id=redemption_id, kind="receipt", requested_by=actor)
+                session.add(first)
+            first.state, first.attempts = "sent", (first.attempts or 0) + 1
+            session.flush()
+            job_id, receipt_of = first.id, redemption_id
+            receipt = build_receipt(session, redemption_id)
+        else:
+            count = session.execute(
+                update(Redemption)
+                .where(Redemption.id == redemption_id)
+                .values(reprint_count=Redemption.reprint_count + 1)
+                .returning(Redemption.reprint_count)
+            ).scalar_one()
+            job = PrintJob(
+                redemption_id=redemption_id,
+                kind="reprint",
+                state="sent",
+                attempts=1,
+                requested_by=actor,
+            )
+            session.add(job)
+            session.flush()
+            job_id, receipt_of = job.id, None
+            receipt = dataclasses.replace(
+                build_receipt(session, redemption_id), reprint_count=count
+            )
+            if first.state == "failed":
+                receipt_of = redemption_id  # the queue's failed receipt is now on paper
+    return _send(receipt, job_id, receipt_of=receipt_of, config=config)
+
+
+def print_void_slip(receipt_no: str, *, actor: str, config: PrinterConfig | None = None) -> Printed:
+    """作废单 of a voided receipt, as its own print job (kind 'void')."""
+    from sqlalchemy import select
+
+    from shop import redemptions
+    from shop.errors import DomainError
+    from shop.models import PointsEntry, PrintJob
+    from shop.redemptions import dayclose
+
+    from . import writing
+
+    with writing() as session:
+        redemption = redemptions.get_redemption(session, receipt_no)
+        if redemption.state != "voided":
+            raise DomainError("invalid_input", f"{receipt_no} is not void")
+        job = PrintJob(
+            redemption_id=redemption.id, kind="void", state="sent", attempts=1, requested_by=actor
+        )
+        session.add(job)
+        session.flush()
+        job_id = job.id
+        booking = dayclose.void_booking(session, redemption.id)
+        reason = redemption.void_reason or ""
+        if booking is not None and booking.is_moved:
+            reason = f"{reason}（原单已日结，记入{booking.business_date}）"
+        balance_after = session.scalar(
+            select(PointsEntry.balance_after).where(
+                PointsEntry.journal_id == redemption.void_journal_id
+            )
+        )
+        receipt = dataclasses.replace(
+            build_receipt(session, redemption.id),
+            is_void=True,
+            void_reason=reason,
+            reprint_count=0,
+            balance_after=balance_after,
+        )
+    return _send(receipt, job_id, config=config)
+
+
+def print_day_close(report: dict, *, config: PrinterConfig | None = None):
+    """The frozen day-close report on the receipt printer; the print result. Raises
+    PrinterError."""
+    from hardware.printing import print_job
+    from shop.stock.reports import DayCloseSlip
+
+    return print_job(
+        config or printer_config(current_app), DayCloseSlip(report, _lang(current_app))
+    )
+
+
+def print_receiving_slip(session, doc, *, config: PrinterConfig | None = None):
+    """入库单 for the volunteer to sign. Raises PrinterError."""
+    from hardware.printing import print_job
+    from shop.stock import receiving
+
+    slip = receiving.receiving_slip(session, doc, lang=_lang(current_app))
+    return print_job(config or printer_config(current_app), slip)

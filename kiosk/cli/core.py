@@ -1,0 +1,301 @@
+"""The core commands: database, demo, serving, verifying, staff, tokens, passbooks, printing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import sys
+import zoneinfo
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from kiosk.cli.common import current_village, fail
+from kiosk.db import get_db
+from shop import demo, households, schema, staff
+from shop.db import unit_of_work
+from shop.errors import DomainError
+from shop.ledger.verify import snapshot, verify_ledger
+from shop.models import Kiosk, StaffUser, Village
+
+
+@click.command("init")
+@with_appcontext
+def init_command():
+    """Create the database schema, or upgrade it to the newest version."""
+    schema.upgrade(get_db().engine)
+    click.echo(f"database ready at revision {schema.current_revision(get_db().engine)}")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has data already.")
+@click.option("--seed", default=7, show_default=True)
+@with_appcontext
+def demo_command(if_empty: bool, seed: int):
+    """Seed the demo village (60 households, rules, 12 goods, months of history)."""
+    db = get_db()
+    with unit_of_work(db.writer) as session:
+        if not demo.is_empty(session):
+            if if_empty:
+                click.echo("database has data: demo not seeded")
+                return
+            raise click.ClickException("the database is not empty; demo seeds only an empty one")
+        result = demo.seed_demo(
+            session,
+            Path(current_app.instance_path),
+            seed=seed,
+            kiosk_code=current_app.config["DEVICE"],
+        )
+    click.echo(f"demo village {result['village'].name} seeded; passbooks in {result['csv']}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int, threads: int):
+    """Serve the kiosk and back-office with waitress."""
+    from waitress import serve
+
+    from kiosk.devices import start_devices
+
+    start_devices(current_app._get_current_object())
+    click.echo(f"Points Kiosk on http://{host}:{port}/  (back-office: /backoffice/)")
+    serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.command("verify")
+@click.option("--village", "village_code", default=None, help="Only this village's chain.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=lambda: min(os.cpu_count() or 1, 4),
+    show_default="the number of CPUs, at most 4",
+    help="Check the journal in this many parts at once, one process each.",
+)
+@with_appcontext
+def verify_command(village_code: str | None, jobs: int):
+    """Recompute the hash chain, every balance and every on-hand. Exit 1 on the first bad row."""
+    db = get_db()
+    with snapshot(db.engine) as conn:
+        village_id = None
+        if village_code:
+            village_id = conn.execute(
+                select(Village.id).where(Village.code == village_code)
+            ).scalar_one_or_none()
+            if village_id is None:
+                raise click.ClickException(f"no village {village_code}")
+        report = verify_ledger(conn, village_id, jobs=jobs)
+    for vid, (seq, head) in sorted(report.heads.items()):
+        click.echo(f"village {vid}: {seq} rows, chain head {head}")
+    if report.ok:
+        click.echo(
+            f"OK: {report.rows} journal rows verified in {report.seconds:.2f} s "
+            f"({report.rows_per_second:,.0f} rows/s)"
+        )
+        return
+    click.echo(f"FAILED: first bad row: {report.first_problem}", err=True)
+    for problem in report.problems[1:]:
+        click.echo(f"  also: {problem}", err=True)
+    sys.exit(1)
+
+
+@click.group("staff")
+def staff_group():
+    """Staff users of the back-office."""
+
+
+@staff_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(staff.ROLES), required=True)
+@click.option("--name", "display_name", default="")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--pin", default=None, help="4-8 digits, for badge sign-in at the kiosk.")
+@click.option("--village", "village_code", default=None)
+@with_appcontext
+def staff_add(username, role, display_name, password, pin, village_code):
+    with unit_of_work(get_db().writer) as session:
+        try:
+            village = current_village(session, village_code)
+            staff.create_staff(
+                session,
+                username,
+                role,
+                password,
+                village=village,
+                display_name=display_name,
+                pin=pin,
+                actor="cli",
+            )
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"staff user {username} ({role}) added")
+
+
+@staff_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def staff_unlock(username: str):
+    """Unlock a staff user after five wrong passwords (also when every admin is locked out)."""
+    from shop.staff import accounts
+
+    with unit_of_work(get_db().writer) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise click.ClickException(f"no staff user {username}")
+        accounts.unlock_staff(session, user, actor="cli")
+    click.echo(f"{username} unlocked")
+
+
+@staff_group.command("badge")
+@click.argument("username")
+@click.option(
+    "--pin", required=True, help="4-8 digits, typed on the kiosk's keypad after the scan."
+)
+@with_appcontext
+def staff_badge(username: str, pin: str):
+    """Issue a staff badge (JB1 code, printed once) with its PIN."""
+    from shop.staff import accounts
+
+    with unit_of_work(get_db().writer) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise click.ClickException(f"no staff user {username}")
+        try:
+            code = accounts.issue_badge(session, user, actor="cli", pin=pin)
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(code)
+
+
+@click.group("token")
+def token_group():
+    """API tokens for other front-ends and the district's points platform."""
+
+
+@token_group.command("create")
+@click.option("--role", type=click.Choice(staff.TOKEN_ROLES), required=True)
+@click.option("--label", default="")
+@click.option(
+    "--kiosk", "kiosk_code", default=None, help="Receipts from this token use this kiosk."
+)
+@click.option("--village", "village_code", default=None)
+@with_appcontext
+def token_create(role, label, kiosk_code, village_code):
+    """Print a new bearer token (shown once; only its hash is kept)."""
+    with unit_of_work(get_db().writer) as session:
+        village = current_village(session, village_code)
+        kiosk = None
+        if kiosk_code:
+            kiosk = session.scalar(select(Kiosk).where(Kiosk.code == kiosk_code))
+            if kiosk is None:
+                raise click.ClickException(f"no kiosk {kiosk_code}")
+        try:
+            _, token = staff.create_api_token(
+                session, village, role, label=label, kiosk=kiosk, actor="cli"
+            )
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(token)
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path):
+    """Copy the SQLite database with the online backup API (safe while the kiosk runs)."""
+    engine = get_db().engine
+    if engine.dialect.name != "sqlite":
+        raise click.ClickException(
+            "This database is PostgreSQL: back it up with pg_dump, e.g. "
+            "`pg_dump --format=custom --file=kiosk.dump DBNAME`."
+        )
+    source = sqlite3.connect(engine.url.database)
+    target = sqlite3.connect(path)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    click.echo(f"backup written to {path}")
+
+
+@click.command("passbook")
+@click.argument("household_number")
+@click.option("--reissue", is_flag=True, help="Mark the current passbook lost and issue a new one.")
+@click.option("--village", "village_code", default=None)
+@with_appcontext
+def passbook_command(household_number: str, reissue: bool, village_code: str | None):
+    """Issue (or reissue) a household's passbook and print its code once."""
+    with unit_of_work(get_db().writer) as session:
+        village = current_village(session, village_code)
+        try:
+            household = households.get_household(session, village.id, household_number)
+            if reissue:
+                passbook, code = households.reissue_passbook(session, household, actor="cli")
+            else:
+                passbook, code = households.issue_passbook(session, household, actor="cli")
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"passbook {passbook.serial} for {household_number}: {code}")
+
+
+@click.group("printer")
+def printer_group():
+    """The receipt printer."""
+
+
+@printer_group.command("test")
+@click.option("--printer", "url", default=None, help="Another printer URL, e.g. file:///tmp/t.bin")
+@with_appcontext
+def printer_test(url: str | None):
+    """Print a test page: ASCII, GBK and GB18030 characters (堃 喆 犇 镕), ￥, a QR code, a cut."""
+    from hardware.printing import PrinterError, print_test_page
+    from kiosk.reprint import config_for
+
+    now = dt.datetime.now(zoneinfo.ZoneInfo(current_app.config["TIMEZONE"]))
+    try:
+        result = print_test_page(config_for(current_app, url), now=now)
+    except PrinterError as exc:
+        raise click.ClickException(
+            f"{exc.code}: {exc.message('zh')} / {exc.message('en')}"
+        ) from exc
+    where = f" (saved to {result.path})" if result.path else ""
+    click.echo(f"test page sent to {result.backend}: {len(result.data)} bytes{where}")
+
+
+@click.command("receipt")
+@click.argument("receipt_no")
+@click.option("--printer", "url", default=None, help="Another printer URL, e.g. file:///tmp/r.bin")
+@with_appcontext
+def receipt_command(receipt_no: str, url: str | None):
+    """Print a receipt whose print never went out, or reprint it (marked 重打印 / REPRINT)."""
+    from kiosk.reprint import print_or_reprint
+
+    try:
+        outcome = print_or_reprint(receipt_no, actor="cli", url=url)
+    except DomainError as exc:
+        raise fail(exc) from exc
+    if outcome.error:
+        raise click.ClickException(f"receipt {receipt_no} not printed: {outcome.error}")
+    click.echo(f"receipt {receipt_no}: {outcome.state}")
+
+
+COMMANDS = (
+    init_command,
+    demo_command,
+    serve_command,
+    verify_command,
+    staff_group,
+    token_group,
+    backup_command,
+    passbook_command,
+    printer_group,
+    receipt_command,
+)

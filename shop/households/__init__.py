@@ -1,0 +1,27 @@
+"""Households (户) and what identifies them: passbooks (积分存折) and their codes, household
+PINs, the roster (名册) and its import, passbook cards and statements (积分明细).
+"""
+
+from shop.households.operations import (
+    Scan,
+    create_household,
+    get_household,
+    issue_passbook,
+    lookup_passbook,
+    recent_entries,
+    reissue_passbook,
+    revoke_passbook,
+    set_household_status,
+)
+
+__all__ = [
+    "create_household",
+    "set_household_status",
+    "issue_passbook",
+    "revoke_passbook",
+    "reissue_passbook",
+    "Scan",
+    "lookup_passbook",
+    "get_household",
+    "recent_entries",
+]

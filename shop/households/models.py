@@ -1,0 +1,109 @@
+"""Households (户), their passbooks (积分存折), scans and the search index."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from shop.regions.models import Village
+
+
+class Household(Base):
+    """户: the unit that earns and spends points."""
+
+    __tablename__ = "households"
+    __table_args__ = (
+        UniqueConstraint("village_id", "number", name="uq_households_village_number"),
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("status IN ('active', 'inactive')", name="status_known"),
+        CheckConstraint("pin_failures >= 0", name="pin_failures_not_negative"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    number: Mapped[str] = mapped_column(String(32))
+    head_name: Mapped[str] = mapped_column(String(64))
+    group_name: Mapped[str] = mapped_column(String(64), default="")
+    members: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
+    is_pin_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    village: Mapped[Village] = relationship()
+    passbooks: Mapped[list[Passbook]] = relationship(back_populates="household")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+class Passbook(Base):
+    """积分存折: a household's QR card. Only the SHA-256 of its code is stored."""
+
+    __tablename__ = "passbooks"
+    __table_args__ = (
+        UniqueConstraint("village_id", "serial", name="uq_passbooks_village_serial"),
+        CheckConstraint("status IN ('active', 'lost', 'revoked')", name="status_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    serial: Mapped[int] = mapped_column(Integer)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    revoke_reason: Mapped[str | None] = mapped_column(String(200))
+
+    household: Mapped[Household] = relationship(back_populates="passbooks")
+
+
+class ScanEvent(Base):
+    """Every scan with its outcome, failures included (a code's hash, never the code)."""
+
+    __tablename__ = "scan_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
+    code_hash: Mapped[str] = mapped_column(String(64), default="")
+    source: Mapped[str] = mapped_column(String(16), default="")
+    outcome: Mapped[str] = mapped_column(String(32))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class HouseholdSearch(Base):
+    """What the household search matches, each column indexed per village for prefix search:
+    the number, the head's name and given name, and the name in pinyin (initials and full)."""
+
+    __tablename__ = "household_search"
+    __table_args__ = (
+        Index("ix_household_search_village_number", "village_id", "number"),
+        Index("ix_household_search_village_name", "village_id", "name"),
+        Index("ix_household_search_village_given", "village_id", "given"),
+        Index("ix_household_search_village_initials", "village_id", "initials"),
+        Index("ix_household_search_village_pinyin", "village_id", "full_pinyin"),
+    )
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    number: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    given: Mapped[str] = mapped_column(String(64))  # the name without its (one-character) surname
+    initials: Mapped[str] = mapped_column(String(64))
+    full_pinyin: Mapped[str] = mapped_column(String(255))

@@ -1,0 +1,195 @@
+"""Households (户) and their passbooks (积分存折): create, pause, issue, revoke, look up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+
+from shop import ledger
+from shop.base import utcnow
+from shop.errors import DomainError
+from shop.households import codes
+from shop.households.models import Household, Passbook
+from shop.ledger.models import Journal, PointsEntry
+from shop.points.models import Rule
+from shop.regions.models import Village
+
+
+def create_household(
+    session: Session,
+    village: Village,
+    number: str,
+    head_name: str,
+    *,
+    group_name: str = "",
+    members: int = 1,
+    actor: str = "",
+) -> Household:
+    number, head_name = number.strip(), head_name.strip()
+    if not number or not head_name or members < 1:
+        raise DomainError("invalid_input", "household number, head's name and members are required")
+    taken = session.scalar(
+        select(Household.id).where(Household.village_id == village.id, Household.number == number)
+    )
+    if taken:
+        raise DomainError("duplicate", f"household {number}")
+    household = Household(
+        village_id=village.id,
+        number=number,
+        head_name=head_name,
+        group_name=group_name,
+        members=members,
+    )
+    session.add(household)
+    session.flush()
+    ledger.append(
+        session,
+        village.id,
+        "household_change",
+        actor=actor,
+        ref=f"household:{number}",
+        memo=f"create {head_name} {group_name}".strip(),
+    )
+    return household
+
+
+def set_household_status(
+    session: Session, household: Household, status: str, *, actor: str
+) -> None:
+    if status not in ("active", "inactive"):
+        raise DomainError("invalid_input", f"status {status}")
+    household.status = status
+    session.flush()
+    ledger.append(
+        session,
+        household.village_id,
+        "household_change",
+        actor=actor,
+        ref=f"household:{household.number}",
+        memo=f"status {status}",
+    )
+
+
+def issue_passbook(
+    session: Session, household: Household, *, actor: str = ""
+) -> tuple[Passbook, str]:
+    """A new passbook for the household. Returns it with its code: the only time the code exists
+    in clear; print it now, the database keeps just its hash."""
+    serial = (
+        session.scalar(
+            select(func.coalesce(func.max(Passbook.serial), 0)).where(
+                Passbook.village_id == household.village_id
+            )
+        )
+        + 1
+    )
+    code = codes.new_code(codes.PASSBOOK_PREFIX)
+    passbook = Passbook(
+        village_id=household.village_id,
+        household_id=household.id,
+        serial=serial,
+        code_hash=codes.code_hash(code),
+    )
+    session.add(passbook)
+    session.flush()
+    ledger.append(
+        session,
+        household.village_id,
+        "passbook_issue",
+        actor=actor,
+        ref=f"passbook:{serial}",
+        memo=f"household {household.number}",
+    )
+    return passbook, code
+
+
+def revoke_passbook(
+    session: Session, passbook: Passbook, *, actor: str, reason: str = "", lost: bool = False
+) -> None:
+    """Revoke one passbook; a lost one still scans, as 'reported lost'."""
+    status = "lost" if lost else "revoked"
+    done = session.execute(
+        update(Passbook)
+        .where(Passbook.id == passbook.id, Passbook.status == "active")
+        .values(status=status, revoked_at=utcnow(), revoke_reason=reason or status)
+    ).rowcount
+    if not done:
+        raise DomainError("passbook_revoked", f"passbook {passbook.serial} is not active")
+    session.refresh(passbook)
+    ledger.append(
+        session,
+        passbook.village_id,
+        "passbook_revoke",
+        actor=actor,
+        ref=f"passbook:{passbook.serial}",
+        memo=f"{status} {reason}".strip(),
+    )
+
+
+def reissue_passbook(
+    session: Session, household: Household, *, actor: str, reason: str = "lost"
+) -> tuple[Passbook, str]:
+    """补办: the household's active passbooks are marked lost, and a new one is issued."""
+    for old in session.scalars(
+        select(Passbook).where(Passbook.household_id == household.id, Passbook.status == "active")
+    ):
+        revoke_passbook(session, old, actor=actor, reason=reason, lost=True)
+    return issue_passbook(session, household, actor=actor)
+
+
+@dataclass(frozen=True)
+class Scan:
+    household: Household
+    passbook: Passbook
+
+
+def lookup_passbook(session: Session, raw: str) -> Scan:
+    """Who this passbook belongs to. Raises unknown_code, damaged_code, passbook_revoked."""
+    code = codes.normalize(raw or "")
+    if code is None:
+        compact = "".join((raw or "").split()).upper()
+        looks_ours = compact[:3] in codes.PREFIXES and len(compact) == codes.CODE_LENGTH
+        raise DomainError("damaged_code" if looks_ours else "unknown_code")
+    if codes.kind_of(code) != "passbook":
+        raise DomainError("unknown_code", "a staff badge, not a passbook")
+    passbook = session.scalar(
+        select(Passbook)
+        .options(joinedload(Passbook.household))
+        .where(Passbook.code_hash == codes.code_hash(code))
+    )
+    if passbook is None:
+        raise DomainError("unknown_code")
+    if passbook.status != "active":
+        raise DomainError("passbook_revoked", passbook.status, household_id=passbook.household_id)
+    return Scan(passbook.household, passbook)
+
+
+def get_household(session: Session, village_id: int, number: str) -> Household:
+    household = session.scalar(
+        select(Household).where(Household.village_id == village_id, Household.number == number)
+    )
+    if household is None:
+        raise DomainError("unknown_household", number)
+    return household
+
+
+def recent_entries(session: Session, household: Household, limit: int = 8) -> list[PointsEntry]:
+    """The household's latest points entries, newest first: the 'why' of the balance, with
+    their journal row (when, what kind, which receipt or memo) and rule, in one query. The
+    kiosk runs this on every scan; the journal's hashes are left unread."""
+    return list(
+        session.scalars(
+            select(PointsEntry)
+            .options(
+                joinedload(PointsEntry.journal).load_only(
+                    Journal.created_at, Journal.kind, Journal.ref, Journal.memo
+                ),
+                joinedload(PointsEntry.rule).load_only(Rule.name, Rule.name_en),
+            )
+            .where(PointsEntry.household_id == household.id)
+            .order_by(PointsEntry.id.desc())
+            .limit(limit)
+        )
+    )

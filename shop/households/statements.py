@@ -1,0 +1,163 @@
+"""A household's points statement (积分明细): every entry with its running balance.
+
+The running balance is each entry's `balance_after`, written by the ledger when it was posted, so
+the statement needs no arithmetic of its own and agrees with `kiosk verify`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from hardware.receipt import StatementRow, StatementSlip
+from shop.households.models import Household
+from shop.ledger.models import Journal, PointsEntry
+from shop.regions.models import Village
+
+KIND_ZH = {
+    "award": "加分",
+    "deduction": "扣分",
+    "redemption": "兑换商品",
+    "void": "小票作废退回",
+    "year_end": "年终结转",
+}
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    journal_id: int
+    seq: int
+    at: dt.datetime
+    kind: str
+    item: str
+    memo: str
+    actor: str
+    delta: int
+    balance: int
+
+    @property
+    def reversible(self) -> bool:
+        return self.kind in ("award", "deduction")
+
+
+def _day_bounds(on: dt.date, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(on, dt.time(0), tzinfo=tz)
+
+
+def statement_lines(
+    session: Session,
+    household: Household,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    tz: dt.tzinfo = dt.UTC,
+) -> list[StatementLine]:
+    """The household's entries, oldest first, optionally within [date_from, date_to] (local)."""
+    stmt = (
+        select(PointsEntry)
+        .join(Journal, Journal.id == PointsEntry.journal_id)
+        .options(joinedload(PointsEntry.journal), joinedload(PointsEntry.rule))
+        .where(PointsEntry.household_id == household.id)
+        .order_by(PointsEntry.id)
+    )
+    if date_from:
+        stmt = stmt.where(Journal.created_at >= _day_bounds(date_from, tz))
+    if date_to:
+        stmt = stmt.where(Journal.created_at < _day_bounds(date_to + dt.timedelta(days=1), tz))
+    lines = []
+    for e in session.scalars(stmt):
+        j = e.journal
+        item = e.rule.name if e.rule else KIND_ZH.get(j.kind, j.kind)
+        if j.kind in ("redemption", "void") and j.ref:
+            item = f"{item} {j.ref}"
+        lines.append(
+            StatementLine(
+                j.id, j.seq, j.created_at, j.kind, item, j.memo, j.actor, e.delta, e.balance_after
+            )
+        )
+    return lines
+
+
+def statement_slip(
+    session: Session,
+    household: Household,
+    lines: list[StatementLine],
+    *,
+    tz: dt.tzinfo,
+    now: dt.datetime,
+    title: str = "",
+    lang: str = "zh",
+) -> StatementSlip:
+    village = session.get(Village, household.village_id)
+    return StatementSlip(
+        shop_name=village.name,
+        household_no=household.number,
+        head_name=household.head_name,
+        rows=[
+            StatementRow(line.at.astimezone(tz).date(), line.item, line.delta, line.balance)
+            for line in lines
+        ],
+        printed_at=now.astimezone(tz),
+        lang=lang,
+        title=title,
+    )
+
+
+def statement_pdf(
+    session: Session,
+    household: Household,
+    lines: list[StatementLine],
+    *,
+    tz: dt.tzinfo,
+    now: dt.datetime,
+    font_path: str,
+    title: str = "",
+) -> bytes:
+    """The statement as an A4 PDF (for the household or the public notice file)."""
+    from fpdf import FPDF, FontFace
+
+    village = session.get(Village, household.village_id)
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_font("cjk", "", font_path)
+    pdf.add_page()
+    pdf.set_font("cjk", size=16)
+    pdf.cell(0, 10, f"{village.name} 积分明细", new_x="LMARGIN", new_y="NEXT", align="C")
+    pdf.set_font("cjk", size=10)
+    pdf.cell(
+        0,
+        7,
+        f"户号 {household.number}  户主 {household.head_name}  {household.group_name}  "
+        f"当前积分 {household.balance}",
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    if title:
+        pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, f"打印时间 {now.astimezone(tz):%Y-%m-%d %H:%M}", new_x="LMARGIN", new_y="NEXT")
+    widths = (28, 62, 50, 22, 22)
+    pdf.set_font("cjk", size=9)
+    with pdf.table(
+        col_widths=widths,
+        text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+        first_row_as_headings=True,
+        headings_style=FontFace(emphasis=None, fill_color=(235, 238, 242)),
+    ) as table:
+        table.row(("日期", "项目", "说明", "积分", "余额"))
+        for line in lines:
+            table.row(
+                (
+                    f"{line.at.astimezone(tz):%Y-%m-%d}",
+                    line.item,
+                    line.memo[:60],
+                    f"{line.delta:+d}",
+                    str(line.balance),
+                )
+            )
+    out = io.BytesIO()
+    pdf.output(out)
+    return out.getvalue()

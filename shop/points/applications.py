@@ -1,0 +1,98 @@
+"""Villagers' own applications for points (双向积分认证), decided by the evaluation panel."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from shop import ledger
+from shop.base import utcnow
+from shop.errors import DomainError
+from shop.households.models import Household
+from shop.points import operations as points
+from shop.points.models import PointsApplication, Rule
+
+
+def submit_application(
+    session: Session, household: Household, rule: Rule, *, memo: str = "", actor: str
+) -> PointsApplication:
+    if not rule.is_active:
+        raise DomainError("rule_retired", rule.name)
+    app = PointsApplication(
+        village_id=household.village_id,
+        household_id=household.id,
+        rule_id=rule.id,
+        memo=(memo or "").strip()[:500],
+        submitted_by=actor,
+        points=rule.points,
+    )
+    session.add(app)
+    session.flush()
+    ledger.append(
+        session,
+        household.village_id,
+        "household_change",
+        actor=actor,
+        ref=f"household:{household.number}",
+        memo=f"application #{app.id}: {rule.name} {rule.points:+d} {app.memo}".strip(),
+    )
+    return app
+
+
+def pending_applications(session: Session, village_id: int) -> list[PointsApplication]:
+    return list(
+        session.scalars(
+            select(PointsApplication)
+            .options(joinedload(PointsApplication.household), joinedload(PointsApplication.rule))
+            .where(PointsApplication.village_id == village_id, PointsApplication.state == "pending")
+            .order_by(PointsApplication.id)
+        )
+    )
+
+
+def _pending(session: Session, village_id: int, application_id: int) -> PointsApplication:
+    app = session.get(PointsApplication, application_id)
+    if app is None or app.village_id != village_id:
+        raise DomainError("invalid_input", f"application {application_id}")
+    if app.state != "pending":
+        raise DomainError("duplicate", f"application {application_id} already {app.state}")
+    return app
+
+
+def approve_application(
+    session: Session, village_id: int, application_id: int, *, actor: str
+) -> PointsApplication:
+    """The panel agrees: the application becomes an award (keyed, so a double tap awards once)."""
+    app = _pending(session, village_id, application_id)
+    done = points.award_points(
+        session,
+        app.household,
+        rule=app.rule,
+        actor=actor,
+        memo=f"申请 #{app.id} {app.memo}".strip(),
+        idempotency_key=f"application:{app.id}",
+    )
+    app.state, app.decided_by, app.decided_at = "approved", actor, utcnow()
+    app.journal_id = done.id
+    session.flush()
+    return app
+
+
+def reject_application(
+    session: Session, village_id: int, application_id: int, *, reason: str, actor: str
+) -> PointsApplication:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required")
+    app = _pending(session, village_id, application_id)
+    app.state, app.reason, app.decided_by, app.decided_at = "rejected", reason, actor, utcnow()
+    session.flush()
+    ledger.append(
+        session,
+        village_id,
+        "household_change",
+        actor=actor,
+        ref=f"household:{app.household.number}",
+        memo=f"reject application #{app.id}: {reason}",
+    )
+    return app

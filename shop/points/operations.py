@@ -1,0 +1,109 @@
+"""Awards and deductions of points (积分评定)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shop import ledger
+from shop.errors import DomainError
+from shop.households.models import Household
+from shop.ledger.models import Journal
+from shop.points.models import AwardRequest, Rule
+
+MAX_AWARD = 100_000
+
+
+def award_points(
+    session: Session,
+    household: Household,
+    *,
+    rule: Rule | None = None,
+    delta: int | None = None,
+    actor: str,
+    memo: str = "",
+    at: dt.datetime | None = None,
+    idempotency_key: str | None = None,
+) -> ledger.Appended:
+    """Record an award (+) or a deduction (−) for one household: by a rule, or a signed delta.
+
+    A deduction never takes the balance below zero: it is refused with insufficient_points so
+    the panel decides what to do (the CHECK constraint would refuse it anyway).
+    """
+    if rule is not None:
+        if not rule.is_active:
+            raise DomainError("rule_retired", rule.name)
+        delta = rule.points if delta is None else delta
+    if (
+        not isinstance(delta, int)
+        or isinstance(delta, bool)
+        or delta == 0
+        or abs(delta) > MAX_AWARD
+    ):
+        raise DomainError("invalid_points", repr(delta))
+    request_hash = hashlib.sha256(
+        f"{household.id}|{rule.id if rule else ''}|{delta}|{memo}".encode()
+    ).hexdigest()
+    if idempotency_key:
+        previous = _previous_award(session, idempotency_key, request_hash)
+        if previous is not None:
+            return previous
+    try:
+        with session.begin_nested():
+            result = _post_award(session, household, rule, delta, actor, memo, at)
+            if idempotency_key:
+                session.add(
+                    AwardRequest(
+                        idempotency_key=idempotency_key,
+                        request_hash=request_hash,
+                        journal_id=result.id,
+                    )
+                )
+                session.flush()
+    except IntegrityError:
+        previous = idempotency_key and _previous_award(session, idempotency_key, request_hash)
+        if previous:
+            return previous
+        raise
+    return result
+
+
+def _post_award(session, household, rule, delta, actor, memo, at) -> ledger.Appended:
+    new_balance = session.execute(
+        update(Household)
+        .execution_options(synchronize_session=False)
+        .where(Household.id == household.id, Household.balance + delta >= 0)
+        .values(balance=Household.balance + delta)
+        .returning(Household.balance)
+    ).scalar_one_or_none()
+    if new_balance is None:
+        raise DomainError("insufficient_points", household_id=household.id, delta=delta)
+    result = ledger.append(
+        session,
+        household.village_id,
+        "award" if delta > 0 else "deduction",
+        actor=actor,
+        ref=f"household:{household.number}",
+        memo=memo,
+        points=[ledger.Posting(household.id, delta, new_balance, rule.id if rule else None)],
+        at=at,
+    )
+    session.expire(household, ["balance"])
+    return result
+
+
+def _previous_award(session, key: str, request_hash: str) -> ledger.Appended | None:
+    found = session.execute(
+        select(AwardRequest.request_hash, Journal.id, Journal.seq, Journal.hash, Journal.created_at)
+        .join(Journal, Journal.id == AwardRequest.journal_id)
+        .where(AwardRequest.idempotency_key == key)
+    ).one_or_none()
+    if found is None:
+        return None
+    if found[0] != request_hash:
+        raise DomainError("idempotency_conflict", key)
+    return ledger.Appended(found[1], found[2], found[3], found[4])

@@ -1,0 +1,21 @@
+"""Spending points in the shop (兑换): the basket and the redemption itself, redemption windows
+(兑换期) and per-household limits (限兑), voids (作废) and the clerk's day close (日结).
+"""
+
+from shop.redemptions.operations import (
+    MAX_QTY_PER_LINE,
+    get_redemption,
+    normalize_lines,
+    receipt_number,
+    redeem,
+    void_redemption,
+)
+
+__all__ = [
+    "MAX_QTY_PER_LINE",
+    "receipt_number",
+    "normalize_lines",
+    "redeem",
+    "get_redemption",
+    "void_redemption",
+]

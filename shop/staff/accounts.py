@@ -1,0 +1,191 @@
+"""Staff sign-in (工作人员登录), lockout, badges and the end of sessions.
+
+Passwords and PINs are argon2 (shop.staff.hash_secret). Five failures in a row lock the account
+until an admin unlocks it; the count lives in the database and moves only by guarded UPDATEs, so
+two sign-in attempts at once cannot both read 4 and both write 5, and a restart forgets nothing.
+`session_version` is copied into the browser's session at sign-in and compared on every request:
+bumping it (logout, disable) ends every session of that user at once.
+
+Sign-in does not raise: a refusal is a result, because the failure count must be committed by the
+caller's unit of work while the sign-in itself is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import Session
+
+from shop import ledger
+from shop.errors import DomainError
+from shop.households import codes
+from shop.staff.models import StaffUser
+from shop.staff.operations import ROLES, check_secret, hash_secret
+
+MAX_FAILURES = 5
+# Hash of a throw-away password: unknown usernames cost the same time as wrong passwords.
+_DUMMY_HASH = hash_secret("not-a-real-password")
+
+# Refusal codes of sign-in (shown on the sign-in page, asserted by tests).
+REFUSALS = {
+    "bad_credentials": ("用户名或密码不对。", "Wrong username or password."),
+    "account_locked": (
+        "错误次数太多，账号已锁定，请找管理员解锁。",
+        "Too many failures: the account is locked. Ask an admin to unlock it.",
+    ),
+    "account_disabled": ("这个账号已停用。", "This account is disabled."),
+    "bad_badge": ("工作证认不出来，请重扫。", "This staff badge is not recognised."),
+}
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of one attempt: the user when `ok`, else a refusal `code` from REFUSALS."""
+
+    user: StaffUser | None
+    code: str | None = None
+    failures: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.code is None
+
+    def message(self, lang: str = "zh") -> str:
+        zh, en = REFUSALS.get(self.code or "", ("", ""))
+        return en if lang.startswith("en") else zh
+
+
+def _journal(session: Session, user: StaffUser, memo: str, actor: str) -> None:
+    if user.village_id is not None:
+        ledger.append(
+            session,
+            user.village_id,
+            "staff_change",
+            actor=actor,
+            ref=f"staff:{user.username}",
+            memo=memo,
+        )
+
+
+def _check(session: Session, user: StaffUser | None, stored: str | None, given: str) -> SignIn:
+    if user is None:
+        check_secret(_DUMMY_HASH, given or "x")
+        return SignIn(None, "bad_credentials")
+    if not user.is_active:
+        return SignIn(None, "account_disabled")
+    if user.is_locked:
+        return SignIn(None, "account_locked", user.failed_logins)
+    if check_secret(stored, given or ""):
+        session.execute(
+            update(StaffUser)
+            .where(StaffUser.id == user.id, StaffUser.is_locked.is_(False))
+            .values(failed_logins=0)
+        )
+        session.refresh(user)
+        return SignIn(user)
+    return record_failure(session, user)
+
+
+def record_failure(session: Session, user: StaffUser) -> SignIn:
+    """Count one failed attempt; the fifth locks the account (in the same guarded UPDATE)."""
+    row = session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id, StaffUser.is_locked.is_(False))
+        .values(
+            failed_logins=StaffUser.failed_logins + 1,
+            is_locked=case((StaffUser.failed_logins + 1 >= MAX_FAILURES, True), else_=False),
+        )
+        .returning(StaffUser.failed_logins, StaffUser.is_locked)
+    ).one_or_none()
+    session.refresh(user)
+    if row is None:  # someone else's attempt locked it first
+        return SignIn(None, "account_locked", user.failed_logins)
+    failures, locked = row
+    if locked:
+        _journal(session, user, f"locked after {failures} failed sign-ins", "system")
+        return SignIn(None, "account_locked", failures)
+    return SignIn(None, "bad_credentials", failures)
+
+
+def sign_in_password(session: Session, username: str, password: str) -> SignIn:
+    user = session.scalar(select(StaffUser).where(StaffUser.username == (username or "").strip()))
+    return _check(session, user, user.password_hash if user else None, password)
+
+
+def sign_in_badge(session: Session, raw_code: str, pin: str) -> SignIn:
+    """Sign in on the kiosk: the staff badge's QR (JB1…) and the PIN on the keypad."""
+    code = codes.normalize(raw_code or "")
+    if code is None or codes.kind_of(code) != "badge":
+        return SignIn(None, "bad_badge")
+    user = session.scalar(select(StaffUser).where(StaffUser.badge_hash == codes.code_hash(code)))
+    if user is None:
+        return SignIn(None, "bad_badge")
+    return _check(session, user, user.pin_hash, pin)
+
+
+def get_staff(session: Session, user_id: int) -> StaffUser:
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise DomainError("invalid_input", f"staff {user_id}")
+    return user
+
+
+def end_sessions(session: Session, user: StaffUser) -> None:
+    """Every signed-in browser of this user is signed out at its next request (logout)."""
+    session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(session_version=StaffUser.session_version + 1)
+    )
+    session.refresh(user)
+
+
+def unlock_staff(session: Session, user: StaffUser, *, actor: str) -> None:
+    session.execute(
+        update(StaffUser).where(StaffUser.id == user.id).values(failed_logins=0, is_locked=False)
+    )
+    session.refresh(user)
+    _journal(session, user, "unlock", actor)
+
+
+def set_staff_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
+    """Disable (ends every session at once) or enable again."""
+    if not active and actor == f"staff:{user.username}":
+        raise DomainError("invalid_input", "cannot disable yourself")
+    session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(is_active=active, session_version=StaffUser.session_version + 1)
+    )
+    session.refresh(user)
+    _journal(session, user, "enable" if active else "disable", actor)
+
+
+def set_staff_role(session: Session, user: StaffUser, role: str, *, actor: str) -> None:
+    if role not in ROLES:
+        raise DomainError("invalid_input", f"role {role}")
+    session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(role=role, session_version=StaffUser.session_version + 1)
+    )
+    session.refresh(user)
+    _journal(session, user, f"role {role}", actor)
+
+
+def issue_badge(session: Session, user: StaffUser, *, actor: str, pin: str | None = None) -> str:
+    """A new staff badge (JB1…); the old one stops working. Returns the code: print it now,
+    only its hash is kept."""
+    if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise DomainError("invalid_input", "PIN: 4 to 8 digits")
+    if pin is None and not user.pin_hash:
+        raise DomainError("invalid_input", "a badge needs a PIN")
+    code = codes.new_code(codes.BADGE_PREFIX)
+    values = {"badge_hash": codes.code_hash(code)}
+    if pin is not None:
+        values["pin_hash"] = hash_secret(pin)
+    session.execute(update(StaffUser).where(StaffUser.id == user.id).values(**values))
+    session.refresh(user)
+    _journal(session, user, "issue badge", actor)
+    return code

@@ -1,0 +1,121 @@
+"""Staff users and API tokens. Passwords and PINs are argon2 hashes; tokens are SHA-256
+(they are long random secrets, so a slow hash buys nothing and would slow every API call)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop import ledger
+from shop.errors import DomainError
+from shop.regions.models import Kiosk, Village
+from shop.staff.models import ApiToken, StaffUser
+
+ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor")
+TOKEN_ROLES = ("kiosk", "panel", "admin")
+TOKEN_PREFIX = "jft_"
+_hasher = PasswordHasher()
+
+
+def hash_secret(secret: str) -> str:
+    return _hasher.hash(secret)
+
+
+def check_secret(stored: str | None, given: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, given)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_staff(
+    session: Session,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    village: Village | None = None,
+    display_name: str = "",
+    pin: str | None = None,
+    actor: str = "",
+) -> StaffUser:
+    username = username.strip()
+    if role not in ROLES:
+        raise DomainError("invalid_input", f"role must be one of {', '.join(ROLES)}")
+    if not username or len(password) < 8:
+        raise DomainError("invalid_input", "username and a password of 8+ characters are required")
+    if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise DomainError("invalid_input", "PIN: 4 to 8 digits")
+    if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+        raise DomainError("duplicate", f"staff {username}")
+    user = StaffUser(
+        village_id=village.id if village else None,
+        username=username,
+        role=role,
+        display_name=display_name or username,
+        password_hash=hash_secret(password),
+        pin_hash=hash_secret(pin) if pin else None,
+    )
+    session.add(user)
+    session.flush()
+    if village is not None:
+        ledger.append(
+            session,
+            village.id,
+            "staff_change",
+            actor=actor,
+            ref=f"staff:{username}",
+            memo=f"create role {role}",
+        )
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_api_token(
+    session: Session,
+    village: Village,
+    role: str,
+    *,
+    label: str = "",
+    kiosk: Kiosk | None = None,
+    actor: str = "",
+) -> tuple[ApiToken, str]:
+    """A new bearer token; returned in clear once, stored as a hash."""
+    if role not in TOKEN_ROLES:
+        raise DomainError("invalid_input", f"role must be one of {', '.join(TOKEN_ROLES)}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        village_id=village.id,
+        token_hash=_token_hash(token),
+        role=role,
+        label=label,
+        kiosk_id=kiosk.id if kiosk else None,
+    )
+    session.add(row)
+    session.flush()
+    ledger.append(
+        session,
+        village.id,
+        "staff_change",
+        actor=actor,
+        ref=f"token:{row.id}",
+        memo=f"create api token role {role} {label}".strip(),
+    )
+    return row, token
+
+
+def authenticate_token(session: Session, token: str) -> ApiToken | None:
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    return row if row is not None and row.is_active else None

@@ -1,0 +1,144 @@
+"""Products (商品) in the back-office: edit, picture, low-stock list.
+
+Creating a product is shop.stock.create_product. Pictures are stored in the instance folder as
+``pictures/<village id>/<sku>.<jpg|png>`` (Product.picture holds that path relative to the
+instance folder), resized to at most 480 px on the long side; the kiosk serves them from there.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shop.errors import DomainError
+from shop.regions.models import Village
+from shop.stock.models import Product
+
+PICTURE_MAX_PX = 480
+PICTURE_MAX_BYTES = 10 * 1024 * 1024
+_EDITABLE = {
+    "name": str,
+    "name_en": str,
+    "unit": str,
+    "category": str,
+    "barcode": (str, type(None)),
+    "points": int,
+    "min_level": int,
+    "reorder_level": int,
+    "is_active": bool,
+    "sort_order": int,
+}
+_SAFE = re.compile(r"[^0-9A-Za-z_-]+")
+
+
+def update_product(session: Session, product: Product, *, actor: str = "", **changes) -> Product:
+    """Change what the back-office form edits. Stock (on_hand) is never edited here: it moves
+    only by receiving, stocktake, redemption and void."""
+    for field, value in changes.items():
+        kind = _EDITABLE.get(field)
+        if kind is None:
+            raise DomainError("invalid_input", f"field {field!r}")
+        if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
+            raise DomainError("invalid_input", f"{field}: {value!r}")
+        if kind is not int and not isinstance(value, kind):
+            raise DomainError("invalid_input", f"{field}: {value!r}")
+    if "points" in changes and changes["points"] <= 0:
+        raise DomainError("invalid_points", repr(changes["points"]))
+    for field in ("min_level", "reorder_level", "sort_order"):
+        if field in changes and changes[field] < 0:
+            raise DomainError("invalid_input", f"{field}: {changes[field]!r}")
+    if "name" in changes and not changes["name"].strip():
+        raise DomainError("invalid_input", "name")
+    if "barcode" in changes:
+        barcode = (changes["barcode"] or "").strip() or None
+        if barcode and session.scalar(
+            select(Product.id).where(
+                Product.village_id == product.village_id,
+                Product.barcode == barcode,
+                Product.id != product.id,
+            )
+        ):
+            raise DomainError("duplicate", f"barcode {barcode}")
+        changes["barcode"] = barcode
+    for field, value in changes.items():
+        setattr(product, field, value.strip() if isinstance(value, str) else value)
+    session.flush()
+    return product
+
+
+def set_product_picture(
+    session: Session, product: Product, data: bytes, instance_path: str | Path
+) -> str:
+    """Store an uploaded picture, resized to fit 480×480, as JPEG (PNG if it has transparency).
+    Returns the stored relative path (also set on the product)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not data or len(data) > PICTURE_MAX_BYTES:
+        raise DomainError("invalid_picture", f"{len(data or b'')} bytes")
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise DomainError("invalid_picture", str(exc)[:100]) from exc
+    image.thumbnail((PICTURE_MAX_PX, PICTURE_MAX_PX))
+    has_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
+    ext = "png" if has_alpha else "jpg"
+    relative = Path("pictures") / str(product.village_id) / f"{_SAFE.sub('_', product.sku)}.{ext}"
+    target = Path(instance_path) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_suffix(f".{ext}.tmp")
+    if has_alpha:
+        image.convert("RGBA").save(temp, "PNG", optimize=True)
+    else:
+        image.convert("RGB").save(temp, "JPEG", quality=85, optimize=True)
+    temp.replace(target)  # atomic: the kiosk never shows half a picture
+    for old in target.parent.glob(f"{target.stem}.*"):
+        if old != target and old.suffix in (".jpg", ".png"):
+            old.unlink()
+    product.picture = relative.as_posix()
+    session.flush()
+    return product.picture
+
+
+@dataclass(frozen=True)
+class LowStock:
+    """A product below its minimum: 缺货提醒, with the quantity to order back up to its
+    recommended level."""
+
+    sku: str
+    name: str
+    unit: str
+    on_hand: int
+    min_level: int
+    reorder_level: int
+
+    @property
+    def reorder_qty(self) -> int:
+        return max(max(self.reorder_level, self.min_level) - self.on_hand, 0)
+
+
+def low_stock(session: Session, village: Village) -> list[LowStock]:
+    """Active goods below their minimum level, emptiest first."""
+    rows = session.execute(
+        select(
+            Product.sku,
+            Product.name,
+            Product.unit,
+            Product.on_hand,
+            Product.min_level,
+            Product.reorder_level,
+        )
+        .where(
+            Product.village_id == village.id,
+            Product.is_active,
+            Product.on_hand < Product.min_level,
+        )
+        .order_by(Product.on_hand - Product.min_level, Product.sku)
+    ).all()
+    return [LowStock(*row) for row in rows]

@@ -1,0 +1,178 @@
+"""The supervisor's journal browser (监督小组): every journal row, filtered, newest first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from shop.errors import DomainError
+from shop.households.models import Household
+from shop.ledger.models import Journal, PointsEntry, StockMove
+from shop.points.models import Rule
+from shop.stock.models import Product
+from shop.transparency.common import (
+    JOURNAL_KINDS,
+    MAX_PAGE,
+    local_midnight,
+    zone,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Journal browser for the supervision panel (监督小组)
+
+
+@dataclass(frozen=True)
+class PostingRow:
+    household_id: int
+    household_number: str
+    head_name: str
+    delta: int
+    balance_after: int
+    rule: str | None
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    product_id: int
+    sku: str
+    product_name: str
+    delta: int
+    on_hand_after: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    id: int
+    seq: int
+    kind: str
+    created_at: dt.datetime  # UTC
+    actor: str  # who did it: staff username, "panel:…", kiosk code …
+    ref: str
+    memo: str
+    hash: str
+    points: list[PostingRow]
+    stock: list[MoveRow]
+
+
+@dataclass(frozen=True)
+class JournalPage:
+    rows: list[JournalRow]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+def browse_journal(
+    session: Session,
+    village_id: int,
+    *,
+    household: Household | int | None = None,
+    actor: str | None = None,
+    kind: str | Iterable[str] | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    tz: str | dt.tzinfo = "Asia/Shanghai",
+) -> JournalPage:
+    """The village's journal, newest first, with postings; read-only, for the supervisor.
+
+    household: rows posting points to it, or about it (ref ``household:<number>``).
+    actor: exact match. kind: one kind or several. date_from/date_to: local dates, inclusive.
+    """
+    if not (1 <= limit <= MAX_PAGE) or offset < 0:
+        raise DomainError("invalid_input", f"limit 1..{MAX_PAGE}, offset >= 0")
+    z = zone(tz)
+    query = select(Journal).where(Journal.village_id == village_id)
+    if household is not None:
+        home = household if isinstance(household, Household) else session.get(Household, household)
+        if home is None or home.village_id != village_id:
+            raise DomainError("unknown_household", str(household))
+        query = query.where(
+            or_(
+                exists().where(
+                    PointsEntry.journal_id == Journal.id, PointsEntry.household_id == home.id
+                ),
+                Journal.ref == f"household:{home.number}",
+            )
+        )
+    if actor:
+        query = query.where(Journal.actor == actor)
+    if kind:
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        unknown = set(kinds) - set(JOURNAL_KINDS)
+        if unknown:
+            raise DomainError("invalid_input", f"unknown kind {sorted(unknown)}")
+        query = query.where(Journal.kind.in_(kinds))
+    if date_from is not None:
+        query = query.where(Journal.created_at >= local_midnight(date_from, z))
+    if date_to is not None:
+        query = query.where(Journal.created_at < local_midnight(date_to + dt.timedelta(days=1), z))
+    journal = list(
+        session.scalars(query.order_by(Journal.seq.desc()).limit(limit + 1).offset(offset))
+    )
+    has_more = len(journal) > limit
+    journal = journal[:limit]
+    ids = [j.id for j in journal]
+    points: dict[int, list[PostingRow]] = {i: [] for i in ids}
+    stock: dict[int, list[MoveRow]] = {i: [] for i in ids}
+    if ids:
+        for jid, hid, number, name, delta, after, rule in session.execute(
+            select(
+                PointsEntry.journal_id,
+                PointsEntry.household_id,
+                Household.number,
+                Household.head_name,
+                PointsEntry.delta,
+                PointsEntry.balance_after,
+                Rule.name,
+            )
+            .join(Household, Household.id == PointsEntry.household_id)
+            .outerjoin(Rule, Rule.id == PointsEntry.rule_id)
+            .where(PointsEntry.journal_id.in_(ids))
+            .order_by(PointsEntry.id)
+        ):
+            points[jid].append(PostingRow(hid, number, name, delta, after, rule))
+        for jid, pid, sku, pname, delta, after, reason in session.execute(
+            select(
+                StockMove.journal_id,
+                StockMove.product_id,
+                Product.sku,
+                Product.name,
+                StockMove.delta,
+                StockMove.on_hand_after,
+                StockMove.reason,
+            )
+            .join(Product, Product.id == StockMove.product_id)
+            .where(StockMove.journal_id.in_(ids))
+            .order_by(StockMove.id)
+        ):
+            stock[jid].append(MoveRow(pid, sku, pname, delta, after, reason))
+    rows = [
+        JournalRow(
+            j.id,
+            j.seq,
+            j.kind,
+            j.created_at,
+            j.actor,
+            j.ref,
+            j.memo,
+            j.hash,
+            points[j.id],
+            stock[j.id],
+        )
+        for j in journal
+    ]
+    return JournalPage(rows, limit, offset, has_more)
+
+
+def journal_actors(session: Session, village_id: int) -> list[str]:
+    """Everyone who ever wrote to the village's journal, for the browser's actor filter."""
+    return list(
+        session.scalars(select(Journal.actor).where(Journal.village_id == village_id).distinct())
+    )
