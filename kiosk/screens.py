@@ -659,7 +659,7 @@ def _kiosk_globals():
     config = current_app.config
     return {
         "idle_seconds": int(config.get("IDLE_SECONDS") or 30),
-        "wedge_pause_ms": int(config.get("WEDGE_PAUSE_MS") or 300),
+        "wedge_pause_ms": int(config.get("WEDGE_PAUSE_MS") or 800),
         "wedge_fast_ms": int(config.get("WEDGE_FAST_MS") or 50),
         "sounds_on": bool(config.get("SOUNDS")) and not session.get(visit.MUTE_KEY, False),
         "sounds_enabled": bool(config.get("SOUNDS")),

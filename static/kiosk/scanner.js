@@ -18,7 +18,7 @@
   "use strict";
 
   var body = document.body;
-  var PAUSE_MS = parseInt(body.dataset.wedgePauseMs, 10) || 300;  // a gap this long ends a burst
+  var PAUSE_MS = parseInt(body.dataset.wedgePauseMs, 10) || 800;  // a gap this long ends a burst
   var FAST_MS = parseInt(body.dataset.wedgeFastMs, 10) || 50;     // scanner speed, median gap
   var MIN_CHARS = 6;
 
