@@ -31,6 +31,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check kiosk shop hardware tests bench
+	$(VENV)/bin/lint-imports
 
 ## bench: every benchmark at its documented scale (about 15 minutes); figures in docs/BENCHMARKS.md
 bench: setup

@@ -6,12 +6,13 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from kiosk.db import reading, writing
 from shop import staff
 from shop.errors import DomainError
 from shop.models import StaffUser
 from shop.staff import accounts
 
-from . import ALL_ROLES, Staff, bp, public, reading, roles_required, writing
+from .access import ALL_ROLES, Staff, bp, public, roles_required
 from .common import flash_error, village
 from .i18n import lang
 

@@ -10,13 +10,14 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from kiosk.db import reading, writing
 from shop import redemptions
 from shop.errors import DomainError
 from shop.models import Household, Kiosk, PrintJob, Redemption
 from shop.redemptions import dayclose
 from shop.stock import reports as reports_stock
 
-from . import bp, reading, roles_required, writing
+from .access import bp, roles_required
 from .common import done, flash_error, parse_date, today, village
 from .i18n import lang
 

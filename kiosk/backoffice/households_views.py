@@ -21,13 +21,14 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from kiosk.db import reading, writing
 from shop import households
 from shop.errors import DomainError
 from shop.households import cards, roster, statements
 from shop.models import Household, Passbook, utcnow
 from shop.tabular import read_table
 
-from . import bp, reading, roles_required, writing
+from .access import bp, roles_required
 from .common import (
     error_text,
     flash_error,

@@ -9,13 +9,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from kiosk.db import reading, writing
 from shop import points
 from shop.errors import DomainError
 from shop.households import roster
 from shop.models import Household, RuleCategory
 from shop.tabular import read_table
 
-from . import bp, reading, roles_required, writing
+from .access import bp, roles_required
 from .common import error_text, flash_error, form_int, parse_date, render, today, tz, village
 from .households_views import ensure_search_index
 from .i18n import lang

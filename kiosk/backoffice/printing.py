@@ -129,9 +129,8 @@ def _send(
     from sqlalchemy import update
 
     from hardware.printing import PrinterError, print_job
+    from kiosk.db import writing
     from shop.models import PrintJob, Redemption, utcnow
-
-    from . import writing
 
     error = None
     try:
@@ -157,10 +156,9 @@ def reprint_receipt(receipt_no: str, *, actor: str, config: PrinterConfig | None
     is reprinted as its own job, marked 重打印 with the count on the paper."""
     from sqlalchemy import select, update
 
+    from kiosk.db import writing
     from shop import redemptions
     from shop.models import PrintJob, Redemption
-
-    from . import writing
 
     with writing() as session:
         redemption = redemptions.get_redemption(session, receipt_no)
@@ -208,12 +206,11 @@ def print_void_slip(receipt_no: str, *, actor: str, config: PrinterConfig | None
     """作废单 of a voided receipt, as its own print job (kind 'void')."""
     from sqlalchemy import select
 
+    from kiosk.db import writing
     from shop import redemptions
     from shop.errors import DomainError
     from shop.models import PointsEntry, PrintJob
     from shop.redemptions import dayclose
-
-    from . import writing
 
     with writing() as session:
         redemption = redemptions.get_redemption(session, receipt_no)

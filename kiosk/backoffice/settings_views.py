@@ -8,11 +8,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from kiosk.db import reading, writing
 from shop.errors import DomainError
 from shop.models import Product, ProductLimit
 from shop.redemptions import limits
 
-from . import bp, reading, roles_required, writing
+from .access import bp, roles_required
 from .common import flash_error, form_int, parse_date, today, village
 
 READERS = ("admin", "panel", "supervisor")

@@ -20,12 +20,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import safe_join
 
+from kiosk.db import reading, writing
 from shop import stock
 from shop.errors import DomainError
 from shop.models import Product, ReceivingDoc, Stocktake
 from shop.stock import products, receiving, stocktake
 
-from . import bp, reading, roles_required, writing
+from .access import bp, roles_required
 from .common import (
     done,
     error_text,

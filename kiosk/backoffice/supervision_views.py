@@ -6,12 +6,14 @@ from __future__ import annotations
 from flask import request
 from sqlalchemy import select
 
+from kiosk.db import get_db as database
+from kiosk.db import reading
 from shop import transparency
 from shop.errors import DomainError
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Household
 
-from . import bp, database, reading, roles_required
+from .access import bp, roles_required
 from .common import error_text, parse_date, render, tz, village
 
 WATCHERS = ("supervisor", "admin")

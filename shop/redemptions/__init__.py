@@ -2,18 +2,18 @@
 (兑换期) and per-household limits (限兑), voids (作废) and the clerk's day close (日结).
 """
 
+from shop.redemptions.dayclose import receipt_number
 from shop.redemptions.operations import (
     MAX_QTY_PER_LINE,
     get_redemption,
     normalize_lines,
-    receipt_number,
     redeem,
     void_redemption,
 )
 
 __all__ = [
-    "MAX_QTY_PER_LINE",
     "receipt_number",
+    "MAX_QTY_PER_LINE",
     "normalize_lines",
     "redeem",
     "get_redemption",

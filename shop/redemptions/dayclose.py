@@ -30,6 +30,11 @@ from shop.stock.models import Product, Stocktake, StocktakeLine
 REPORT_VERSION = 1
 
 
+def receipt_number(kiosk: Kiosk, seq: int) -> str:
+    """A kiosk's receipt number: its code and a gapless sequence (K01-000123)."""
+    return f"{kiosk.code}-{seq:06d}"
+
+
 def day_bounds(day: dt.date, tz: dt.tzinfo = SHOP_TZ) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) of a local business day, in UTC."""
     start = dt.datetime.combine(day, dt.time(0), tz)
@@ -161,8 +166,6 @@ def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
 
 def day_report(session: Session, kiosk: Kiosk, day: dt.date, *, clerk: str = "") -> dict:
     """The day's figures, computed from the database (a closed day: use `close_day`)."""
-    from shop.redemptions.operations import receipt_number
-
     start, end = day_bounds(day)
     village = session.get(Village, kiosk.village_id)
     in_day = and_(

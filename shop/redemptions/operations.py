@@ -24,10 +24,6 @@ MAX_QTY_PER_LINE = 99
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
-def receipt_number(kiosk: Kiosk, seq: int) -> str:
-    return f"{kiosk.code}-{seq:06d}"
-
-
 def normalize_lines(lines: Iterable[tuple[str, int]] | Mapping[str, int]) -> dict[str, int]:
     """sku -> qty, merged; refuses what no shop would accept (zero, negative, huge, not whole)."""
     pairs = lines.items() if isinstance(lines, Mapping) else lines
@@ -149,7 +145,7 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
     # Checked after the kiosk's row is locked, so a day close running now is either committed
     # (and seen here) or waits for this receipt.
     dayclose.check_day_open(session, kiosk.id, now)
-    receipt_no = receipt_number(kiosk, seq)
+    receipt_no = dayclose.receipt_number(kiosk, seq)
     entry = ledger.append(
         session,
         household.village_id,

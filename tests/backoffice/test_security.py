@@ -130,7 +130,7 @@ def test_every_route_is_in_the_table_and_declares_its_roles(app):
 
 
 def test_a_route_without_declared_roles_is_refused(app):
-    from kiosk.backoffice import _every_route_declares_its_roles
+    from kiosk.backoffice.access import _every_route_declares_its_roles
 
     app.add_url_rule("/backoffice/undeclared", "backoffice.undeclared", lambda: "open")
     with app.test_request_context("/backoffice/undeclared"):
