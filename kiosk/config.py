@@ -22,6 +22,8 @@ DEFAULTS = {
     "LANGUAGE": "zh_CN",
     "DEVICE": "K01",  # this kiosk's code: its receipts are numbered K01-000001, ...
     "IDLE_SECONDS": 30,
+    "WEDGE_PAUSE_MS": 800,  # a keyboard-wedge burst without Enter or Tab ends after this pause
+    "WEDGE_FAST_MS": 50,  # keys this close together are a scanner, whatever they spell
     "PIN_POLICY": "never",  # never | always | above:<points>
     "SOUNDS": True,
 }

@@ -22,6 +22,7 @@ from shop import redemptions
 from shop.errors import DomainError
 from shop.households import pins
 from shop.models import Household, PrintJob, Product, Redemption, Rule, utcnow
+from shop.redemptions import MAX_QTY_PER_LINE
 
 from . import i18n, shopfront, visit
 from .db import reading, writing
@@ -113,6 +114,9 @@ def _shop_context(session, current: visit.Visit, *, entries: bool = False) -> di
     basket = shopfront.basket_of(household.balance, products, current.basket)
     return {
         "entries": shopfront.recent_entries(session, household) if entries else [],
+        "applications": shopfront.applications_of(session, household) if entries else [],
+        "max_qty": MAX_QTY_PER_LINE,
+        "closed": None,
         "visit": current,
         "household": household,
         "products": products,
@@ -199,6 +203,34 @@ def _item_name(exc: DomainError) -> str | None:
         return exc.context.get("sku_name")
 
 
+BASKET_REFUSALS = ("insufficient_points", "out_of_stock", "product_inactive", "limit_reached")
+
+
+def _refit_basket(current: visit.Visit, code: str):
+    """A basket refused at the last step (someone took the last broom, points were deducted):
+    cut it to what can be had now, and say so in the basket bar, back on the goods. The same
+    basket is never offered for confirming again."""
+    try:
+        with reading() as session:
+            household = session.get(Household, current.household_id)
+            products = shopfront.goods(session, household.village_id)
+            fitted, trims = shopfront.fit_basket(
+                household.balance,
+                products,
+                current.basket,
+                shopfront.allowances(session, household),
+            )
+            notice = trim_notice(trims) if trims else DomainError(code).message(i18n.lang())
+            current.basket, current.step = fitted, "shop"
+            visit.save(current)
+            ctx = _shop_context(session, current, entries=True)
+    except DomainError as exc:
+        return error_screen(exc.code)
+    return render_screen(
+        "kiosk/_household.html", status=409, sound="error", notice=notice, refused=code, **ctx
+    )
+
+
 def _stale(current: visit.Visit | None):
     """A form from an earlier visit (another household, or before a reset): show what is now."""
     return current_screen(current, sound="error")
@@ -264,36 +296,85 @@ def scan():
     return current_screen(visit.start(household_id), sound="scan")
 
 
+def _wanted_quantities(text: str) -> dict[int, int] | None:
+    """`want` from the page: "product:qty,product:qty" (the quantities its taps came to)."""
+    changes: dict[int, int] = {}
+    for part in text.split(",")[:64]:
+        pid, sep, qty = part.partition(":")
+        if not sep or not pid.isdigit() or not qty.isdigit():
+            return None
+        changes[int(pid)] = min(int(qty), 999)
+    return changes or None
+
+
+def trim_notice(trims: list[shopfront.Trim]) -> str:
+    """What the basket bar says after a line was cut: 扫帚只剩1把，已改为1把."""
+    said = []
+    for trim in trims:
+        args = {
+            "name": i18n.product_name(trim.product),
+            "kept": trim.kept,
+            "unit": i18n.unit_name(trim.product.unit),
+        }
+        if trim.reason == "out_of_stock":
+            said.append(
+                _("Only %(kept)s %(unit)s of %(name)s left: changed to %(kept)s", **args)
+                if trim.kept
+                else _("%(name)s is sold out: taken out of the basket", **args)
+            )
+        elif trim.reason == "limit_reached":
+            said.append(
+                _("%(name)s is limited: changed to %(kept)s %(unit)s", **args)
+                if trim.kept
+                else _("No more %(name)s this period: taken out of the basket", **args)
+            )
+        elif trim.reason == "insufficient_points":
+            said.append(
+                _("Not enough points: %(name)s changed to %(kept)s %(unit)s", **args)
+                if trim.kept
+                else _("Not enough points: %(name)s taken out of the basket", **args)
+            )
+        else:
+            said.append(_("At most %(kept)s %(unit)s of %(name)s at a time", **args))
+    return _("; ").join(said)
+
+
 @bp.post("/basket")
 def change_basket():
-    """One tap on a goods picture, + or −."""
+    """Taps on the goods: `want` (the quantities the page counted, sent after its taps) or one
+    tap's `delta` (+1 / -1) on `product`."""
     current = visit.current()
     if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
         return _stale(current)
+    changes = _wanted_quantities(request.form.get("want", ""))
     try:
-        product_id = int(request.form.get("product", ""))
+        product_id = int(request.form.get("product", "0"))
         delta = int(request.form.get("delta", "1"))
     except ValueError:
+        return current_screen(current, sound="error")
+    if changes is None and not product_id:
         return current_screen(current, sound="error")
     try:
         with reading() as session:
             household = session.get(Household, current.household_id)
             products = shopfront.goods(session, household.village_id)
-            basket, refusal = shopfront.change_basket(
-                household.balance,
-                products,
-                current.basket,
-                product_id,
-                delta,
-                shopfront.allowances(session, household),
-            )
+            allowed = shopfront.allowances(session, household)
+            if changes is not None:
+                basket, trims = shopfront.set_quantities(
+                    household.balance, products, current.basket, changes, allowed
+                )
+                notice = trim_notice(trims)
+            else:
+                basket, refusal = shopfront.change_basket(
+                    household.balance, products, current.basket, product_id, delta, allowed
+                )
+                notice = refusal and DomainError(refusal).message(i18n.lang())
             current.basket = basket
             visit.save(current)
             ctx = _shop_context(session, current)
     except DomainError as exc:
         return error_screen(exc.code)
-    notice = refusal and DomainError(refusal).message(i18n.lang())
-    sound = "error" if refusal else None
+    sound = "error" if notice else None
     fragment = render_fragment("kiosk/_goods_update.html", sound=sound, notice=notice, **ctx)
     return fragment or render_screen("kiosk/_household.html", sound=sound, notice=notice, **ctx)
 
@@ -321,7 +402,7 @@ def review():
                 )
             if not basket.can_confirm:
                 code = "insufficient_points" if basket.over_balance else "out_of_stock"
-                return error_screen(code)
+                return _refit_basket(current, code)
             if pin_required(ctx["household"], basket.total) and not current.pin_ok:
                 current.step = "pin"
                 visit.save(current)
@@ -456,9 +537,8 @@ def confirm():
         else:
             redemption_id = earlier.id
     except DomainError as exc:
-        if exc.code in ("insufficient_points", "out_of_stock", "product_inactive", "limit_reached"):
-            current.step = "shop"
-            visit.save(current)
+        if exc.code in BASKET_REFUSALS:
+            return _refit_basket(current, exc.code)
         return error_screen(exc.code, item=_item_name(exc), opens_on=exc.context.get("opens_on"))
 
     current.step, current.receipt_id, current.last_key = "done", redemption_id, key
@@ -579,6 +659,8 @@ def _kiosk_globals():
     config = current_app.config
     return {
         "idle_seconds": int(config.get("IDLE_SECONDS") or 30),
+        "wedge_pause_ms": int(config.get("WEDGE_PAUSE_MS") or 800),
+        "wedge_fast_ms": int(config.get("WEDGE_FAST_MS") or 50),
         "sounds_on": bool(config.get("SOUNDS")) and not session.get(visit.MUTE_KEY, False),
         "sounds_enabled": bool(config.get("SOUNDS")),
     }

@@ -97,6 +97,27 @@ def recent_entries(session: Session, household: Household) -> list[PointsEntry]:
     return households.recent_entries(session, household, limit=RECENT_ENTRIES)
 
 
+APPLICATIONS_SHOWN = 8
+APPLICATIONS_DAYS = 90
+
+
+def applications_of(session: Session, household: Household) -> list[PointsApplication]:
+    """我的申请: the household's own applications, still pending or decided lately, newest first."""
+    since = utcnow() - dt.timedelta(days=APPLICATIONS_DAYS)
+    return list(
+        session.scalars(
+            select(PointsApplication)
+            .options(joinedload(PointsApplication.rule))
+            .where(
+                PointsApplication.household_id == household.id,
+                (PointsApplication.state == "pending") | (PointsApplication.created_at >= since),
+            )
+            .order_by(PointsApplication.created_at.desc(), PointsApplication.id.desc())
+            .limit(APPLICATIONS_SHOWN)
+        )
+    )
+
+
 def goods(session: Session, village_id: int) -> list[Product]:
     return list(
         session.scalars(
@@ -115,14 +136,34 @@ class Tile:
     qty: int
     can_add: bool
     out_of_stock: bool
-    unaffordable: bool
+    unaffordable: bool  # one more costs more than the points left after the basket
     at_stock_limit: bool
     allowance: limits.LimitStatus | None = None  # a per-household limit this period
     at_allowance: bool = False
+    dear: bool = False  # costs more than the whole balance: 积分不够 whatever the basket
 
     @property
     def dom_id(self) -> str:
         return f"goods-{self.product.id}"
+
+    @property
+    def allowance_left(self) -> int | None:
+        return None if self.allowance is None else self.allowance.remaining
+
+    @property
+    def flag(self) -> str:
+        """Why the + is grey, one word for the tile (the page recomputes it the same way)."""
+        if self.out_of_stock:
+            return "out"
+        if self.dear and not self.qty:
+            return "dear"
+        if self.at_allowance and not self.qty:
+            return "limit"
+        if self.unaffordable and not self.qty:
+            return "tight"
+        if self.at_stock_limit and self.qty:
+            return "shelf"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +261,7 @@ def tiles(
                 at_stock_limit=at_stock_limit,
                 allowance=allowance,
                 at_allowance=at_allowance,
+                dear=product.points > basket.balance,
             )
         )
     return made
@@ -256,6 +298,78 @@ def change_basket(
             return wanted, "limit_reached"
     new[product_id] = qty
     return new, None
+
+
+@dataclass(frozen=True)
+class Trim:
+    """A basket line cut to what can still be had, and why (the refusal's code)."""
+
+    product: Product
+    wanted: int
+    kept: int
+    reason: str  # out_of_stock | limit_reached | insufficient_points | invalid_quantity
+
+
+def fit_basket(
+    balance: int,
+    products: list[Product],
+    wanted: dict[int, int],
+    allowed: dict[int, limits.LimitStatus] | None = None,
+    *,
+    last: tuple[int, ...] = (),
+) -> tuple[dict[int, int], list[Trim]]:
+    """The basket cut down to what the shelf, the limits and the balance allow now.
+
+    Lines are kept in the goods' order, except those in `last` (just changed by the villager),
+    which are fitted after the rest: a tap never takes away what was already in the basket.
+    Goods no longer offered drop out without a trim (the goods no longer show them).
+    """
+    allowed = allowed or {}
+    by_id = {p.id: p for p in products}
+    order = sorted(
+        (pid for pid in wanted if pid in by_id),
+        key=lambda pid: (pid in last, by_id[pid].sort_order, pid),
+    )
+    fitted: dict[int, int] = {}
+    trims: list[Trim] = []
+    spent = 0
+    for pid in order:
+        product, qty = by_id[pid], wanted[pid]
+        if qty <= 0:
+            continue
+        keep, reason = qty, ""
+        affordable = (balance - spent) // product.points if product.points > 0 else qty
+        for cap, why in (
+            (MAX_QTY_PER_LINE, "invalid_quantity"),
+            (max(product.on_hand, 0), "out_of_stock"),
+            (allowed[pid].remaining if pid in allowed else qty, "limit_reached"),
+            (affordable, "insufficient_points"),
+        ):
+            if keep > cap:
+                keep, reason = max(cap, 0), why
+        if reason:
+            trims.append(Trim(product, qty, keep, reason))
+        if keep:
+            fitted[pid] = keep
+            spent += keep * product.points
+    return fitted, trims
+
+
+def set_quantities(
+    balance: int,
+    products: list[Product],
+    wanted: dict[int, int],
+    changes: dict[int, int],
+    allowed: dict[int, limits.LimitStatus] | None = None,
+) -> tuple[dict[int, int], list[Trim]]:
+    """The basket with the quantities the page asked for (the villager's taps, counted in the
+    page), each cut to what is possible; unknown goods in `changes` are ignored."""
+    known = {p.id for p in products}
+    new = dict(wanted)
+    for pid, qty in changes.items():
+        if pid in known:
+            new[pid] = max(0, qty)
+    return fit_basket(balance, products, new, allowed, last=tuple(changes))
 
 
 def redemption_by_key(session: Session, key: str, household_id: int) -> Redemption | None:

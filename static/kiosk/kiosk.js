@@ -1,7 +1,11 @@
-/* The villager's touchscreen: everything the page does besides htmx.
- *  - a keyboard-wedge scanner (a burst of fast keys ending in Enter) is caught whatever has focus;
- *    there is no text field, so no input method ever sees the code
- *  - scans from the server-side scanner service arrive on an event stream (tickets, not codes)
+/* The villager's touchscreen: the page's core, shared by scanner.js and goods.js (window.Kiosk).
+ *
+ *  - one lane for every request that can change the visit: a request waits until the one before
+ *    it has answered, so no two answers race over the session cookie and no answer lands on a
+ *    screen that has moved on. The lane follows each request's own XMLHttpRequest (its loadend),
+ *    never events from page elements, which a swap can remove while the request is on its way;
+ *    a queued request whose button was swapped away is dropped. Requests marked data-quiet (the
+ *    receipt printing in the background) stay out of the lane.
  *  - the idle countdown returns to the waiting screen and forgets the household
  *  - the confirm form carries an idempotency key made here, kept for the visit
  *  - the PIN keypad, sound cues, the CSRF header, and a screen for "server unreachable"
@@ -10,14 +14,9 @@
   "use strict";
 
   var body = document.body;
-  var WEDGE_GAP_MS = 50;      // scanners type a key every few ms; people are far slower
-  var WEDGE_RESET_MS = 400;   // a pause this long starts a new burst
-  var WEDGE_MIN_CHARS = 6;
+  var WATCHDOG_MS = 30000;  // a backstop only: requests time out after 20 s and end the lane
   var idleSeconds = parseInt(body.dataset.idleSeconds, 10) || 30;
-  var warnAt = Math.max(1, Math.min(10, Math.ceil(idleSeconds / 2)));
   var remaining = idleSeconds;
-  var inFlight = 0;
-  var queuedScan = null;
 
   htmx.config.timeout = 20000;
 
@@ -26,132 +25,79 @@
     return meta ? meta.content : "";
   }
 
+  function isQuiet(elt) {
+    return !!(elt && elt.closest && elt.closest("[data-quiet]"));
+  }
+
+  /* ---- the lane ---- */
+
+  var lane = { xhr: null, since: 0, waiting: [], releasing: false };
+
+  function busy() {
+    if (lane.xhr && performance.now() - lane.since > WATCHDOG_MS) lane.xhr = null;
+    return lane.xhr !== null;
+  }
+
+  /* Queue `go` (which starts one request) behind the lane. `key` dedupes: a newer entry with the
+   * same key replaces the waiting one (the latest scan wins; one basket sync at a time). */
+  function enqueue(key, elt, go) {
+    lane.waiting = lane.waiting.filter(function (w) { return !key || w.key !== key; });
+    lane.waiting.push({ key: key, elt: elt, go: go });
+    pump();
+  }
+
+  function pump() {
+    while (!busy() && lane.waiting.length) {
+      var next = lane.waiting.shift();
+      if (next.elt && next.elt !== body && !next.elt.isConnected) continue;  // swapped away
+      lane.releasing = true;
+      try { next.go(); } finally { lane.releasing = false; }
+    }
+  }
+
+  /* Mark the lane taken by a request the page sends itself (fetch), until `done` is called. */
+  function hold() {
+    var token = {};
+    lane.xhr = token;
+    lane.since = performance.now();
+    return function done() {
+      if (lane.xhr === token) lane.xhr = null;
+      window.setTimeout(pump, 0);
+    };
+  }
+
+  body.addEventListener("htmx:confirm", function (evt) {
+    var elt = evt.detail.elt;
+    if (lane.releasing || isQuiet(elt) || !busy()) return;
+    evt.preventDefault();
+    var issue = evt.detail.issueRequest;
+    enqueue(elt === body ? null : elt, elt, function () { issue(true); });
+  });
+
+  body.addEventListener("htmx:beforeSend", function (evt) {
+    if (isQuiet(evt.detail.elt)) return;
+    var xhr = evt.detail.xhr;
+    lane.xhr = xhr;
+    lane.since = performance.now();
+    xhr.addEventListener("loadend", function () {
+      if (lane.xhr === xhr) lane.xhr = null;
+      window.setTimeout(pump, 0);  // after htmx has swapped the answer in (its onload ran first)
+    });
+  });
+
   body.addEventListener("htmx:configRequest", function (evt) {
     evt.detail.headers["X-CSRFToken"] = csrfToken();
+    if (body.dataset.screenKey) evt.detail.headers["X-Kiosk-Screen"] = body.dataset.screenKey;
     var form = evt.detail.elt;
     if (form && form.matches && form.matches("[data-idempotency]")) {
       evt.detail.parameters.key = ensureKey(form);
     }
   });
 
-  /* ---- scans: wedge and event stream, one at a time ---- */
-
-  function submitScan(values) {
-    if (inFlight > 0) {   // a confirm may be committing: the newest scan waits its turn
-      queuedScan = values;
-      return;
-    }
-    hideWarning();
-    htmx.ajax("POST", body.dataset.scanUrl, {
-      source: body, target: "#screen", swap: "outerHTML", values: values
-    });
-  }
-
-  body.addEventListener("htmx:beforeRequest", function () { inFlight += 1; });
-  body.addEventListener("htmx:afterRequest", function () {
-    inFlight = Math.max(0, inFlight - 1);
-    if (inFlight === 0 && queuedScan) {
-      var next = queuedScan;
-      queuedScan = null;
-      window.setTimeout(function () { submitScan(next); }, 0);
-    }
-  });
-
-  /* ---- taps on the goods, one request at a time ----
-   * Two quick taps must both count: each request reads the basket the one before it wrote. A
-   * tap while another is on its way waits here and is sent from the goods area, which stays. */
-  var basketBusy = false;
-  var taps = [];
-
-  function sendTap(values) {
-    basketBusy = true;
-    htmx.ajax("POST", body.dataset.basketUrl, {
-      source: document.getElementById("goods-scroll"), target: "#goods", swap: "outerHTML",
-      values: values
-    });
-  }
-
-  body.addEventListener("htmx:confirm", function (evt) {
-    var elt = evt.detail.elt;
-    if (!elt.matches || !elt.matches("[data-tap]")) return;
-    if (basketBusy) {
-      evt.preventDefault();
-      taps.push({ product: elt.dataset.product, delta: elt.dataset.tap });
-      return;
-    }
-    basketBusy = true;
-  });
-
-  body.addEventListener("htmx:afterRequest", function (evt) {
-    var elt = evt.detail.elt;
-    if (!elt.matches || !(elt.matches("[data-tap]") || elt.id === "goods-scroll")) return;
-    basketBusy = false;
-    if (taps.length && document.getElementById("goods-scroll")) {
-      sendTap(taps.shift());
-    } else {
-      taps = [];
-    }
-  });
-
-  var CODE_KEYS = /^(Key([A-Z])|Digit([0-9])|Numpad([0-9])|Minus)$/;
-
-  function charOf(evt) {
-    if (evt.key && evt.key.length === 1 && evt.key !== " ") return evt.key;
-    // An input method (or a scanner in another layout) may report "Process": use the key's place.
-    var m = CODE_KEYS.exec(evt.code || "");
-    if (!m) return "";
-    return m[2] || m[3] || m[4] || "-";
-  }
-
-  // A burst is judged at its Enter by the median gap between its keys, so one slow key (the
-  // browser busy for a moment) does not cut a code in two, and a person typing never counts.
-  var buffer = "";
-  var stamps = [];
-
-  function medianGap() {
-    var gaps = [];
-    for (var i = 1; i < stamps.length; i += 1) gaps.push(stamps[i] - stamps[i - 1]);
-    gaps.sort(function (a, b) { return a - b; });
-    return gaps.length ? gaps[Math.floor(gaps.length / 2)] : Infinity;
-  }
-
-  window.addEventListener("keydown", function (evt) {
-    if (evt.ctrlKey || evt.altKey || evt.metaKey) return;
-    var now = evt.timeStamp || performance.now();
-    if (stamps.length && now - stamps[stamps.length - 1] > WEDGE_RESET_MS) {
-      buffer = "";
-      stamps = [];
-    }
-    if (evt.key === "Enter") {
-      if (buffer.length >= WEDGE_MIN_CHARS && medianGap() <= WEDGE_GAP_MS) {
-        evt.preventDefault();
-        evt.stopPropagation();
-        submitScan({ code: buffer, source: "wedge" });
-      }
-      buffer = "";
-      stamps = [];
-      return;
-    }
-    var ch = charOf(evt);
-    if (ch) {
-      buffer += ch;
-      stamps.push(now);
-      evt.preventDefault();  // nothing on this page takes typed text
-    }
-  }, true);
-
-  function connectStream() {
-    if (!window.EventSource || !body.dataset.stream) return;
-    var source = new EventSource(body.dataset.stream);
-    source.addEventListener("scan", function (evt) {
-      try {
-        submitScan({ ticket: JSON.parse(evt.data).ticket, source: "camera" });
-      } catch (e) { /* a malformed event is ignored */ }
-    });
-    source.addEventListener("error", function () {
-      if (source.readyState === EventSource.CLOSED) {
-        window.setTimeout(connectStream, 5000);
-      }
+  /* Swap a screen answer in: for scans and resets the page starts itself. */
+  function screenRequest(url, values, key) {
+    enqueue(key || null, body, function () {
+      htmx.ajax("POST", url, { source: body, target: "#screen", swap: "outerHTML", values: values || {} });
     });
   }
 
@@ -159,13 +105,20 @@
 
   var warning = document.getElementById("idle-warning");
 
+  function idleSecondsNow() {
+    var screen = document.getElementById("screen");
+    var own = screen && parseInt(screen.dataset.idle, 10);
+    return own > 0 ? own : idleSeconds;
+  }
+
   function idleShown() { return document.getElementById("idle-seconds") !== null; }
 
   function renderIdle() {
+    var total = idleSecondsNow();
     var count = document.getElementById("idle-seconds");
     if (count) count.textContent = String(Math.max(0, remaining));
     var ring = document.getElementById("idle-ring");
-    if (ring) ring.style.strokeDashoffset = String(100 - (100 * remaining) / idleSeconds);
+    if (ring) ring.style.strokeDashoffset = String(100 - (100 * remaining) / total);
     var big = document.getElementById("idle-warning-count");
     if (big) big.textContent = String(Math.max(0, remaining));
   }
@@ -173,19 +126,20 @@
   function hideWarning() { if (warning) warning.hidden = true; }
 
   function resetIdle() {
-    remaining = idleSeconds;
+    remaining = idleSecondsNow();
     hideWarning();
     renderIdle();
   }
 
   window.setInterval(function () {
-    if (!idleShown() || inFlight > 0) return;
+    if (!idleShown() || busy()) return;
     remaining -= 1;
     renderIdle();
+    var warnAt = Math.max(1, Math.min(10, Math.ceil(idleSecondsNow() / 2)));
     if (remaining <= 0) {
       hideWarning();
-      remaining = idleSeconds;
-      htmx.ajax("POST", body.dataset.resetUrl, { source: body, target: "#screen", swap: "outerHTML" });
+      remaining = idleSecondsNow();
+      screenRequest(body.dataset.resetUrl, {}, "reset");
     } else if (remaining <= warnAt && warning && warning.hidden) {
       warning.hidden = false;
       var stay = document.getElementById("idle-stay");
@@ -197,7 +151,7 @@
   // warning goes away on the click that follows, so that click cannot land on the screen below.
   ["pointerdown", "keydown", "wheel", "touchstart"].forEach(function (name) {
     window.addEventListener(name, function () {
-      remaining = idleSeconds;
+      remaining = idleSecondsNow();
       renderIdle();
     }, { capture: true, passive: true });
   });
@@ -205,7 +159,9 @@
   if (warning) {
     warning.addEventListener("click", function (evt) {
       evt.stopPropagation();
-      htmx.ajax("POST", body.dataset.aliveUrl, { source: body, swap: "none" });
+      enqueue("alive", body, function () {
+        htmx.ajax("POST", body.dataset.aliveUrl, { source: body, swap: "none" });
+      });
       resetIdle();
     });
   }
@@ -248,7 +204,10 @@
   function updatePin(form, value) {
     form.querySelector('input[name="pin"]').value = value;
     var dots = form.querySelectorAll(".pin-dot");
-    dots.forEach(function (dot, i) { dot.classList.toggle("is-filled", i < value.length); });
+    dots.forEach(function (dot, i) {
+      dot.hidden = i >= Math.max(value.length, 4);
+      dot.classList.toggle("is-filled", i < value.length);
+    });
     var box = form.querySelector(".pin-dots");
     if (box) box.setAttribute("aria-label", value.length + " " + (box.dataset.label || ""));
     var ok = form.querySelector(".key-ok");
@@ -260,17 +219,22 @@
     if (!key) return;
     var form = key.closest("[data-pin-pad]");
     if (!form) return;
+    var max = parseInt(form.dataset.maxDigits, 10) || 6;
     var value = form.querySelector('input[name="pin"]').value;
-    if (key.dataset.digit && value.length < 6) value += key.dataset.digit;
+    if (key.dataset.digit && value.length < max) value += key.dataset.digit;
     if (key.dataset.key === "back") value = value.slice(0, -1);
     updatePin(form, value);
   });
 
   /* ---- sounds: scan accepted, done, error (if this kiosk and this visit want them) ---- */
 
-  function play(name) {
+  function soundsOn() {
     var toggle = document.getElementById("sound-toggle");
-    if (!toggle || toggle.dataset.sounds !== "on") return;
+    return !!toggle && toggle.dataset.sounds === "on";
+  }
+
+  function play(name) {
+    if (!soundsOn()) return;
     var audio = document.getElementById("sound-" + name);
     if (!audio) return;
     try {
@@ -282,6 +246,23 @@
 
   body.addEventListener("kiosk-sound", function (evt) {
     play(evt.detail && evt.detail.value);
+  });
+
+  /* ---- a small notice over the screen, which stays as it is (a stray scan mid-visit) ---- */
+
+  var toastTimer = null;
+
+  function toast(text) {
+    var box = document.getElementById("kiosk-toast");
+    if (!box || !text) return;
+    box.textContent = text;
+    box.hidden = false;
+    window.clearTimeout(toastTimer);
+    toastTimer = window.setTimeout(function () { box.hidden = true; }, 4000);
+  }
+
+  body.addEventListener("kiosk-notice", function (evt) {
+    toast(evt.detail && evt.detail.value);
   });
 
   /* ---- when the server cannot be reached at all ---- */
@@ -310,10 +291,31 @@
       title.setAttribute("tabindex", "-1");
       title.focus({ preventScroll: true });
     }
+    body.dispatchEvent(new CustomEvent("kiosk:screen", { detail: { screen: screen } }));
   }
 
+  /* A scan from the wedge or the stream: the newest waiting scan replaces an older one. */
+  function scan(values) {
+    hideWarning();
+    screenRequest(body.dataset.scanUrl, values, "scan");
+  }
+
+  window.Kiosk = {
+    scan: scan,
+    busy: busy,
+    enqueue: enqueue,
+    hold: hold,
+    pump: pump,
+    screenRequest: screenRequest,
+    resetIdle: resetIdle,
+    hideWarning: hideWarning,
+    play: play,
+    toast: toast,
+    csrfToken: csrfToken,
+    showOffline: showOffline
+  };
+
   htmx.onLoad(settle);
-  connectStream();
 })();
 
 /* The village's notices on the waiting screen, one slide at a time. The interval looks the
@@ -333,8 +335,6 @@
     slides.forEach((slide, i) => { slide.hidden = i !== 0; });
   }
   document.addEventListener("DOMContentLoaded", first);
-  document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail && event.detail.target && event.detail.target.id === "screen") first();
-  });
+  document.body.addEventListener("kiosk:screen", first);
   setInterval(show, 9000);
 })();

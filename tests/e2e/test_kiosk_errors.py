@@ -27,9 +27,9 @@ def _to_confirm(page, live, row, goods: list[str]) -> None:
     page.goto(live.url + "/")
     wedge_scan(page, row["存折二维码"])
     expect_screen(page, "household")
-    for name in goods:
-        page.get_by_role("button", name=f"拿一件：{name}").click()
-        expect_text(page, "#basket-count", str(goods[: goods.index(name) + 1].__len__()))
+    for taken, name in enumerate(goods, start=1):
+        page.get_by_role("button", name=f"加一件：{name}").click()
+        expect_text(page, "#basket-count", str(taken))
     page.get_by_role("button", name="下一步").click()
     expect_screen(page, "confirm")
 
@@ -63,37 +63,47 @@ def test_lost_passbook_and_paused_household_have_their_own_screens(page, live):
     shoot(page, "12-error-household-paused")
 
 
-def test_not_enough_points_at_confirm_leads_back_to_the_basket(page, live):
+def test_not_enough_points_at_confirm_trims_the_basket_and_the_next_confirm_redeems(page, live):
     row = live.passbooks.active(4)
-    _to_confirm(page, live, row, ["肥皂"])
+    _to_confirm(page, live, row, ["肥皂", "肥皂", "肥皂"])
     with live.app.app_context(), unit_of_work(live.db().writer) as session:
         household = session.scalar(select(Household).where(Household.number == row["户号"]))
-        points.award_points(session, household, delta=-(household.balance - 1), actor="test")
+        points.award_points(session, household, delta=-(household.balance - 12), actor="test")
     page.get_by_role("button", name="确认兑换").click()
-    expect_error(page, "insufficient_points")
-    shoot(page, "13-error-not-enough-points")
-    page.get_by_role("button", name="重新选").click()
     expect_screen(page, "household")
-    assert page.locator("#balance").inner_text() == "1"
-    assert page.locator("#review").is_disabled()
-    assert page.locator("#goods-2").get_by_text("积分不够").count() == 0  # soap is chosen
-    expect(page.locator('[data-sku="XYY-2KG"]').get_by_text("积分不够")).to_be_visible()
+    expect(page.locator("#basket-notice")).to_have_text("积分不够，肥皂已改为2块")
+    assert page.locator("#balance").inner_text() == "12"
+    assert page.locator("#basket-count").inner_text() == "2"
+    expect(page.locator('[data-sku="Y-500"]').get_by_text("积分不够")).to_have_count(0)
+    expect(page.locator('[data-sku="JY-5L"]').get_by_text("积分不够")).to_be_visible()
+    shoot(page, "13-basket-trimmed-not-enough-points", portrait=True)
+    page.get_by_role("button", name="下一步").click()
+    expect_screen(page, "confirm")
+    assert page.locator("#confirm-total").inner_text() == "10"
+    page.get_by_role("button", name="确认兑换").click()
+    expect_screen(page, "done")
+    assert page.locator("#balance-after").inner_text() == "2"
 
 
-def test_out_of_stock_at_confirm_names_the_item_and_shows_it_sold_out(page, live):
+def test_the_last_brooms_taken_meanwhile_trim_the_line_to_what_is_left(page, live):
     row = live.passbooks.active(5)
-    _to_confirm(page, live, row, ["扫帚"])
+    _to_confirm(page, live, row, ["扫帚", "扫帚"])
     with live.app.app_context(), unit_of_work(live.db().writer) as session:
         broom = session.scalar(select(Product).where(Product.sku == "SZ-1"))
-        if broom.on_hand:
-            stock.adjust_stock(session, broom, -broom.on_hand, actor="test", reason="盘亏")
+        stock.adjust_stock(session, broom, -(broom.on_hand - 1), actor="test", reason="盘亏")
     page.get_by_role("button", name="确认兑换").click()
-    expect_error(page, "out_of_stock")
-    assert page.locator("#error-item").inner_text() == "扫帚"
-    shoot(page, "14-error-out-of-stock")
-    page.get_by_role("button", name="重新选").click()
     expect_screen(page, "household")
+    expect(page.locator("#basket-notice")).to_have_text("扫帚只剩1把，已改为1把")
+    expect(page.locator('[data-sku="SZ-1"] .step-qty')).to_have_text("1")
+    expect(page.locator('[data-sku="SZ-1"]').get_by_text("就剩这些了")).to_be_visible()
+    shoot(page, "14-basket-trimmed-out-of-stock")
+    with live.app.app_context(), unit_of_work(live.db().writer) as session:
+        broom = session.scalar(select(Product).where(Product.sku == "SZ-1"))
+        stock.adjust_stock(session, broom, -broom.on_hand, actor="test", reason="盘亏")
+    page.get_by_role("button", name="下一步").click()
+    expect(page.locator("#basket-notice")).to_have_text("扫帚没货了，已从篮子里拿掉")
     expect(page.locator('[data-sku="SZ-1"]').get_by_text("没货了")).to_be_visible()
+    assert page.locator("#review").is_disabled()
     shoot(page, "15-household-sold-out")
 
 

@@ -11,7 +11,7 @@ from shop.models import Product, Village
 from shop.redemptions import limits
 
 from .conftest import screen_of
-from .test_screens import _db, _household, _redemptions, _to_confirm
+from .test_screens import _db, _household, _redemptions, _tile, _to_confirm
 
 
 def test_outside_a_window_the_scan_says_when_the_next_one_opens(app, kiosk, passbooks):
@@ -60,9 +60,9 @@ def test_a_limit_used_up_meanwhile_at_another_kiosk_has_its_own_screen(app, kios
         household = households.lookup_passbook(session, row["存折二维码"]).household
         redemptions.redeem(session, household, {"FZ-1": 1}, kiosk=other, idempotency_key="k02-0001")
     response = kiosk.post("/confirm", {"visit": visit, "key": "kq-limit-0001", "basket": signature})
-    assert screen_of(response) == ("error", "limit_reached")
-    assert "这件商品本期已经换满了" in response.text
-    assert 'hx-post="/back"' in response.text  # "choose again", with the basket kept
+    assert screen_of(response) == ("household", None)
+    assert "肥皂本期已换满，已从篮子里拿掉" in response.text
+    assert '<dd id="basket-count">0</dd>' in response.text
     assert all(r.idempotency_key != "kq-limit-0001" for r in _redemptions(app, row["户号"]))
     assert _household(app, row["户号"]).balance == int(row["积分余额"]) - 5
 
@@ -75,14 +75,12 @@ def test_a_limited_item_shows_used_of_allowed_and_stops_at_the_allowance(app, ki
         detergent_id = detergent.id
     visit = kiosk.nonce(kiosk.scan(row["存折二维码"]))
     first = kiosk.take(visit, detergent_id)
-    assert "每户每季度限2，已换0" in first.text
+    assert "本季度限2瓶，已换0瓶" in first.text
     second = kiosk.take(visit, detergent_id)
-    assert f'id="goods-{detergent_id}-qty" aria-label="放进篮子的数量">2' in second.text or (
-        'data-sku="XYY-2KG" data-qty="2"' in second.text
-    )
+    assert 'data-qty="2"' in _tile(second, "XYY-2KG")
     plus = f'id="goods-{detergent_id}-plus"'
     assert plus in second.text
     assert "disabled" in second.text.split(plus, 1)[1].split(">", 1)[0]
     third = kiosk.take(visit, detergent_id)
-    assert 'data-sku="XYY-2KG" data-qty="2"' in third.text
+    assert 'data-qty="2"' in _tile(third, "XYY-2KG")
     assert "这件商品本期每户限兑的数量已经用完了" in third.text
