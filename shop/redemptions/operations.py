@@ -41,6 +41,13 @@ def normalize_lines(lines: Iterable[tuple[str, int]] | Mapping[str, int]) -> dic
     return wanted
 
 
+def redemption_path(session: Session) -> str:
+    """Which twin runs the steps: "server" (PostgreSQL's shop_redeem, one round trip) or "steps"
+    (the Python below, on SQLite). docs/ARCHITECTURE.md says why there are two; the conformance
+    suite (tests/shop/test_redemption_conformance.py) runs every rule through both."""
+    return "server" if session.get_bind().dialect.name == "postgresql" else "steps"
+
+
 def redeem(
     session: Session,
     household: Household,
@@ -62,7 +69,7 @@ def redeem(
         raise DomainError("invalid_input", "idempotency key: 8-64 letters, digits, _.:-")
     wanted = normalize_lines(lines)
     request_hash = _request_hash(household.id, kiosk.id, wanted)
-    if session.get_bind().dialect.name == "postgresql":
+    if redemption_path(session) == "server":
         return _redeem_in_one_call(
             session, household, wanted, kiosk, idempotency_key, request_hash, actor, at
         )
