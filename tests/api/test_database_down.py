@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 import uuid
 
 import pytest
@@ -54,6 +55,14 @@ def postgres_backend(pg_available, tmp_path):
 
 
 @pytest.mark.postgres
+def _connections(backend, tag: str) -> int:
+    with backend.engine.connect() as conn:
+        return conn.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :tag"),
+            {"tag": tag},
+        ).scalar_one()
+
+
 def test_connections_killed_by_the_server_are_replaced(postgres_backend, tmp_path):
     fresh_backend = postgres_backend
     tag = f"kiosk-drop-{uuid.uuid4().hex[:8]}"  # kill this app's connections, nobody else's
@@ -78,6 +87,12 @@ def test_connections_killed_by_the_server_are_replaced(postgres_backend, tmp_pat
             {"tag": tag},
         ).scalar_one()
     assert killed >= 1
+    # pg_terminate_backend only signals: wait until the server has really closed them, as after a
+    # restart (otherwise the next request may race a backend that is still on its way out).
+    deadline = time.monotonic() + 10
+    while _connections(fresh_backend, tag) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _connections(fresh_backend, tag) == 0
     again = client.post("/api/v1/awards", json=award, headers=headers)
     assert again.status_code == 201  # a fresh connection, and the same answer: applied once
     with unit_of_work(db.writer) as s:

@@ -205,3 +205,32 @@ def test_each_twin_writes_rows_verify_recomputes(
     last = session.get(Redemption, receipts[-1].id).journal
     assert (last.seq, last.hash) == (seq, head)
     clean(session, village)
+
+
+def test_text_counted_in_characters_not_bytes_hashes_the_same_in_both_twins(
+    session, village, kiosk, create_household, create_product, path
+):
+    """The canonical text writes `<length>:<text>`: characters, which differ from bytes for
+    Chinese and more for characters outside the basic plane (𠮷, 😀). verify recomputes in Python
+    what the twin wrote (the server function counts with PostgreSQL's length())."""
+    household, soap = create_household(100), create_product(5, 10)
+    receipt = redemptions.redeem(
+        session,
+        household,
+        {soap.sku: 1},
+        kiosk=kiosk,
+        idempotency_key=f"conform-{next(_keys):06d}",
+        actor="兑换机·吉𠮷😀",
+        at=NOON,
+    )
+    assert receipt.journal.actor == "兑换机·吉𠮷😀"
+    clean(session, village)
+
+
+def test_lines_of_the_same_goods_are_merged_and_the_sum_is_held_to_99(
+    session, create_household, create_product, buy
+):
+    household, soap = create_household(10_000), create_product(1, 500)
+    assert buy(household, [(soap.sku, 60), (soap.sku, 39)]).lines[0].qty == 99
+    error = refused(lambda: buy(household, [(soap.sku, 60), (soap.sku, 40)]))
+    assert error.code == "invalid_quantity"
