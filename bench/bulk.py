@@ -5,15 +5,17 @@ so `kiosk verify` passes on it. Not for production data: it bypasses the service
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, create_engine, insert, text
 
 from shop import ledger, regions, stock
 from shop.db import session_factory, unit_of_work
@@ -32,6 +34,9 @@ class BulkVillage:
     skus: list[str]
     journal_rows: int
     seconds: float
+
+
+PG_URL = os.environ.get("KIOSK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _copy_or_insert(engine: Engine, conn, table, columns: list[str], rows: list[tuple]) -> None:
@@ -243,3 +248,21 @@ def load_village(
     return BulkVillage(
         village_id, kiosk_codes, household_ids, codes_, skus, seq, time.perf_counter() - started
     )
+
+
+def fresh_database(name: str, tmp: Path, filename: str = "bench.db"):
+    """A new SQLite file, or a new schema on the PostgreSQL server at PG_URL; returns the URL and
+    a function that drops it again."""
+    if name == "sqlite":
+        return f"sqlite:///{tmp / filename}", lambda: None
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop():
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{PG_URL}?options=-csearch_path%3D{schema}", drop

@@ -23,8 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bulk import load_village
-from ledger import fresh_database
+from bulk import fresh_database, load_village
 from sqlalchemy import select
 
 from shop import clock, redemptions

@@ -27,16 +27,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bulk import load_village
-from sqlalchemy import create_engine, select, text
+from bulk import fresh_database, load_village
+from sqlalchemy import select
 
 from shop.db import make_engine, read_engine, session_factory, unit_of_work
 from shop.households import lookup_passbook, recent_entries
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Base, Household, Kiosk
 from shop.redemptions import redeem
-
-PG_URL = os.environ.get("KIOSK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -144,23 +142,6 @@ def one_village_each(engine, writers: int, seed: int):
         for w in range(writers)
     ]
     return [(v.household_ids, v.kiosk_codes[0], v.skus[0]) for v in villages]
-
-
-def fresh_database(name: str, tmp: Path):
-    if name == "sqlite":
-        url = f"sqlite:///{tmp / 'bench.db'}"
-        return url, lambda: None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop():
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", drop
 
 
 def run(name: str, args) -> dict:

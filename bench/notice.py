@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 import zoneinfo
 from collections import Counter
 from pathlib import Path
@@ -28,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bulk import load_village
-from sqlalchemy import create_engine, select, text
+from bulk import fresh_database, load_village
+from sqlalchemy import select, text
 
 from shop import points
 from shop.db import make_engine, read_engine, session_factory, unit_of_work
@@ -44,7 +42,6 @@ from shop.transparency import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("KIOSK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TZ = zoneinfo.ZoneInfo("Asia/Shanghai")
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 TOOL = ROOT / "tools" / "verify_ledger.py"
@@ -58,22 +55,6 @@ def timed(fn, repeat: int = 3):
         result = fn()
         times.append(time.perf_counter() - started)
     return times[0], statistics.median(times), result
-
-
-def fresh_database(name: str, tmp: Path):
-    if name == "sqlite":
-        return f"sqlite:///{tmp / 'notice.db'}", None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop():
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", drop
 
 
 def small_village_month(engine, households_n: int, year: int, month: int, seed: int) -> int:
@@ -119,7 +100,7 @@ def run(name: str, args) -> dict:
     households = max(300, int(20_000 * args.scale))
     rows = max(1_000, int(1_000_000 * args.scale))
     with tempfile.TemporaryDirectory() as tmp:
-        url, drop = fresh_database(name, Path(tmp))
+        url, drop = fresh_database(name, Path(tmp), "notice.db")
         try:
             engine = make_engine(url)
             Base.metadata.create_all(engine)

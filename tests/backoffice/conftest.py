@@ -4,27 +4,19 @@ per role, and a client that signs in and sends the CSRF token the page carries."
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from kiosk import backoffice
 from kiosk.app import create_app
 from shop import demo, schema, staff
 from shop.db import unit_of_work
 from shop.households import roster
+from tests.instances import apps_on_a_copy
 
 PASSWORD = "village-pass-1"
 PIN = "2580"
 ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor")
-
-
-def make_backoffice_app(config: dict):
-    app = create_app(config)
-    if "backoffice" not in app.blueprints:
-        backoffice.init_app(app)
-    return app
 
 
 def seed_staff(session, village) -> None:
@@ -37,7 +29,7 @@ def seed_staff(session, village) -> None:
 @pytest.fixture(scope="session")
 def backoffice_instance(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("backoffice-demo")
-    app = make_backoffice_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bo"})
+    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "bo"})
     db = app.extensions["kiosk_db"]
     schema.upgrade(db.engine)
     with unit_of_work(db.writer) as session:
@@ -51,26 +43,7 @@ def backoffice_instance(tmp_path_factory) -> Path:
 @pytest.fixture
 def make_app(backoffice_instance, tmp_path):
     """An app on this test's own copy of the instance; call again to 'restart' on the same DB."""
-    folder = tmp_path / "instance"
-    shutil.copytree(backoffice_instance, folder)
-    made = []
-
-    def make(**config):
-        app = make_backoffice_app(
-            {
-                "INSTANCE_PATH": str(folder),
-                "SECRET_KEY": "bo",
-                "TESTING": True,
-                "PRINTER": "preview",
-                **config,
-            }
-        )
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["kiosk_db"].engine.dispose()
+    yield from apps_on_a_copy(backoffice_instance, tmp_path, SECRET_KEY="bo")
 
 
 @pytest.fixture

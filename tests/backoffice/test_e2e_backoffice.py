@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from kiosk.app import create_app
 from tests.e2e.conftest import LIVE_CONFIG, SMALL, serve, shoot, wedge_scan
 
-from .conftest import PASSWORD, make_backoffice_app
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.browser
 def live_backoffice(backoffice_instance, tmp_path_factory):
     folder = tmp_path_factory.mktemp("backoffice-live")
     shutil.copytree(backoffice_instance, folder, dirs_exist_ok=True)
-    app = make_backoffice_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e-bo", **LIVE_CONFIG})
+    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e-bo", **LIVE_CONFIG})
     with (Path(folder) / "demo-passbooks.csv").open(encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if not r["说明"]]
     with serve(app, threads=8) as url:

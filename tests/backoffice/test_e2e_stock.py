@@ -12,13 +12,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from kiosk.app import create_app
 from shop.demo import GOODS
 from shop.models import Product, ReceivingDoc, Redemption, RedemptionLine, utcnow
 from shop.redemptions.dayclose import day_bounds
 from shop.redemptions.limits import local_date
 from tests.e2e.conftest import LIVE_CONFIG, SHOTS, serve, wedge_scan
 
-from .conftest import PASSWORD, make_backoffice_app
+from .conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 SCREEN = {"width": 1280, "height": 800}
@@ -31,9 +32,7 @@ def shop_live(backoffice_instance, tmp_path_factory):
     test can read the ledger."""
     folder = tmp_path_factory.mktemp("stock-live")
     shutil.copytree(backoffice_instance, folder, dirs_exist_ok=True)
-    app = make_backoffice_app(
-        {"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e-stock", **LIVE_CONFIG}
-    )
+    app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e-stock", **LIVE_CONFIG})
     with (Path(folder) / "demo-passbooks.csv").open(encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if not r["说明"]]
     rows.sort(key=lambda r: -int(r["积分余额"]))

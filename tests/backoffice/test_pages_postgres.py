@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from kiosk.app import create_app
 from shop import demo, schema
 from shop.db import unit_of_work
 from shop.households import roster
@@ -14,7 +15,7 @@ from shop.redemptions import dayclose
 from shop.redemptions.limits import local_date
 from tests.conftest import new_backend
 
-from .conftest import StaffClient, make_backoffice_app, seed_staff
+from .conftest import StaffClient, seed_staff
 from .test_clerk_pages import _row, sell
 
 pytestmark = pytest.mark.postgres
@@ -27,7 +28,7 @@ def pg_app(pg_available, tmp_path):
     backend = new_backend("postgres", tmp_path, create=False)
     folder = tmp_path / "instance"
     folder.mkdir()
-    app = make_backoffice_app(
+    app = create_app(
         {
             "INSTANCE_PATH": str(folder),
             "SECRET_KEY": "bo-pg",

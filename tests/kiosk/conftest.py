@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from kiosk.app import create_app
 from kiosk.db import get_db
 from shop import demo, schema
 from shop.db import unit_of_work
+from tests.instances import apps_on_a_copy
 
 
 @pytest.fixture(scope="session")
@@ -32,27 +32,7 @@ def demo_instance(tmp_path_factory) -> Path:
 @pytest.fixture
 def make_app(demo_instance, tmp_path):
     """A kiosk app on this test's own copy of the demo database; call again to 'restart'."""
-    folder = tmp_path / "instance"
-    shutil.copytree(demo_instance, folder)
-    made = []
-
-    def make(**config):
-        app = create_app(
-            {
-                "INSTANCE_PATH": str(folder),
-                "SECRET_KEY": "routes",
-                "TESTING": True,
-                "PRINTER": "preview",
-                **config,
-            }
-        )
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        with app.app_context():
-            get_db().engine.dispose()
+    yield from apps_on_a_copy(demo_instance, tmp_path, SECRET_KEY="routes")
 
 
 @pytest.fixture
