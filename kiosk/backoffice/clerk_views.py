@@ -5,13 +5,23 @@ Supervisors read them all; admins do everything."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from kiosk.db import reading, writing
-from shop import redemptions
+from shop import redemptions, sheets
 from shop.errors import DomainError
 from shop.models import Household, Kiosk, PrintJob, Redemption
 from shop.redemptions import dayclose
@@ -24,11 +34,7 @@ from .i18n import lang
 CLERKS = ("admin", "clerk")
 READERS = ("admin", "clerk", "supervisor")
 QUEUE_SHOWN = 20
-DOWNLOADS = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+DOWNLOADS = {"pdf": "application/pdf", "xlsx": sheets.XLSX_TYPE, "csv": sheets.CSV_TYPE}
 
 
 def _kiosks(db) -> list[Kiosk]:
@@ -256,13 +262,13 @@ def dayclose_download(kiosk_code: str, day: str, fmt: str):
             report, lang=lang(), font_path=current_app.config.get("CJK_FONT") or None
         )
     elif fmt == "xlsx":
-        body = reports_stock.day_close_xlsx(report)
+        body = reports_stock.day_close_xlsx(report, lang())
     else:
-        body = reports_stock.day_close_csv(report)
-    response = current_app.response_class(body, content_type=DOWNLOADS[fmt])
-    name = f"dayclose-{report['kiosk']['code']}-{report['date']}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        body = reports_stock.day_close_csv(report, lang())
+    name = sheets.filename(f"dayclose-{report['kiosk']['code']}-{report['date']}", fmt)
+    return send_file(
+        io.BytesIO(body), mimetype=DOWNLOADS[fmt], as_attachment=True, download_name=name
+    )
 
 
 @bp.route("/clerk/dayclose/<kiosk_code>/<day>/print", methods=["POST"])

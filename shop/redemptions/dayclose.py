@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 from shop import clock, ledger
 from shop.base import utcnow
 from shop.errors import DomainError
+from shop.households.models import Household
 from shop.redemptions.limits import local_date
 from shop.redemptions.models import DayClose, PrintJob, Redemption, RedemptionLine, VoidBooking
 from shop.regions.models import Kiosk, Village
 from shop.stock.models import Product, Stocktake, StocktakeLine
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: the receipts one by one ("receipt_list"), for the per-receipt sheet
 
 
 def receipt_number(kiosk: Kiosk, seq: int) -> str:
@@ -288,6 +289,7 @@ def day_report(session: Session, kiosk: Kiosk, day: dt.date, *, clerk: str = "")
 
     redeemed = sum(r.total for r in receipts)
     returned = sum(v.total for v in voids)
+    receipt_list = _receipt_list(session, kiosk, in_day)
     return {
         "version": REPORT_VERSION,
         "village": {"code": village.code, "name": village.name},
@@ -319,7 +321,59 @@ def day_report(session: Session, kiosk: Kiosk, day: dt.date, *, clerk: str = "")
         "points": {"redeemed": redeemed, "returned": returned, "net": redeemed - returned},
         "goods": sorted(goods.values(), key=lambda g: g["sku"]),
         "stocktakes": stocktakes,
+        "receipt_list": receipt_list,
     }
+
+
+def _receipt_list(session: Session, kiosk: Kiosk, in_day) -> list[dict]:
+    """Each receipt of the day with its household and lines, as it stood at the close."""
+    heads = session.execute(
+        select(
+            Redemption.id,
+            Redemption.receipt_no,
+            Redemption.created_at,
+            Redemption.total,
+            Redemption.state,
+            Redemption.print_state,
+            Household.number,
+            Household.head_name,
+        )
+        .join(Household, Household.id == Redemption.household_id)
+        .where(in_day)
+        .order_by(Redemption.receipt_seq)
+    ).all()
+    lines: dict[int, list[dict]] = {}
+    if heads:
+        for rid, sku, name, unit, qty, each in session.execute(
+            select(
+                RedemptionLine.redemption_id,
+                Product.sku,
+                Product.name,
+                Product.unit,
+                RedemptionLine.qty,
+                RedemptionLine.points_each,
+            )
+            .join(Product, Product.id == RedemptionLine.product_id)
+            .join(Redemption, Redemption.id == RedemptionLine.redemption_id)
+            .where(in_day)
+            .order_by(RedemptionLine.redemption_id, RedemptionLine.id)
+        ):
+            lines.setdefault(rid, []).append(
+                {"sku": sku, "name": name, "unit": unit, "qty": qty, "points_each": each}
+            )
+    return [
+        {
+            "receipt_no": h.receipt_no,
+            "at": h.created_at.isoformat(),
+            "household": h.number,
+            "head_name": h.head_name,
+            "points": h.total,
+            "state": h.state,
+            "print_state": h.print_state,
+            "lines": lines.get(h.id, []),
+        }
+        for h in heads
+    ]
 
 
 def report_digest(report: dict) -> str:

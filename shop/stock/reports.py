@@ -9,14 +9,15 @@ monospace face, so paper, screen and file say the same thing.
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from hardware.escpos_cjk import clean_text, display_width, wrap
 from hardware.receipt import QR, Layout, Rule, Text
+from shop import clock
+from shop.sheets import Column, Sheet, to_csv, to_xlsx
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 MONO_IN_TTC = 1  # WenQuanYi Zen Hei Mono: every Hanzi exactly two Latin widths
@@ -174,8 +175,9 @@ class DayCloseSlip:
         b.text(f"{t['date']}{r['date']}")
         b.text(f"{t['kiosk']}{r['kiosk']['name']} ({r['kiosk']['code']})")
         b.text(f"{t['clerk']}{r.get('clerk') or '-'}")
-        if r.get("closed_at"):
-            b.text(f"{t['closed_at']}{r['closed_at'][:16].replace('T', ' ')} UTC")
+        closed_at = _closed_at_local(r)
+        if closed_at is not None:
+            b.text(f"{t['closed_at']}{closed_at:%Y-%m-%d %H:%M}")
         b.rule()
         rc = r["receipts"]
         if rc["first"]:
@@ -294,10 +296,23 @@ def layout_pdf(layouts: Iterable[Layout], font_path: str | None = None) -> bytes
         height = size * 0.3528 * 1.45
         for row in layout.rows:
             if isinstance(row, QR):
-                pdf.cell(0, height, f"[{row.payload}]", new_x="LMARGIN", new_y="NEXT")
+                _qr_image(pdf, row.payload)
                 continue
             pdf.cell(0, height, row.render(layout.columns), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _qr_image(pdf, payload: str, size_mm: float = 32) -> None:
+    """A QR code drawn as a picture (scannable from the paper), on its own lines."""
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2, box_size=6)
+    qr.add_data(payload)
+    qr.make(fit=True)
+    if pdf.get_y() + size_mm > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.image(qr.make_image().get_image(), x=pdf.l_margin, y=pdf.get_y(), w=size_mm, h=size_mm)
+    pdf.set_y(pdf.get_y() + size_mm + 1)
 
 
 def day_close_pdf(report: dict, *, lang: str = "zh", font_path: str | None = None) -> bytes:
@@ -308,117 +323,322 @@ def receiving_pdf(slip: ReceivingSlip, font_path: str | None = None) -> bytes:
     return layout_pdf([slip.layout(80)], font_path)
 
 
-def day_close_rows(report: dict) -> list[tuple[str, str, str, str]]:
-    """The report as (section, item, value, note) rows: the CSV, and the XLSX summary sheet."""
+_X = {
+    "zh": {
+        "section": "分类",
+        "item": "项目",
+        "value": "数值",
+        "note": "说明",
+        "day": "日结",
+        "village": "村",
+        "kiosk": "终端",
+        "date": "日期",
+        "clerk": "会计",
+        "closed_at": "日结时间",
+        "receipts": "小票",
+        "first": "首张小票号",
+        "last": "末张小票号",
+        "issued": "开出小票",
+        "issued_then_voided": "其中已作废",
+        "voids_booked": "记入本日的作废",
+        "reprinted": "重打印次数",
+        "never_printed": "未打印小票",
+        "missing": "缺号张数",
+        "gap": "缺号",
+        "gap_from": "缺号起",
+        "gap_to": "缺号止",
+        "points": "积分",
+        "redeemed": "兑出积分",
+        "returned": "作废退回积分",
+        "net": "净兑积分",
+        "goods": "商品",
+        "out": "出库",
+        "back": "退回",
+        "net_out": "净出库",
+        "stocktake": "盘点",
+        "void": "作废",
+        "chain": "账本链头",
+        "chain_seq": "链头序号",
+        "chain_hash": "链头哈希",
+        "moved": "原单已日结，记入本日",
+        "tabs": ("汇总", "小票", "小票明细", "商品", "作废", "盘点"),
+        "receipt_no": "小票号",
+        "time": "时间",
+        "household": "户号",
+        "head": "户主",
+        "items": "件数",
+        "state": "状态",
+        "print": "打印",
+        "sku": "商品编码",
+        "name": "品名",
+        "unit": "单位",
+        "qty": "数量",
+        "each": "单价（积分）",
+        "line_points": "积分",
+        "issued_on": "原单日期",
+        "reason": "原因",
+        "by": "经手",
+        "moved_col": "原单已日结",
+        "take": "盘点号",
+        "books": "账面",
+        "counted": "实盘",
+        "difference": "差异",
+        "yes": "是",
+        "states": {"completed": "正常", "voided": "已作废"},
+        "prints": {
+            "pending": "未打印",
+            "sent": "已发送",
+            "printed": "已打印",
+            "failed": "打印失败",
+        },
+    },
+    "en": {
+        "section": "Section",
+        "item": "Item",
+        "value": "Value",
+        "note": "Note",
+        "day": "Day close",
+        "village": "Village",
+        "kiosk": "Kiosk",
+        "date": "Date",
+        "clerk": "Clerk",
+        "closed_at": "Closed at",
+        "receipts": "Receipts",
+        "first": "First receipt",
+        "last": "Last receipt",
+        "issued": "Receipts issued",
+        "issued_then_voided": "of which voided",
+        "voids_booked": "Voids booked today",
+        "reprinted": "Reprints",
+        "never_printed": "Never printed",
+        "missing": "Numbers missing",
+        "gap": "Missing numbers",
+        "gap_from": "Missing from",
+        "gap_to": "Missing to",
+        "points": "Points",
+        "redeemed": "Points redeemed",
+        "returned": "Points returned",
+        "net": "Net points",
+        "goods": "Goods",
+        "out": "Out",
+        "back": "Back",
+        "net_out": "Net out",
+        "stocktake": "Stocktake",
+        "void": "Void",
+        "chain": "Ledger chain head",
+        "chain_seq": "Chain head row",
+        "chain_hash": "Chain head hash",
+        "moved": "receipt's day closed, booked today",
+        "tabs": ("Summary", "Receipts", "Receipt lines", "Goods", "Voids", "Stocktake"),
+        "receipt_no": "Receipt",
+        "time": "Time",
+        "household": "Household",
+        "head": "Head",
+        "items": "Items",
+        "state": "State",
+        "print": "Printed",
+        "sku": "Code",
+        "name": "Name",
+        "unit": "Unit",
+        "qty": "Qty",
+        "each": "Points each",
+        "line_points": "Points",
+        "issued_on": "Receipt date",
+        "reason": "Reason",
+        "by": "By",
+        "moved_col": "Receipt's day closed",
+        "take": "Stocktake",
+        "books": "Books",
+        "counted": "Counted",
+        "difference": "Difference",
+        "yes": "yes",
+        "states": {"completed": "ok", "voided": "voided"},
+        "prints": {
+            "pending": "not printed",
+            "sent": "sent",
+            "printed": "printed",
+            "failed": "failed",
+        },
+    },
+}
+
+
+def _closed_at_local(report: dict):
+    """The close's moment on the village's clock (the report names its zone)."""
+    if not report.get("closed_at"):
+        return None
+    moment = dt.datetime.fromisoformat(report["closed_at"])
+    return clock.local(moment, clock.named(report.get("timezone"))).replace(tzinfo=None)
+
+
+def day_close_summary(report: dict, lang: str = "zh") -> Sheet:
+    """The whole report as (分类, 项目, 数值, 说明) rows, one value per cell: the CSV, and the
+    XLSX's first sheet."""
+    x = _X[lang]
     r, rc = report, report["receipts"]
-    rows = [
-        ("day", "village", r["village"]["name"], r["village"]["code"]),
-        ("day", "kiosk", r["kiosk"]["code"], r["kiosk"]["name"]),
-        ("day", "date", r["date"], r["timezone"]),
-        ("day", "clerk", r.get("clerk") or "", ""),
-        ("day", "closed_at", r.get("closed_at") or "", "UTC"),
-        ("receipts", "first", rc["first"] or "", ""),
-        ("receipts", "last", rc["last"] or "", ""),
-        ("receipts", "issued", str(rc["issued"]), ""),
-        ("receipts", "issued_then_voided", str(rc["issued_then_voided"]), ""),
-        ("receipts", "voids_booked", str(len(r["voids"])), ""),
-        ("receipts", "reprinted", str(rc["reprinted"]), ""),
-        ("receipts", "never_printed", str(len(rc["never_printed"])), " ".join(rc["never_printed"])),
-        ("receipts", "missing", str(rc["missing"]), ""),
-    ]
-    rows += [("gap", first, last, "") for first, last in rc["gaps"]]
-    rows += [
-        ("points", "redeemed", str(r["points"]["redeemed"]), ""),
-        ("points", "returned", str(r["points"]["returned"]), ""),
-        ("points", "net", str(r["points"]["net"]), ""),
-    ]
-    rows += [
-        ("goods", g["sku"], f"{g['out']}/{g['returned']}/{g['net']}", f"{g['name']} ({g['unit']})")
-        for g in r["goods"]
-    ]
+    sheet = Sheet(
+        x["tabs"][0],
+        [Column(x["section"]), Column(x["item"]), Column(x["value"], "any"), Column(x["note"])],
+    )
+    day, rec, pts = x["day"], x["receipts"], x["points"]
+    sheet.add(day, x["village"], r["village"]["name"], r["village"]["code"])
+    sheet.add(day, x["kiosk"], r["kiosk"]["name"], r["kiosk"]["code"])
+    sheet.add(day, x["date"], dt.date.fromisoformat(r["date"]), r["timezone"])
+    sheet.add(day, x["clerk"], r.get("clerk") or "", "")
+    sheet.add(day, x["closed_at"], _closed_at_local(r), r["timezone"])
+    sheet.add(rec, x["first"], rc["first"] or "", "")
+    sheet.add(rec, x["last"], rc["last"] or "", "")
+    sheet.add(rec, x["issued"], rc["issued"], "")
+    sheet.add(rec, x["issued_then_voided"], rc["issued_then_voided"], "")
+    sheet.add(rec, x["voids_booked"], len(r["voids"]), "")
+    sheet.add(rec, x["reprinted"], rc["reprinted"], "")
+    sheet.add(rec, x["never_printed"], len(rc["never_printed"]), " ".join(rc["never_printed"]))
+    sheet.add(rec, x["missing"], rc["missing"], "")
+    for first, last in rc["gaps"]:
+        sheet.add(x["gap"], x["gap_from"], first, "")
+        sheet.add(x["gap"], x["gap_to"], last, "")
+    sheet.add(pts, x["redeemed"], r["points"]["redeemed"], "")
+    sheet.add(pts, x["returned"], r["points"]["returned"], "")
+    sheet.add(pts, x["net"], r["points"]["net"], "")
+    for g in r["goods"]:
+        label = f"{g['name']}（{g['unit']}）"
+        sheet.add(x["goods"], f"{label} {x['out']}", g["out"], g["sku"])
+        sheet.add(x["goods"], f"{label} {x['back']}", g["returned"], g["sku"])
+        sheet.add(x["goods"], f"{label} {x['net_out']}", g["net"], g["sku"])
     for take in r["stocktakes"]:
-        rows += [
-            (
-                f"stocktake {take['id']}",
-                line["sku"],
-                f"{line['expected']}/{line['counted']}/{line['difference']}",
-                line["name"],
+        for line in take["lines"]:
+            sheet.add(
+                f"{x['stocktake']} {take['id']}", line["name"], line["difference"], line["sku"]
             )
-            for line in take["lines"]
-        ]
-    rows += [
-        (
-            "void",
-            v["receipt_no"],
-            str(v["points"]),
-            f"{v['issued_on']} {v['reason']}"
-            + (" [receipt's day closed, booked here]" if v["moved_from_closed_day"] else ""),
-        )
-        for v in r["voids"]
-    ]
+    for v in r["voids"]:
+        note = f"{v['issued_on']} {v['reason']}".strip()
+        if v["moved_from_closed_day"]:
+            note += f"（{x['moved']}）"
+        sheet.add(x["void"], v["receipt_no"], -v["points"], note)
     chain = r.get("chain")
     if chain:
-        rows.append(("chain", str(chain["seq"]), chain["hash"], ""))
-    return rows
+        sheet.add(x["chain"], x["chain_seq"], chain["seq"], "")
+        sheet.add(x["chain"], x["chain_hash"], chain["hash"], "")
+    return sheet
 
 
-def day_close_csv(report: dict) -> bytes:
-    """UTF-8 with a BOM, so Excel on a village office PC opens the Chinese right."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["section", "item", "value", "note"])
-    writer.writerows(day_close_rows(report))
-    return out.getvalue().encode("utf-8-sig")
-
-
-def day_close_xlsx(report: dict) -> bytes:
-    """Sheets: 汇总 summary, 商品 goods, 作废 voids, 盘点 stocktake."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    summary = book.active
-    summary.title = "汇总"
-    summary.append(["section", "item", "value", "note"])
-    for row in day_close_rows(report):
-        summary.append(list(row))
-    goods = book.create_sheet("商品")
-    goods.append(["SKU", "品名", "单位", "出库", "退回", "净出库"])
-    for g in report["goods"]:
-        goods.append([g["sku"], g["name"], g["unit"], g["out"], g["returned"], g["net"]])
-    voids = book.create_sheet("作废")
-    voids.append(["小票号", "原单日期", "退回积分", "原因", "经手", "原单已日结"])
-    for v in report["voids"]:
-        voids.append(
-            [
-                v["receipt_no"],
-                v["issued_on"],
-                v["points"],
-                v["reason"],
-                v["by"],
-                "是" if v["moved_from_closed_day"] else "",
-            ]
+def day_close_sheets(report: dict, lang: str = "zh") -> list[Sheet]:
+    """汇总 summary, 小票 one row per receipt, 小票明细 one row per receipt line, 商品 goods,
+    作废 voids, 盘点 stocktake."""
+    x = _X[lang]
+    tabs = x["tabs"]
+    receipts = Sheet(
+        tabs[1],
+        [
+            Column(x["receipt_no"]),
+            Column(x["time"], "datetime"),
+            Column(x["household"]),
+            Column(x["head"]),
+            Column(x["items"], "int"),
+            Column(x["line_points"], "int"),
+            Column(x["state"]),
+            Column(x["print"]),
+        ],
+    )
+    lines = Sheet(
+        tabs[2],
+        [
+            Column(x["receipt_no"]),
+            Column(x["sku"]),
+            Column(x["name"]),
+            Column(x["unit"]),
+            Column(x["qty"], "int"),
+            Column(x["each"], "int"),
+            Column(x["line_points"], "int"),
+        ],
+    )
+    tz = clock.named(report.get("timezone"))
+    for rec in report.get("receipt_list", []):
+        at = clock.local(dt.datetime.fromisoformat(rec["at"]), tz).replace(tzinfo=None)
+        receipts.add(
+            rec["receipt_no"],
+            at,
+            rec["household"],
+            rec["head_name"],
+            sum(ln["qty"] for ln in rec["lines"]),
+            rec["points"],
+            x["states"].get(rec["state"], rec["state"]),
+            x["prints"].get(rec["print_state"], rec["print_state"]),
         )
-    takes = book.create_sheet("盘点")
-    takes.append(["盘点", "SKU", "品名", "账面", "实盘", "差异"])
+        for ln in rec["lines"]:
+            lines.add(
+                rec["receipt_no"],
+                ln["sku"],
+                ln["name"],
+                ln["unit"],
+                ln["qty"],
+                ln["points_each"],
+                ln["qty"] * ln["points_each"],
+            )
+    goods = Sheet(
+        tabs[3],
+        [
+            Column(x["sku"]),
+            Column(x["name"]),
+            Column(x["unit"]),
+            Column(x["out"], "int"),
+            Column(x["back"], "int"),
+            Column(x["net_out"], "int"),
+        ],
+    )
+    for g in report["goods"]:
+        goods.add(g["sku"], g["name"], g["unit"], g["out"], g["returned"], g["net"])
+    voids = Sheet(
+        tabs[4],
+        [
+            Column(x["receipt_no"]),
+            Column(x["issued_on"], "date"),
+            Column(x["returned"], "int"),
+            Column(x["reason"]),
+            Column(x["by"]),
+            Column(x["moved_col"]),
+        ],
+    )
+    for v in report["voids"]:
+        voids.add(
+            v["receipt_no"],
+            v["issued_on"],
+            v["points"],
+            v["reason"],
+            v["by"],
+            x["yes"] if v["moved_from_closed_day"] else "",
+        )
+    takes = Sheet(
+        tabs[5],
+        [
+            Column(x["take"], "int"),
+            Column(x["sku"]),
+            Column(x["name"]),
+            Column(x["books"], "int"),
+            Column(x["counted"], "int"),
+            Column(x["difference"], "int"),
+        ],
+    )
     for take in report["stocktakes"]:
         for line in take["lines"]:
-            takes.append(
-                [
-                    take["id"],
-                    line["sku"],
-                    line["name"],
-                    line["expected"],
-                    line["counted"],
-                    line["difference"],
-                ]
+            takes.add(
+                take["id"],
+                line["sku"],
+                line["name"],
+                line["expected"],
+                line["counted"],
+                line["difference"],
             )
-    for sheet in book.worksheets:
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return [day_close_summary(report, lang), receipts, lines, goods, voids, takes]
+
+
+def day_close_csv(report: dict, lang: str = "zh") -> bytes:
+    """The summary as CSV (UTF-8 with a BOM, see shop.sheets)."""
+    return to_csv(day_close_summary(report, lang))
+
+
+def day_close_xlsx(report: dict, lang: str = "zh") -> bytes:
+    return to_xlsx(day_close_sheets(report, lang))
 
 
 def write_day_close_files(

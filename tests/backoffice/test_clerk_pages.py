@@ -180,8 +180,8 @@ def test_day_close_previews_closes_freezes_and_downloads(app, staff_client):
     text = clerk.get(f"{base}/csv")
     assert text.content_type.startswith("text/csv")
     rows = list(csv.reader(io.StringIO(text.data.decode("utf-8-sig"))))
-    assert ["receipts", "issued", "2", ""] in rows
-    assert ["points", "net", str(expected["points"]["net"]), ""] in rows
+    assert ["小票", "开出小票", "2", ""] in rows
+    assert ["积分", "净兑积分", str(expected["points"]["net"]), ""] in rows
     assert "attachment" in text.headers["Content-Disposition"]
     printed = clerk.post(f"{base}/print")
     assert printed.status_code == 303

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+import openpyxl
+from sqlalchemy import select, update
 
 from kiosk.app import create_app
 from kiosk.cli import register
 from kiosk.cli import stock as cli_stock
 from kiosk.db import writing
 from shop import households, points, redemptions, regions, stock
-from shop.models import Base, DayClose, PrintJob, Village
+from shop.models import Base, DayClose, PrintJob, Product, Village
 from shop.stock import receiving
 
 
@@ -61,6 +62,30 @@ def test_close_day_prints_exports_and_gives_the_same_report_when_run_again(runne
         assert json.loads(close.report_json)["clerk"] == "王会计"
     shown = runner.invoke(args=["day-report"])
     assert "closed" in shown.output and "chain head" in shown.output
+
+
+def test_a_control_character_in_a_name_never_stops_the_day_close_export(runner, app, tmp_path):
+    """Issue 14.6: an ESC in a product name (from before input refused it) crashed the XLSX
+    export after the close had committed, so the files could never be made."""
+    with app.app_context(), writing() as s:
+        s.execute(
+            update(Product)
+            .where(Product.sku == "SOAP")
+            .values(name='=HYPERLINK("http://x","肥皂")\x1b[0m')
+        )
+    first = runner.invoke(args=["close-day", "--no-print"])
+    assert first.exit_code == 0, first.output
+    xlsx = next((tmp_path / "reports").glob("*.xlsx"))
+    book = openpyxl.load_workbook(xlsx)
+    goods = [c.value for c in book["商品"][2]]
+    assert goods[1] == '\'=HYPERLINK("http://x","肥皂")\ufffd[0m' and goods[3] == 3
+    # Gone or damaged, the files are made again from the stored close.
+    xlsx.unlink()
+    again = runner.invoke(args=["close-day", "--no-print"])
+    assert again.exit_code == 0, again.output
+    assert xlsx.exists()
+    with app.app_context(), writing() as s:
+        assert len(s.scalars(select(DayClose)).all()) == 1
 
 
 def test_void_after_close_prints_a_void_slip_booked_to_the_next_day(runner, app, tmp_path):

@@ -61,16 +61,31 @@ def test_csv_xlsx_and_pdf_say_the_same_figures(
     session, kiosk, create_household, create_product, tmp_path
 ):
     report, made = _closed_report(session, kiosk, create_household, create_product)
-    rows = list(csv.reader(io.StringIO(day_close_csv(report).decode("utf-8-sig"))))
-    assert rows[0] == ["section", "item", "value", "note"]
+    raw = day_close_csv(report)
+    assert raw.startswith("\ufeff".encode())  # Excel opens UTF-8 only with the BOM
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert rows[0] == ["分类", "项目", "数值", "说明"]
     facts = {(r[0], r[1]): r[2] for r in rows[1:]}
-    assert facts[("receipts", "issued")] == "3" and facts[("receipts", "missing")] == "1"
-    assert facts[("gap", made[2].receipt_no)] == made[2].receipt_no
-    assert facts[("points", "net")] == str(3 * 5 - 5)
-    assert facts[("chain", str(report["chain"]["seq"]))] == report["chain"]["hash"]
+    assert facts[("小票", "开出小票")] == "3" and facts[("小票", "缺号张数")] == "1"
+    assert facts[("缺号", "缺号起")] == made[2].receipt_no
+    assert facts[("积分", "净兑积分")] == str(3 * 5 - 5)
+    assert facts[("账本链头", "链头哈希")] == report["chain"]["hash"]
     book = openpyxl.load_workbook(io.BytesIO(day_close_xlsx(report)))
-    assert book.sheetnames == ["汇总", "商品", "作废", "盘点"]
-    assert [c.value for c in book["作废"][2]][:3] == [made[0].receipt_no, report["date"], 5]
+    assert book.sheetnames == ["汇总", "小票", "小票明细", "商品", "作废", "盘点"]
+    summary = {(r[0].value, r[1].value): r[2] for r in book["汇总"].iter_rows(min_row=2)}
+    issued = summary[("小票", "开出小票")]
+    assert issued.value == 3 and issued.data_type == "n"  # a number the clerk can sum
+    assert isinstance(summary[("日结", "日期")].value, dt.datetime)  # a date, not text
+    void_row = [c.value for c in book["作废"][2]]
+    assert void_row[0] == made[0].receipt_no and void_row[2] == 5
+    assert void_row[1].date() == local_date(made[0].created_at)
+    # One row per receipt (the removed one is the gap), numbers and times typed.
+    per_receipt = [[c.value for c in row] for row in book["小票"].iter_rows(min_row=2)]
+    assert [r[0] for r in per_receipt] == [made[i].receipt_no for i in (0, 1, 3)]
+    assert [r[5] for r in per_receipt] == [5, 5, 5]
+    assert [r[6] for r in per_receipt] == ["已作废", "正常", "正常"]
+    assert all(isinstance(r[1], dt.datetime) for r in per_receipt)
+    assert book["小票明细"].max_row == 4
     paths = write_day_close_files(report, tmp_path)
     assert paths["pdf"].read_bytes().startswith(b"%PDF")
     assert paths["csv"].name == f"dayclose-{kiosk.code}-{report['date']}.csv"
