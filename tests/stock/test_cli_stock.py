@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import openpyxl
+import pytest
 from sqlalchemy import select, update
 
 from kiosk.app import create_app
