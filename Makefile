@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 KIOSK   := $(VENV)/bin/kiosk
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench setup system-deps clean
+.PHONY: run test lint bench setup system-deps clean translations
 
 $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh
@@ -27,6 +27,12 @@ run: setup
 ## test: set up and run the whole suite (PostgreSQL and browser tests included)
 test: setup
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## translations: refresh messages.pot from the code, both catalogues from it, and the compiled files
+translations: setup
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot .
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	$(VENV)/bin/pybabel compile -d translations
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -23,7 +23,7 @@ from .access import (
     bp,
     login_manager,
 )
-from .i18n import lang, t
+from .i18n import lang
 
 
 def init_app(app: Flask) -> None:
@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
     if not hasattr(app, "login_manager"):
         login_manager.init_app(app)
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(t=t, bo_lang=lang, bo_allowed=allowed, ROLE_NAMES=ROLE_NAMES)
+    app.jinja_env.globals.update(bo_lang=lang, bo_allowed=allowed, ROLE_NAMES=ROLE_NAMES)
     app.jinja_env.filters["bo_local"] = _local
 
 

@@ -16,16 +16,17 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 
 from kiosk.db import reading
+from shop.words import N_
 
 ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor")
 ALL_ROLES = ROLES
 PUBLIC = ("*public*",)
 ROLE_NAMES = {
-    "admin": "管理员",
-    "panel": "评定小组",
-    "clerk": "记账员",
-    "volunteer": "志愿者",
-    "supervisor": "监督小组",
+    "admin": N_("管理员"),
+    "panel": N_("评定小组"),
+    "clerk": N_("记账员"),
+    "volunteer": N_("志愿者"),
+    "supervisor": N_("监督小组"),
 }
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")

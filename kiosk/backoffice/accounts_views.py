@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
@@ -111,7 +112,7 @@ def staff_add():
                 pin=form.get("pin") or None,
                 actor=current_user.actor,
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.staff_list"), 303)
@@ -121,7 +122,7 @@ def _staff_action(user_id: int, action):
     try:
         with writing() as db:
             result = action(db, accounts.get_staff(db, user_id))
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
         return result
     except DomainError as exc:
         flash_error(exc)

@@ -17,6 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -29,7 +30,7 @@ from shop.stock import reports as reports_stock
 
 from .access import bp, roles_required
 from .common import done, flash_error, parse_date, today, village
-from .i18n import lang
+from .i18n import lang, printer_error_text
 
 CLERKS = ("admin", "clerk")
 READERS = ("admin", "clerk", "supervisor")
@@ -166,7 +167,7 @@ def receipt_reprint(receipt_no: str):
         _redemption(db, receipt_no)
     outcome = reprint_receipt(receipt_no, actor=current_user.actor)
     printed = outcome.state == "printed"
-    flash("已重打印" if printed else "打印失败", "ok" if printed else "error")
+    flash(_("已重打印") if printed else "打印失败", "ok" if printed else "error")
     return done(url_for("backoffice.receipt_detail", receipt_no=receipt_no))
 
 
@@ -188,7 +189,7 @@ def receipt_void(receipt_no: str):
         return done(url_for("backoffice.receipt_detail", receipt_no=receipt_no, error=exc.code))
     # After the commit: the void slip. A printer failure leaves a failed job, the void stands.
     outcome = print_void_slip(receipt_no, actor=current_user.actor)
-    flash("已作废" if outcome.state == "printed" else "已作废，作废单打印失败", "ok")
+    flash(_("已作废") if outcome.state == "printed" else _("已作废，作废单打印失败"), "ok")
     return done(url_for("backoffice.receipt_detail", receipt_no=receipt_no))
 
 
@@ -234,7 +235,7 @@ def dayclose_close():
                 clerk=(f.get("clerk") or "").strip() or current_user.display_name,
             )
             code = kiosk.code
-        flash("已日结", "ok")
+        flash(_("已日结"), "ok")
     except DomainError as exc:
         flash_error(exc)
         args = {k: f.get(k) for k in ("kiosk", "day") if f.get(k)}
@@ -281,7 +282,7 @@ def dayclose_print(kiosk_code: str, day: str):
     report = _frozen_report(kiosk_code, day)
     try:
         print_day_close(report)
-        flash("已打印", "ok")
+        flash(_("已打印"), "ok")
     except PrinterError as exc:
-        flash(exc.message_zh if lang() == "zh" else exc.message_en, "error")
+        flash(printer_error_text(exc), "error")
     return redirect(url_for("backoffice.dayclose_page", kiosk=kiosk_code, day=day), 303)

@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -40,7 +41,7 @@ from .common import (
     tz,
     village,
 )
-from .i18n import lang
+from .i18n import lang, printer_error_text
 
 READERS = ("admin", "panel", "clerk", "supervisor")
 EDITORS = ("admin", "panel")
@@ -116,7 +117,7 @@ def household_create():
                 members=form_int("members", 0) or 0,
                 actor=current_user.actor,
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
         return redirect(url_for("backoffice.household_detail", household_id=h.id), 303)
     except DomainError as exc:
         return render_template(
@@ -157,7 +158,7 @@ def household_edit(household_id: int):
                 members=form_int("members", 0) or 0,
                 actor=current_user.actor,
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
@@ -175,7 +176,7 @@ def household_status(household_id: int):
                 request.form.get("status", ""),
                 actor=current_user.actor,
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
@@ -231,9 +232,11 @@ def roster_import_apply():
         with writing() as db:
             done = roster.apply_roster(db, village(db), rows, actor=current_user.actor)
         flash(
-            f"已导入：新增 {len(done.creates)} 户，修改 {len(done.changes)} 户"
-            if lang() == "zh"
-            else f"Imported: {len(done.creates)} created, {len(done.changes)} changed",
+            _(
+                "已导入：新增 %(created)d 户，修改 %(changed)d 户",
+                created=len(done.creates),
+                changed=len(done.changes),
+            ),
             "ok",
         )
         return redirect(url_for("backoffice.household_list"), 303)
@@ -266,9 +269,9 @@ def _deliver(made: list[cards.Card], output: str):
         try:
             for card in made:
                 print_job(printer_config(current_app), card)
-            flash("存折卡已打印" if lang() == "zh" else "Passbook card printed", "ok")
+            flash(_("存折卡已打印"), "ok")
         except PrinterError as exc:
-            flash(exc.message_zh if lang() == "zh" else exc.message_en, "error")
+            flash(printer_error_text(exc), "error")
         return render_template("backoffice/cards_ready.html", token=None, made=made)
     pdf = cards.cards_pdf(made, font_path=current_app.config["CJK_FONT"])
     token = secrets.token_urlsafe(16)
@@ -330,7 +333,7 @@ def passbook_issue_many():
                 book, code = households.issue_passbook(db, h, actor=current_user.actor)
                 made.append(_card(db, h, book, code))
     if not made:
-        flash("选中的户都已有存折" if lang() == "zh" else "All chosen have a passbook", "error")
+        flash(_("选中的户都已有存折"), "error")
         return redirect(url_for("backoffice.household_list"), 303)
     return _deliver(made, "a4")
 
@@ -347,7 +350,7 @@ def passbook_revoke(passbook_id: int):
             households.revoke_passbook(
                 db, book, actor=current_user.actor, reason=request.form.get("reason", "")
             )
-            flash("已保存", "ok")
+            flash(_("已保存"), "ok")
         except DomainError as exc:
             flash_error(exc)
     return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
@@ -434,9 +437,9 @@ def statement_print(household_id: int):
         )
     try:
         print_job(printer_config(current_app), slip)
-        flash("已打印" if lang() == "zh" else "Printed", "ok")
+        flash(_("已打印"), "ok")
     except PrinterError as exc:
-        flash(exc.message_zh if lang() == "zh" else exc.message_en, "error")
+        flash(printer_error_text(exc), "error")
     args = {
         k: v for k, v in (("from", request.form.get("from")), ("to", request.form.get("to"))) if v
     }

@@ -6,10 +6,12 @@ import base64
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk.db import reading, writing
+from kiosk.i18n import rule_name
 from shop import points
 from shop.errors import DomainError
 from shop.households import roster
@@ -19,7 +21,6 @@ from shop.tabular import read_table
 from .access import bp, roles_required
 from .common import error_text, flash_error, form_int, parse_date, render, today, tz, village
 from .households_views import ensure_search_index
-from .i18n import lang
 
 PANEL = ("admin", "panel")
 READERS = ("admin", "panel", "clerk", "supervisor")
@@ -48,7 +49,7 @@ def rule_category_add():
                 request.form.get("name", ""),
                 actor=current_user.actor,
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.rules"), 303)
@@ -70,7 +71,7 @@ def rule_add():
                 actor=current_user.actor,
                 name_en=request.form.get("name_en", "").strip(),
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.rules"), 303)
@@ -85,7 +86,7 @@ def rule_active(rule_id: int):
             points.set_rule_active(
                 db, rule, request.form.get("active") == "1", actor=current_user.actor
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.rules"), 303)
@@ -170,10 +171,12 @@ def award_apply():
                 memo=request.form.get("memo", "").strip()[:500],
                 at=points.award_day(on, tz()),
             )
-            summary = (
-                f"已评分：{rule.name} {rule.points:+d} × {len(done.lines)} 户，合计 {done.total:+d}"
-                if lang() == "zh"
-                else f"Awarded {rule.name} {rule.points:+d} to {len(done.lines)} households"
+            summary = _(
+                "已评分：%(rule)s %(points)s × %(count)d 户，合计 %(total)s",
+                rule=rule_name(rule),
+                points=f"{rule.points:+d}",
+                count=len(done.lines),
+                total=f"{done.total:+d}",
             )
         flash(summary, "ok")
     except DomainError as exc:
@@ -195,7 +198,7 @@ def award_reverse(journal_id: int):
                 actor=current_user.actor,
                 household_id=household_id or None,
             )
-        flash("已冲正" if lang() == "zh" else "Reversed", "ok")
+        flash(_("已冲正"), "ok")
     except DomainError as exc:
         flash_error(exc)
     if household_id:
@@ -232,7 +235,7 @@ def application_submit():
             points.submit_application(
                 db, household, rule, memo=request.form.get("memo", ""), actor=current_user.actor
             )
-        flash("已提交" if lang() == "zh" else "Submitted", "ok")
+        flash(_("已提交"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.applications"), 303)
@@ -257,7 +260,7 @@ def application_decide(application_id: int):
                     reason=request.form.get("reason", ""),
                     actor=current_user.actor,
                 )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.applications"), 303)
@@ -309,9 +312,12 @@ def award_import_apply():
             done = points.apply_award_import(db, village(db).id, rows, actor=current_user.actor)
         skipped = len(done.lines) - len(done.new_lines)
         flash(
-            f"已导入 {len(done.new_lines)} 条，合计 {done.total:+d}；之前已导入而跳过 {skipped} 条"
-            if lang() == "zh"
-            else f"Imported {len(done.new_lines)} rows ({done.total:+d}); {skipped} skipped",
+            _(
+                "已导入 %(count)d 条，合计 %(total)s；之前已导入而跳过 %(skipped)d 条",
+                count=len(done.new_lines),
+                total=f"{done.total:+d}",
+                skipped=skipped,
+            ),
             "ok",
         )
     except DomainError as exc:

@@ -5,6 +5,7 @@ limits, the supervision panel reads both."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ def window_add():
                 label=f.get("label", "").strip(),
                 actor=current_user.actor,
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.windows_page"), 303)
@@ -68,7 +69,7 @@ def window_quarters():
             year = form_int("year", today().year) or today().year
             for starts_on, ends_on, label in limits.quarter_windows(year, form_int("days", 7) or 7):
                 limits.add_window(db, v, starts_on, ends_on, label=label, actor=current_user.actor)
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.windows_page"), 303)
@@ -79,7 +80,7 @@ def window_quarters():
 def windows_always_open():
     with writing() as db:
         limits.set_always_open(db, village(db), actor=current_user.actor)
-    flash("已保存", "ok")
+    flash(_("已保存"), "ok")
     return redirect(url_for("backoffice.windows_page"), 303)
 
 
@@ -112,7 +113,7 @@ def limit_set():
             limits.set_limit(
                 db, product, allowed, period=f.get("period", "quarter"), actor=current_user.actor
             )
-        flash("已保存", "ok")
+        flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.limits_page"), 303)

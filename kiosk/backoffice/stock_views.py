@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.security import safe_join
@@ -37,7 +38,7 @@ from .common import (
     render,
     village,
 )
-from .i18n import lang
+from .i18n import lang, printer_error_text
 
 VOLUNTEERS = ("admin", "volunteer")
 READERS = ("admin", "volunteer", "supervisor")
@@ -132,7 +133,7 @@ def product_create():
             error=error_text(exc),
             code=exc.code,
         ), 422
-    flash("已保存", "ok")
+    flash(_("已保存"), "ok")
     return redirect(url_for("backoffice.product_edit", product_id=product_id), 303)
 
 
@@ -165,7 +166,7 @@ def product_update(product_id: int):
             error=error_text(exc),
             code=exc.code,
         ), 422
-    flash("已保存", "ok")
+    flash(_("已保存"), "ok")
     return redirect(url_for("backoffice.product_edit", product_id=product_id), 303)
 
 
@@ -188,7 +189,7 @@ def product_picture_upload(product_id: int):
             error=error_text(exc),
             code=exc.code,
         ), 422
-    flash("已保存", "ok")
+    flash(_("已保存"), "ok")
     return redirect(url_for("backoffice.product_edit", product_id=product_id), 303)
 
 
@@ -351,7 +352,7 @@ def receiving_create():
             http_status=refused_status(),
             **context,
         )
-    flash("已入库", "ok")
+    flash(_("已入库"), "ok")
     return done(url_for("backoffice.receiving_doc", doc_no=doc_no))
 
 
@@ -397,9 +398,9 @@ def receiving_print(doc_no: str):
         doc = _doc(db, doc_no)
         try:
             print_receiving_slip(db, doc)
-            flash("已打印", "ok")
+            flash(_("已打印"), "ok")
         except PrinterError as exc:
-            flash(exc.message_zh if lang() == "zh" else exc.message_en, "error")
+            flash(printer_error_text(exc), "error")
     return redirect(url_for("backoffice.receiving_doc", doc_no=doc_no), 303)
 
 
@@ -504,7 +505,7 @@ def stocktake_finalise(stocktake_id: int):
     try:
         with writing() as db:
             stocktake.finalise_stocktake(db, _take(db, stocktake_id), actor=current_user.actor)
-        flash("盘点已完成", "ok")
+        flash(_("盘点已完成"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return done(url_for("backoffice.stocktake_detail", stocktake_id=stocktake_id))
@@ -516,7 +517,7 @@ def stocktake_cancel(stocktake_id: int):
     try:
         with writing() as db:
             stocktake.cancel_stocktake(db, _take(db, stocktake_id), actor=current_user.actor)
-        flash("盘点已取消", "ok")
+        flash(_("盘点已取消"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return done(url_for("backoffice.stocktake_page"))

@@ -12,6 +12,7 @@ from shop import transparency
 from shop.errors import DomainError
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Household
+from shop.words import N_
 
 from .access import bp, roles_required
 from .common import error_text, parse_date, render, tz, village
@@ -20,18 +21,18 @@ WATCHERS = ("supervisor", "admin")
 PAGE = 50
 # The journal's kinds as the shop names them.
 KINDS = {
-    "award": "加分",
-    "deduction": "扣分",
-    "redemption": "兑换",
-    "void": "作废",
-    "stock_receipt": "入库",
-    "stock_adjustment": "库存调整",
-    "passbook_issue": "发放存折",
-    "passbook_revoke": "挂失或注销存折",
-    "household_change": "户籍变动",
-    "staff_change": "人员变动",
-    "day_close": "日结",
-    "year_end": "年终积分处理",
+    "award": N_("加分"),
+    "deduction": N_("扣分"),
+    "redemption": N_("兑换"),
+    "void": N_("作废"),
+    "stock_receipt": N_("入库"),
+    "stock_adjustment": N_("库存调整"),
+    "passbook_issue": N_("发放存折"),
+    "passbook_revoke": N_("挂失或注销存折"),
+    "household_change": N_("户籍变动"),
+    "staff_change": N_("人员变动"),
+    "day_close": N_("日结"),
+    "year_end": N_("年终积分处理"),
 }
 
 

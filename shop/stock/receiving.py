@@ -20,11 +20,12 @@ from shop.ledger.models import LedgerHead
 from shop.regions.models import Village
 from shop.stock.models import Product, ReceivingDoc, ReceivingLine
 from shop.stock.operations import MAX_RECEIVE
+from shop.words import N_
 
 SOURCES = {
-    "budget": ("区财政预算", "District budget"),
-    "partner": ("村企结对", "Partner company"),
-    "donation": ("捐赠", "Donation"),
+    "budget": (N_("区财政预算"), "District budget"),
+    "partner": (N_("村企结对"), "Partner company"),
+    "donation": (N_("捐赠"), "Donation"),
 }
 
 
