@@ -31,7 +31,9 @@ test: setup
 ## translations: refresh messages.pot from the code, both catalogues from it, and the compiled files
 translations: setup
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot .
+	sed -i "/^\"POT-Creation-Date/d" translations/messages.pot
 	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete -i translations/messages.pot -d translations
+	sed -i "/^\"POT-Creation-Date/d" translations/*/LC_MESSAGES/messages.po
 	$(VENV)/bin/pybabel compile -d translations
 
 lint: setup
