@@ -1,14 +1,24 @@
-"""Scans from outside the page: one endpoint any source posts a code to, one event stream out.
+"""Scans from outside the page: scanner programs post codes, the kiosk's own page gets tickets.
 
     camera / USB service --publish_scan(app, code, source)--+
-    another process ------POST /scans {"code", "source"}----+--> hub (per kiosk) --SSE--> page
-                                                                                          |
-    page  <--- household screen ---- POST /scan {ticket} <--------------------------------+
+    a scanner program ----POST /scans {"code", "source"}----+--> hub (per kiosk) --SSE--> page
+                          (device key, JSON only)                                          |
+    page  <--- household screen ---- POST /scan {ticket, page key} <-----------------------+
 
 The code itself never goes to the page: the stream carries a one-time ticket, and the page
 redeems the ticket through the same POST /scan as a keyboard-wedge scan, so every scan takes one
 path (lookup, ScanEvent, screen) and lands in the browser's own session. Tickets expire after
 `TICKET_SECONDS`; a reconnecting page gets what it missed through Last-Event-ID.
+
+Who may listen and claim (kiosk.scan_access): only a page served to the kiosk box itself, with
+the per-page key that page was given. Each ticket is minted for one page's stream and only that
+page can claim it; a scan is claimed once, whichever page claims it first.
+
+Threads: an open stream holds one of the server's worker threads. Only pages on the box can open
+one, one stream per page, and at most `SCAN_STREAMS` at a time (default 2: the touchscreen and a
+reload that overlaps it); a newer stream ends the oldest, which is told so and stops
+reconnecting. With `kiosk serve`'s 8 threads, 6 always remain for the pages, the back-office
+and /healthz (docs/SCANNING.md, "Thread budget").
 
 The hub is in-process: one kiosk app serves one touchscreen. Several app processes would need a
 shared broker instead (PostgreSQL LISTEN/NOTIFY would do).
@@ -16,7 +26,6 @@ shared broker instead (PostgreSQL LISTEN/NOTIFY would do).
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import queue
 import secrets
@@ -25,10 +34,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
+from sqlalchemy import select
 
 from shop import staff
+from shop.models import Kiosk
 
+from . import scan_access
 from .db import reading
 
 bp = Blueprint("scans", __name__)
@@ -38,19 +50,41 @@ DEBOUNCE_SECONDS = 1.5  # a camera sees the same QR in many frames
 HISTORY = 16
 SOURCES = ("camera", "usb", "wedge", "api", "test")
 MAX_CODE = 200
+DEFAULT_STREAMS = 2
+
+_REPLACED = ("replaced",)
+
+
+@dataclass
+class _Scan:
+    seq: int
+    code: str
+    source: str
+    at: float
+    claimed: bool = False
+
+
+@dataclass
+class _Stream:
+    page: str
+    inbox: queue.Queue = field(default_factory=queue.Queue)
 
 
 @dataclass
 class _Channel:
     seq: int = 0
     history: deque = field(default_factory=lambda: deque(maxlen=HISTORY))
-    subscribers: set = field(default_factory=set)
-    tickets: dict = field(default_factory=dict)
+    streams: list = field(default_factory=list)
+    tickets: dict = field(default_factory=dict)  # ticket -> (scan, page)
     last: tuple[str, float] = ("", 0.0)
 
 
 class ScanHub:
-    """In-process publish/subscribe of scans, keyed by kiosk code. Thread-safe."""
+    """In-process publish/subscribe of scans, keyed by kiosk code. Thread-safe.
+
+    Streams receive ("scan", seq, ticket) items, ("replaced",) when a newer stream took their
+    place, and None when the hub closes.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -59,8 +93,15 @@ class ScanHub:
     def _channel(self, kiosk: str) -> _Channel:
         return self._channels.setdefault(kiosk, _Channel())
 
-    def publish(self, kiosk: str, code: str, source: str) -> str | None:
-        """Queue a scan for the kiosk's page; None if it repeats the last code within a moment."""
+    @staticmethod
+    def _ticket(channel: _Channel, scan: _Scan, stream: _Stream) -> None:
+        ticket = secrets.token_urlsafe(12)
+        channel.tickets[ticket] = (scan, stream.page)
+        stream.inbox.put(("scan", scan.seq, ticket))
+
+    def publish(self, kiosk: str, code: str, source: str) -> int | None:
+        """Offer a scan to the kiosk's pages; its number, or None if it repeats the last code
+        within a moment."""
         now = time.monotonic()
         with self._lock:
             channel = self._channel(kiosk)
@@ -68,64 +109,84 @@ class ScanHub:
             if code == last_code and now - last_at < DEBOUNCE_SECONDS:
                 return None
             channel.last = (code, now)
-            for stale in [t for t, v in channel.tickets.items() if now - v[2] > TICKET_SECONDS]:
+            for stale in [t for t, v in channel.tickets.items() if now - v[0].at > TICKET_SECONDS]:
                 del channel.tickets[stale]
-            ticket = secrets.token_urlsafe(12)
-            channel.tickets[ticket] = (code, source, now)
             channel.seq += 1
-            event = (channel.seq, ticket, now)
-            channel.history.append(event)
-            for subscriber in channel.subscribers:
-                subscriber.put(event)
-        return ticket
+            scan = _Scan(channel.seq, code, source, now)
+            channel.history.append(scan)
+            for stream in channel.streams:
+                self._ticket(channel, scan, stream)
+        return scan.seq
 
-    def claim(self, kiosk: str, ticket: str) -> tuple[str, str] | None:
-        """The scan behind a ticket, once; None if unknown, used or expired."""
-        with self._lock:
-            found = self._channel(kiosk).tickets.pop(ticket, None)
-        if found is None or time.monotonic() - found[2] > TICKET_SECONDS:
-            return None
-        return found[0], found[1]
-
-    def subscribe(self, kiosk: str, last_id: int | None = None) -> queue.Queue:
-        """A queue of (seq, ticket, at) for new scans, preloaded with those after `last_id`."""
-        inbox: queue.Queue = queue.Queue()
+    def claim(self, kiosk: str, ticket: str, page: str) -> tuple[str, str] | None:
+        """The scan behind a ticket, once, for the page it was sent to; None otherwise."""
         now = time.monotonic()
         with self._lock:
             channel = self._channel(kiosk)
-            if last_id is not None:
-                for event in channel.history:
-                    if event[0] > last_id and now - event[2] < TICKET_SECONDS:
-                        inbox.put(event)
-            channel.subscribers.add(inbox)
-        return inbox
+            found = channel.tickets.get(ticket)
+            if found is None or found[1] != page:
+                return None  # another page's ticket stays with that page
+            del channel.tickets[ticket]
+            scan = found[0]
+            if scan.claimed or now - scan.at > TICKET_SECONDS:
+                return None
+            scan.claimed = True
+        return scan.code, scan.source
 
-    def unsubscribe(self, kiosk: str, inbox: queue.Queue) -> None:
+    def subscribe(
+        self, kiosk: str, page: str, last_id: int | None = None, *, limit: int = DEFAULT_STREAMS
+    ) -> _Stream:
+        """A stream for one page, sent the unclaimed scans after `last_id` first.
+
+        The page's earlier stream, and the oldest streams beyond `limit`, are told they were
+        replaced and end: a page never holds two server threads, and all pages together never
+        more than `limit`.
+        """
+        stream = _Stream(page)
+        now = time.monotonic()
         with self._lock:
-            self._channel(kiosk).subscribers.discard(inbox)
+            channel = self._channel(kiosk)
+            for old in [s for s in channel.streams if s.page == page]:
+                channel.streams.remove(old)
+                old.inbox.put(_REPLACED)
+            while channel.streams and len(channel.streams) >= max(1, limit):
+                channel.streams.pop(0).inbox.put(_REPLACED)
+            channel.streams.append(stream)
+            if last_id is not None:
+                for scan in channel.history:
+                    fresh = now - scan.at < TICKET_SECONDS
+                    if scan.seq > last_id and fresh and not scan.claimed:
+                        self._ticket(channel, scan, stream)
+        return stream
+
+    def unsubscribe(self, kiosk: str, stream: _Stream) -> None:
+        with self._lock:
+            channel = self._channel(kiosk)
+            if stream in channel.streams:
+                channel.streams.remove(stream)
 
     def close(self) -> None:
         """End every open stream (server shutdown); pages reconnect to whoever serves next."""
         with self._lock:
             for channel in self._channels.values():
-                for subscriber in channel.subscribers:
-                    subscriber.put(None)
-                channel.subscribers.clear()
+                for stream in channel.streams:
+                    stream.inbox.put(None)
+                channel.streams.clear()
 
     def listeners(self, kiosk: str) -> int:
         with self._lock:
-            return len(self._channel(kiosk).subscribers)
+            return len(self._channel(kiosk).streams)
 
 
 def hub(app: Flask) -> ScanHub:
     return app.extensions.setdefault("kiosk_scan_hub", ScanHub())
 
 
-def publish_scan(app: Flask, code: str, source: str, kiosk: str | None = None) -> str | None:
+def publish_scan(app: Flask, code: str, source: str, kiosk: str | None = None) -> int | None:
     """Hand a decoded code to the kiosk page (the camera and USB services call this).
 
-    Returns the ticket, or None when the code was dropped (empty, too long, or a repeat within
-    DEBOUNCE_SECONDS). Safe to call from any thread.
+    Returns the scan's number, or None when the code was dropped (empty, too long, or a repeat
+    within DEBOUNCE_SECONDS). Safe to call from any thread.
     """
     code = (code or "").strip()
     if not code or len(code) > MAX_CODE:
@@ -135,64 +196,94 @@ def publish_scan(app: Flask, code: str, source: str, kiosk: str | None = None) -
 
 
 def claim_scan(ticket: str) -> tuple[str, str] | None:
-    return hub(current_app).claim(current_app.config["DEVICE"], ticket)
+    """The scan behind a ticket posted by the page (with its page key), or None."""
+    page = scan_access.page_of(request.form.get("page") or request.headers.get("X-Scan-Page"))
+    if page is None:
+        return None
+    return hub(current_app).claim(current_app.config["DEVICE"], ticket, page)
+
+
+@bp.app_context_processor
+def _stream_url() -> dict:
+    def scan_stream_url() -> str:
+        """The event stream with a fresh page key, for a page on the box; "" elsewhere."""
+        key = scan_access.mint_page_key()
+        return url_for("scans.stream", page=key) if key else ""
+
+    return {"scan_stream_url": scan_stream_url}
 
 
 def _trusted_poster() -> bool:
-    """Scanner services run on the kiosk itself; anything else needs a kiosk API token."""
-    try:
-        if ipaddress.ip_address(request.remote_addr or "").is_loopback:
-            return True
-    except ValueError:
-        pass
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    """The device key, or a kiosk API token for this kiosk (a scanner on another machine)."""
+    token = scan_access.bearer()
     if not token:
         return False
+    if scan_access.is_device_key(token):
+        return True
     with reading() as session:
         row = staff.authenticate_token(session, token)
-        return row is not None and row.role in ("kiosk", "admin")
+        if row is None or row.role != "kiosk":
+            return False
+        if row.kiosk_id is None:
+            return True
+        code = session.scalar(select(Kiosk.code).where(Kiosk.id == row.kiosk_id))
+        return code == current_app.config["DEVICE"]
+
+
+def _error(status: int, code: str, message: str):
+    return jsonify(error={"code": code, "message": message}), status
 
 
 @bp.post("/scans")
 def post_scan():
-    """Any scan source posts here: JSON {"code": ..., "source": "camera"} (or a form)."""
+    """A scanner program posts here: JSON {"code": ..., "source": "camera"} with the device key.
+
+    No form bodies, no loopback trust: a page from another origin can send neither the JSON
+    content type nor the Authorization header without a CORS preflight, which is never granted.
+    """
     if not _trusted_poster():
-        return jsonify(error={"code": "unauthorized", "message": "kiosk token required"}), 401
-    body = request.get_json(silent=True) if request.is_json else request.form
-    code = body.get("code") if body else None
-    source = (body.get("source") if body else None) or "api"
+        return _error(401, "unauthorized", "device key or kiosk token required")
+    if not request.is_json:
+        return _error(415, "unsupported_media_type", 'send JSON: {"code": ...}')
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(422, "invalid_input", "a JSON object is required")
+    code = body.get("code")
+    source = body.get("source") or "api"
     if not isinstance(code, str) or not code.strip() or len(code) > MAX_CODE:
-        return jsonify(error={"code": "invalid_input", "message": "code is required"}), 422
-    ticket = publish_scan(current_app, code, str(source))
+        return _error(422, "invalid_input", "code is required")
+    seq = publish_scan(current_app, code, str(source))
     kiosk = current_app.config["DEVICE"]
-    return jsonify(
-        accepted=ticket is not None,
-        ticket=ticket,
-        listeners=hub(current_app).listeners(kiosk),
-    ), 202
+    return jsonify(accepted=seq is not None, listeners=hub(current_app).listeners(kiosk)), 202
 
 
-def _sse(event: tuple[int, str, float]) -> str:
-    seq, ticket, _ = event
+def _sse(item: tuple) -> str:
+    _, seq, ticket = item
     return f"id: {seq}\nevent: scan\ndata: {json.dumps({'ticket': ticket})}\n\n"
 
 
 @bp.get("/scans/stream")
 def stream():
-    """Server-Sent Events: `event: scan` with a ticket, keep-alive comments in between.
+    """Server-Sent Events for the kiosk's own page: `event: scan` with a ticket, keep-alive
+    comments in between, `event: replaced` when a newer stream took this one's place.
 
-    The stream ends by itself after SCAN_STREAM_SECONDS and the browser reconnects (sending
-    Last-Event-ID), so a server thread is never held for long by a page that went away.
+    Needs the page key of a page served to the box (`?page=`); anything else gets 403 at once,
+    holding no thread. The stream ends by itself after SCAN_STREAM_SECONDS and the browser
+    reconnects (sending Last-Event-ID).
     """
+    page = scan_access.page_of(request.args.get("page"))
+    if page is None:
+        return _error(403, "forbidden", "the scan stream is for the kiosk's own page")
     app = current_app._get_current_object()
     kiosk = app.config["DEVICE"]
     keepalive = float(app.config.get("SCAN_STREAM_KEEPALIVE", 10))
     lifetime = float(app.config.get("SCAN_STREAM_SECONDS", 300))
+    limit = int(app.config.get("SCAN_STREAMS", DEFAULT_STREAMS))
     raw_last = request.headers.get("Last-Event-ID") or request.args.get("last")
     last_id = int(raw_last) if raw_last and raw_last.isdigit() else None
     channel_hub = hub(app)
-    inbox = channel_hub.subscribe(kiosk, last_id)
+    subscription = channel_hub.subscribe(kiosk, page, last_id, limit=limit)
+    inbox = subscription.inbox
 
     def events():
         try:
@@ -200,15 +291,18 @@ def stream():
             ends = time.monotonic() + lifetime
             while time.monotonic() < ends:
                 try:
-                    event = inbox.get(timeout=min(keepalive, max(0.05, ends - time.monotonic())))
+                    item = inbox.get(timeout=min(keepalive, max(0.05, ends - time.monotonic())))
                 except queue.Empty:
                     yield ": keep-alive\n\n"
                     continue
-                if event is None:  # the hub is closing
+                if item is None:  # the hub is closing
                     return
-                yield _sse(event)
+                if item is _REPLACED:
+                    yield "event: replaced\ndata: {}\n\n"
+                    return
+                yield _sse(item)
         finally:
-            channel_hub.unsubscribe(kiosk, inbox)
+            channel_hub.unsubscribe(kiosk, subscription)
 
     return Response(
         events(),

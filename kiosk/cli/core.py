@@ -24,9 +24,14 @@ from shop.models import Kiosk, StaffUser, Village
 @click.command("init")
 @with_appcontext
 def init_command():
-    """Create the database schema, or upgrade it to the newest version."""
+    """Create the database schema (or upgrade it) and this kiosk's device key."""
+    from kiosk.scan_access import device_key, device_key_path
+
     schema.upgrade(get_db().engine)
     click.echo(f"database ready at revision {schema.current_revision(get_db().engine)}")
+    app = current_app._get_current_object()
+    device_key(app)  # the scanner programs' credential, made once at install (docs/SCANNING.md)
+    click.echo(f"device key in {device_key_path(app)}")
 
 
 @click.command("demo")
@@ -65,6 +70,19 @@ def serve_command(host: str, port: int, threads: int):
     start_devices(current_app._get_current_object())
     click.echo(f"Points Kiosk on http://{host}:{port}/  (back-office: /backoffice/)")
     serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+
+
+@click.command("device-key")
+@click.option("--rotate", is_flag=True, help="Replace the key; scanner programs need the new one.")
+@with_appcontext
+def device_key_command(rotate: bool):
+    """Print this kiosk's device key (made at first use), which scanner programs send to /scans."""
+    from kiosk.scan_access import device_key, device_key_path
+
+    app = current_app._get_current_object()
+    key = device_key(app, rotate=rotate)
+    click.echo(key)
+    click.echo(f"({'new key ' if rotate else ''}kept in {device_key_path(app)})", err=True)
 
 
 @click.command("verify")
@@ -289,6 +307,7 @@ COMMANDS = (
     init_command,
     demo_command,
     serve_command,
+    device_key_command,
     verify_command,
     staff_group,
     token_group,

@@ -177,17 +177,29 @@
     pauseTimer = window.setTimeout(function () { finish("pause"); }, PAUSE_MS);
   }, true);
 
-  /* ---- the scanner services' event stream ---- */
+  /* ---- the scanner services' event stream ----
+   * Only a page served to the kiosk box itself gets a stream URL; it carries this page's key,
+   * which goes back with every ticket (a ticket works only for the page it was sent to). */
 
   var stream = null;
+  var pageKey = "";
+  if (body.dataset.stream) {
+    try { pageKey = new URL(body.dataset.stream, location.href).searchParams.get("page") || ""; }
+    catch (e) { pageKey = ""; }
+  }
 
   function connectStream() {
     if (!window.EventSource || !body.dataset.stream) return;
     stream = new EventSource(body.dataset.stream);
     stream.addEventListener("scan", function (evt) {
       try {
-        send({ ticket: JSON.parse(evt.data).ticket, source: "camera" });
+        send({ ticket: JSON.parse(evt.data).ticket, page: pageKey, source: "camera" });
       } catch (e) { /* a malformed event is ignored */ }
+    });
+    stream.addEventListener("replaced", function () {
+      // A newer page on this box took the scans (a reload); try again much later only.
+      stream.close();
+      window.setTimeout(connectStream, 60000);
     });
     stream.addEventListener("error", function () {
       if (stream.readyState === EventSource.CLOSED) {

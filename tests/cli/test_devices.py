@@ -38,11 +38,11 @@ def test_camera_codes_reach_the_page_once_and_health_is_reported(tmp_path):
     canvas = np.full((480, 640, 3), 200, np.uint8)
     canvas[90:390, 170:470] = frame
     app = create_app({"INSTANCE_PATH": str(tmp_path), "CAMERA": "0"})
-    inbox = hub(app).subscribe(app.config["DEVICE"])
+    inbox = hub(app).subscribe(app.config["DEVICE"], "the-page").inbox
     services = start_devices(app, capture_factory=lambda device, resolution: FakeCamera(canvas))
     try:
-        _, ticket, _ = inbox.get(timeout=10)
-        assert hub(app).claim(app.config["DEVICE"], ticket) == (code, "camera")
+        _, _, ticket = inbox.get(timeout=10)
+        assert hub(app).claim(app.config["DEVICE"], ticket, "the-page") == (code, "camera")
         time.sleep(0.5)  # dozens more frames of the same passbook
         assert inbox.empty(), "the same passbook in view must count once"
         health = app.test_client().get("/healthz").json["camera"]

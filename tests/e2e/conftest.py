@@ -103,14 +103,15 @@ def _seeded_template(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def serve(app, *, threads: int = 16):
-    """The app served by waitress in a thread on a free 127.0.0.1 port; yields its base URL."""
+def serve(app, *, threads: int = 16, host: str = "127.0.0.1"):
+    """The app served by waitress in a thread on a free port of `host` (127.0.0.1 unless told);
+    yields its base URL on 127.0.0.1."""
     from waitress import wasyncore
     from waitress.server import create_server
 
     server = create_server(
         app,
-        host="127.0.0.1",
+        host=host,
         port=0,
         threads=threads,
         channel_timeout=30,

@@ -136,10 +136,15 @@ def _post_scan(live, code: str) -> None:
     import json
     import urllib.request
 
+    from kiosk.scan_access import device_key
+
     request = urllib.request.Request(
         live.url + "/scans",
         data=json.dumps({"code": code, "source": "camera"}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {device_key(live.app)}",
+        },
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=5) as response:
