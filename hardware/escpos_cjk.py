@@ -50,6 +50,7 @@ FALLBACK_FONTS: tuple[tuple[str, int], ...] = (
 
 #: Dots per text column: the standard ESC/POS font A is 12 dots wide, a Hanzi 24.
 DOTS_PER_COLUMN = 12
+DOTS_PER_MM = 8  # 203 dpi, the thermal heads of 58 and 80 mm receipt printers
 LINE_HEIGHT_DOTS = 30  # the printer's default line spacing (1/6 inch at 203 dpi)
 GLYPH_SIZE_DOTS = 24
 
@@ -309,13 +310,16 @@ def qr_code_image(payload: str, *, box: int = 1) -> Image.Image:
     return qr.make_image(fill_color="black", back_color="white").get_image().convert("1")
 
 
-def qr_image(payload: str, *, dots: int, target_dots: int | None = None) -> Image.Image:
+def qr_image(
+    payload: str, *, dots: int, target_dots: int | None = None, module_dots: int = 0
+) -> Image.Image:
     """A QR code centred on a ``dots``-wide 1-bit canvas, about ``target_dots`` (default half
-    the paper) wide. The module size is a whole number of dots so the code stays crisp.
+    the paper) wide, and at least ``module_dots`` dots a module. The module size is a whole
+    number of dots so the code stays crisp.
     """
     modules = qr_code_image(payload).width  # at one dot per module, including the quiet zone
     target = min(target_dots or dots // 2, dots)
-    code = qr_code_image(payload, box=max(2, target // modules))
+    code = qr_code_image(payload, box=max(2, target // modules, module_dots))
     if code.width > dots:
         raise ValueError(f"QR payload too long for {dots}-dot paper")
     canvas = Image.new("1", (dots, code.height), 1)

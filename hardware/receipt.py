@@ -81,9 +81,14 @@ class Rule:
 
 @dataclass(frozen=True)
 class QR:
-    """A QR code, printed as a picture (cheap 58 mm printers have no QR command)."""
+    """A QR code, printed as a picture (cheap 58 mm printers have no QR command).
+
+    `module_mm`: the smallest module on paper (0: whatever fits half the paper). Passbook cards
+    ask for 1 mm, so a webcam at arm's length sees several pixels a module.
+    """
 
     payload: str
+    module_mm: float = 0.0
     kind: ClassVar[str] = "qr"
 
 

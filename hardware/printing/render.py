@@ -6,6 +6,7 @@ import base64
 import functools
 import io
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from escpos.printer import Dummy
 from markupsafe import Markup
 
 from hardware.escpos_cjk import (
+    DOTS_PER_MM,
     char_width,
     cjk_font_available,
     clean_text,
@@ -54,7 +56,9 @@ def to_escpos(printer: Escpos, layout: Layout, config: PrinterConfig) -> None:
     printer._raw(ESC_INIT)
     for row in layout.rows:
         if isinstance(row, QR):
-            printer.image(qr_image(row.payload, dots=config.dots), impl=IMAGE_IMPL, center=False)
+            module_dots = math.ceil(row.module_mm * DOTS_PER_MM)
+            image = qr_image(row.payload, dots=config.dots, module_dots=module_dots)
+            printer.image(image, impl=IMAGE_IMPL, center=False)
             continue
         line = clean_text(row.render(layout.columns))
         bold = isinstance(row, Text) and row.bold

@@ -20,6 +20,12 @@ from hardware.receipt import Rule as PaperRule
 CARD_W, CARD_H = 85.6, 54.0
 COLS, ROWS = 2, 5
 MARGIN_X, MARGIN_Y = (210 - COLS * CARD_W) / 3, (297 - ROWS * CARD_H) / 6
+# The QR on every card: at least 1 mm a module with a 4-module quiet zone, so a 640x480 webcam
+# at 15-20 cm sees 3-4 pixels a module (0.625 mm was too small to aim). A passbook code is a
+# version-2 QR: 25 modules, 33 with the quiet zone, so 38 mm on the A4 card is 1.15 mm a module.
+CARD_MODULE_MM = 1.0
+QUIET_MODULES = 4
+A4_QR_MM = 38
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ class Card:
             Text(self.village, align="center", bold=True, tall=True),
             Text("积分存折", align="center"),
             PaperRule(),
-            QR(self.code),
+            QR(self.code, module_mm=CARD_MODULE_MM),
             Text(f"户号：{self.household_no}"),
             Text(f"户主：{self.head_name}"),
             Text(f"发放：{self.issued_on:%Y-%m-%d}  No.{self.serial}"),
@@ -55,7 +61,7 @@ class Card:
 
 
 def _qr_png(code: str) -> io.BytesIO:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=2)
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=QUIET_MODULES)
     qr.add_data(code)
     qr.make(fit=True)
     out = io.BytesIO()
@@ -82,7 +88,7 @@ def cards_pdf(cards: list[Card], *, font_path: str) -> bytes:
         pdf.set_draw_color(150, 150, 150)
         pdf.set_line_width(0.2)
         pdf.rect(x, y, CARD_W, CARD_H, round_corners=True, corner_radius=3)
-        pdf.image(_qr_png(card.code), x=x + 3, y=y + 8, w=38, h=38)
+        pdf.image(_qr_png(card.code), x=x + 3, y=y + 8, w=A4_QR_MM, h=A4_QR_MM)
         tx = x + 44
         pdf.set_font("cjk", size=12)
         pdf.set_xy(tx, y + 5)
