@@ -143,7 +143,9 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
     """Seed the demo village; write demo-passbooks.csv into the instance folder."""
     rng = random.Random(seed)
     actor = "demo"
-    village = regions.create_village(session, *VILLAGE)
+    village = regions.create_village(
+        session, *VILLAGE, county="南康区", township="横寨乡", groups=GROUPS, is_demo=True
+    )
     kiosk = regions.create_kiosk(session, village, kiosk_code, "村委会积分超市 1号机")
 
     rules: list[Rule] = []

@@ -81,6 +81,29 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     ),
     "unknown_stocktake": (404, "没有这次盘点。", "No such stocktake."),
     "invalid_picture": (422, "图片无法识别。", "The picture could not be read."),
+    # Going live: villages, kiosks and the first run (shop/regions).
+    "invalid_code": (
+        422,
+        "编号只能用字母、数字和短横线，不能有空格或汉字。",
+        "Codes use letters, digits and dashes only.",
+    ),
+    "name_required": (422, "请填写名称。", "Please fill in the name."),
+    "demo_mix": (
+        409,
+        "演示村和正式村不能放在同一个数据库里。正式开通请用新的数据库。",
+        "A demo village and a real village cannot share a database. Start a real one afresh.",
+    ),
+    "already_set_up": (
+        409,
+        "这个系统已经开通过了。",
+        "This system has already been set up.",
+    ),
+    "kiosk_required": (422, "至少要有一台兑换机。", "At least one kiosk is needed."),
+    "kiosk_retired": (
+        409,
+        "这台兑换机已停用，不能再兑换。",
+        "This kiosk has been retired and cannot redeem.",
+    ),
 }
 
 

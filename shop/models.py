@@ -24,7 +24,7 @@ from shop.redemptions.models import (
     RedemptionWindow,
     VoidBooking,
 )
-from shop.regions.models import Kiosk, Village
+from shop.regions.models import Kiosk, Village, VillagerGroup
 from shop.staff.models import ApiToken, StaffUser
 from shop.stock.models import Product, ReceivingDoc, ReceivingLine, Stocktake, StocktakeLine
 from shop.transparency.models import YEAR_END_POLICIES, RankingMark, RankingTotal, YearEndPolicy
@@ -36,6 +36,7 @@ __all__ = [
     "utcnow",
     "Village",
     "Kiosk",
+    "VillagerGroup",
     "LedgerHead",
     "Journal",
     "PointsEntry",

@@ -36,6 +36,10 @@ def _finish_sign_in(result: accounts.SignIn, template: str):
 @public
 def login():
     if request.method == "GET":
+        from .setup_views import needs_first_run
+
+        if needs_first_run():
+            return redirect(url_for("backoffice.setup"), 303)
         return render_template("backoffice/login.html")
     with writing() as db:
         result = accounts.sign_in_password(

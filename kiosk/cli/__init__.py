@@ -1,7 +1,7 @@
 """`kiosk …`: the command line over the same services as the web (a Flask CLI group).
 
-Commands live in modules by subject (core, stock, transparency); `main` is the console entry
-point. The app factory never imports this package: `main` builds the app, and tests that want
+Commands live in modules by subject (core, regions, stock, transparency); `main` is the console
+entry point. The app factory never imports this package: `main` builds the app, and tests that want
 the commands on an app of their own call `register(app)`.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from kiosk.cli import core, stock, transparency
+from kiosk.cli import core, regions, stock, transparency
 
-COMMANDS = (*core.COMMANDS, *stock.COMMANDS, *transparency.COMMANDS)
+COMMANDS = (*core.COMMANDS, *regions.COMMANDS, *stock.COMMANDS, *transparency.COMMANDS)
 
 
 def register(app: Flask) -> None:

@@ -21,7 +21,9 @@ def current_village(session, code: str | None = None) -> Village:
             villages = list(session.scalars(select(Village).limit(2)))
             village = villages[0] if len(villages) == 1 else None
     if village is None:
-        raise click.ClickException("Which village? Pass --village CODE (or run `kiosk demo`).")
+        raise click.ClickException(
+            "Which village? Pass --village CODE (a new install: run `kiosk setup`)."
+        )
     return village
 
 

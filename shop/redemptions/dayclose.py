@@ -32,8 +32,9 @@ REPORT_VERSION = 2  # 2: the receipts one by one ("receipt_list"), for the per-r
 
 
 def receipt_number(kiosk: Kiosk, seq: int) -> str:
-    """A kiosk's receipt number: its code and a gapless sequence (K01-000123)."""
-    return f"{kiosk.code}-{seq:06d}"
+    """A kiosk's receipt number: its receipt prefix (its code unless set) and a gapless
+    sequence (K01-000123)."""
+    return f"{kiosk.prefix}-{seq:06d}"
 
 
 def day_bounds(day: dt.date, tz: dt.tzinfo | None = None) -> tuple[dt.datetime, dt.datetime]:

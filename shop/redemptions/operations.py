@@ -67,6 +67,9 @@ def redeem(
     """
     if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
         raise DomainError("invalid_input", "idempotency key: 8-64 letters, digits, _.:-")
+    if kiosk.retired_at is not None:
+        # Checked before both twins: a retired kiosk's device code sells no more.
+        raise DomainError("kiosk_retired", kiosk.code)
     wanted = normalize_lines(lines)
     request_hash = _request_hash(household.id, kiosk.id, wanted)
     if redemption_path(session) == "server":
@@ -211,7 +214,7 @@ def _redeem_in_one_call(session, household, wanted, kiosk, key, request_hash, ac
                 household.village_id,
                 household.id,
                 kiosk.id,
-                kiosk.code,
+                kiosk.prefix,
                 list(wanted),
                 list(wanted.values()),
                 key,

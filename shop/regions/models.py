@@ -1,4 +1,5 @@
-"""Villages (村) and their kiosks (兑换机): the scope of a shop and of one hash chain."""
+"""Villages (村), their villager groups (村民小组) and kiosks (兑换机): the scope of a shop and of
+one hash chain."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
+    Integer,
     String,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,17 +21,39 @@ from shop.base import Base, utcnow
 
 
 class Village(Base):
-    """村: the scope of one shop and of one hash chain."""
+    """村: the scope of one shop and of one hash chain.
+
+    `is_demo` marks the demo village (演示): set when it is seeded, never cleared, so a demo
+    village cannot become a real one by accident.
+    """
 
     __tablename__ = "villages"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
+    county: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    township: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class VillagerGroup(Base):
+    """村民小组: the groups a village's households belong to (by name, as the roster writes it)."""
+
+    __tablename__ = "villager_groups"
+    __table_args__ = (UniqueConstraint("village_id", "name", name="uq_villager_groups_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Kiosk(Base):
-    """兑换机: one device, with its own gapless receipt numbers."""
+    """兑换机: one device, with its own gapless receipt numbers.
+
+    `code` is the device code the box is configured with (KIOSK_DEVICE); receipts are numbered
+    `<receipt_prefix or code>-000001`. A retired kiosk keeps its receipts and sells no more.
+    """
 
     __tablename__ = "kiosks"
     __table_args__ = (CheckConstraint("last_receipt_seq >= 0", name="seq_not_negative"),)
@@ -34,6 +61,17 @@ class Kiosk(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(64))
+    receipt_prefix: Mapped[str | None] = mapped_column(String(16), unique=True)
+    retired_at: Mapped[dt.datetime | None]
     last_receipt_seq: Mapped[int] = mapped_column(BigInteger, default=0)
 
     village: Mapped[Village] = relationship()
+
+    @property
+    def prefix(self) -> str:
+        """What this kiosk's receipt numbers start with."""
+        return self.receipt_prefix or self.code
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None

@@ -1,29 +1,231 @@
-"""Opening villages (村) and their kiosks (兑换机)."""
+"""Opening villages (村), their villager groups and kiosks (兑换机); renaming; retiring kiosks.
+
+Codes are what machines and receipts carry (ASCII letters, digits and dashes); names are what
+people read. A kiosk's receipts are numbered with its receipt prefix, so prefixes are unique
+across every kiosk of the database, like the receipt numbers they start.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from shop import ledger
+from shop import clock, ledger
 from shop.errors import DomainError
-from shop.regions.models import Kiosk, Village
+from shop.regions.models import Kiosk, Village, VillagerGroup
+
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+VILLAGE_CODE_MAX = 32
+DEVICE_CODE_MAX = 16
+NAME_MAX = 64
 
 
-def create_village(session: Session, code: str, name: str) -> Village:
+def _code(value: str, limit: int, what: str) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > limit or not _CODE.match(value):
+        raise DomainError("invalid_code", f"{what}: {value!r}")
+    return value
+
+
+def _name(value: str, limit: int, what: str, *, required: bool = True) -> str:
+    value = " ".join((value or "").split())
+    if (required and not value) or len(value) > limit or not value.isprintable():
+        raise DomainError("name_required" if not value else "invalid_input", what)
+    return value
+
+
+def clean_groups(names: Iterable[str]) -> list[str]:
+    """Villager group names in the order given, blanks and repeats dropped."""
+    seen: list[str] = []
+    for raw in names:
+        name = _name(raw, NAME_MAX, "group", required=False)
+        if name and name not in seen:
+            seen.append(name)
+    return seen
+
+
+def create_village(
+    session: Session,
+    code: str,
+    name: str,
+    *,
+    county: str = "",
+    township: str = "",
+    groups: Iterable[str] = (),
+    is_demo: bool = False,
+) -> Village:
+    """Open a village and its (empty) chain. Real and demo villages never share a database."""
+    code = _code(code, VILLAGE_CODE_MAX, "village")
+    name = _name(name, 100, "village")
     if session.scalar(select(Village).where(Village.code == code)):
         raise DomainError("duplicate", f"village {code}")
-    village = Village(code=code, name=name)
+    other = session.scalar(select(Village).where(Village.is_demo.is_(not is_demo)).limit(1))
+    if other is not None:
+        raise DomainError("demo_mix", other.name)
+    village = Village(
+        code=code,
+        name=name,
+        county=_name(county, 100, "county", required=False),
+        township=_name(township, 100, "township", required=False),
+        is_demo=is_demo,
+    )
     session.add(village)
     session.flush()
     ledger.ensure_head(session, village.id)
+    for position, group in enumerate(clean_groups(groups), start=1):
+        session.add(VillagerGroup(village_id=village.id, name=group, position=position))
+    session.flush()
     return village
 
 
-def create_kiosk(session: Session, village: Village, code: str, name: str) -> Kiosk:
+def get_village(session: Session, code: str) -> Village:
+    village = session.scalar(select(Village).where(Village.code == (code or "").strip()))
+    if village is None:
+        raise DomainError("unknown_village", code)
+    return village
+
+
+def list_villages(session: Session) -> list[Village]:
+    return list(session.scalars(select(Village).order_by(Village.id)))
+
+
+def rename_village(
+    session: Session,
+    village: Village,
+    name: str,
+    *,
+    county: str | None = None,
+    township: str | None = None,
+    actor: str,
+) -> Village:
+    """Change the names people read; the code (on receipts and in the chain) stays."""
+    old = village.name
+    village.name = _name(name, 100, "village")
+    if county is not None:
+        village.county = _name(county, 100, "county", required=False)
+    if township is not None:
+        village.township = _name(township, 100, "township", required=False)
+    session.flush()
+    ledger.append(
+        session,
+        village.id,
+        "genesis",
+        actor=actor,
+        ref=f"village:{village.code}",
+        memo=f"rename {old} -> {village.name}",
+    )
+    return village
+
+
+def village_groups(session: Session, village_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(VillagerGroup.name)
+            .where(VillagerGroup.village_id == village_id)
+            .order_by(VillagerGroup.position, VillagerGroup.id)
+        )
+    )
+
+
+def add_group(session: Session, village: Village, name: str) -> VillagerGroup:
+    name = _name(name, NAME_MAX, "group")
+    found = session.scalar(
+        select(VillagerGroup).where(
+            VillagerGroup.village_id == village.id, VillagerGroup.name == name
+        )
+    )
+    if found is not None:
+        return found
+    last = session.scalar(
+        select(func.max(VillagerGroup.position)).where(VillagerGroup.village_id == village.id)
+    )
+    group = VillagerGroup(village_id=village.id, name=name, position=(last or 0) + 1)
+    session.add(group)
+    session.flush()
+    return group
+
+
+def create_kiosk(
+    session: Session,
+    village: Village,
+    code: str,
+    name: str,
+    *,
+    receipt_prefix: str | None = None,
+) -> Kiosk:
+    code = _code(code, DEVICE_CODE_MAX, "kiosk")
+    name = _name(name or code, NAME_MAX, "kiosk")
+    prefix = _code(receipt_prefix, DEVICE_CODE_MAX, "receipt prefix") if receipt_prefix else None
     if session.scalar(select(Kiosk).where(Kiosk.code == code)):
         raise DomainError("duplicate", f"kiosk {code}")
-    kiosk = Kiosk(village_id=village.id, code=code, name=name)
+    effective = prefix or code
+    clash = session.scalar(
+        select(Kiosk).where(
+            or_(
+                Kiosk.receipt_prefix == effective,
+                (Kiosk.receipt_prefix.is_(None)) & (Kiosk.code == effective),
+            )
+        )
+    )
+    if clash is not None:
+        raise DomainError("duplicate", f"receipt prefix {effective}")
+    kiosk = Kiosk(village_id=village.id, code=code, name=name, receipt_prefix=prefix)
     session.add(kiosk)
     session.flush()
+    return kiosk
+
+
+def add_kiosk(
+    session: Session,
+    village: Village,
+    code: str,
+    name: str,
+    *,
+    receipt_prefix: str | None = None,
+    actor: str,
+) -> Kiosk:
+    """A new kiosk for a village already open, journaled."""
+    kiosk = create_kiosk(session, village, code, name, receipt_prefix=receipt_prefix)
+    ledger.append(
+        session,
+        village.id,
+        "genesis",
+        actor=actor,
+        ref=f"kiosk:{kiosk.code}",
+        memo=f"kiosk added, receipts {kiosk.prefix}-",
+    )
+    return kiosk
+
+
+def get_kiosk(session: Session, code: str) -> Kiosk:
+    kiosk = session.scalar(select(Kiosk).where(Kiosk.code == (code or "").strip()))
+    if kiosk is None:
+        raise DomainError("unknown_kiosk", code)
+    return kiosk
+
+
+def list_kiosks(session: Session, village_id: int | None = None) -> list[Kiosk]:
+    query = select(Kiosk).order_by(Kiosk.village_id, Kiosk.code)
+    if village_id is not None:
+        query = query.where(Kiosk.village_id == village_id)
+    return list(session.scalars(query))
+
+
+def retire_kiosk(session: Session, kiosk: Kiosk, *, actor: str) -> Kiosk:
+    """The kiosk sells no more; its receipts, day closes and number sequence stay."""
+    if kiosk.retired_at is not None:
+        raise DomainError("kiosk_retired", kiosk.code)
+    kiosk.retired_at = clock.now()
+    session.flush()
+    ledger.append(
+        session,
+        kiosk.village_id,
+        "genesis",
+        actor=actor,
+        ref=f"kiosk:{kiosk.code}",
+        memo="kiosk retired",
+    )
     return kiosk

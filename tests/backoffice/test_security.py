@@ -27,6 +27,8 @@ EXPECTED = {
     "backoffice.login": PUBLIC,
     "backoffice.badge_login": PUBLIC,
     "backoffice.set_lang": PUBLIC,
+    "backoffice.setup": PUBLIC,
+    "backoffice.setup_done": {"admin"},
     "backoffice.home": ALL,
     "backoffice.logout": ALL,
     "backoffice.staff_list": {"admin"},

@@ -1,0 +1,195 @@
+"""Going live from the command line: `kiosk setup` (the first run), `kiosk village …` and
+`kiosk device …` for scripted installs. The same services as the first-run page (shop.regions)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from kiosk.cli.common import current_village, fail
+from kiosk.db import get_db
+from shop import regions
+from shop.db import unit_of_work
+from shop.errors import DomainError
+
+
+def _split(text: str) -> list[str]:
+    return [part for part in text.replace("，", ",").replace("、", ",").split(",") if part.strip()]
+
+
+@click.command("setup")
+@click.option("--village-code", prompt="Village code (letters, digits, dashes; e.g. NK-GJG)")
+@click.option("--village-name", prompt="Village name (村名)")
+@click.option("--county", default="", prompt="County or district (县/区)", show_default=False)
+@click.option("--township", default="", prompt="Township (镇/乡)", show_default=False)
+@click.option(
+    "--groups",
+    default="",
+    prompt="Villager groups, separated by commas (村民小组)",
+    show_default=False,
+)
+@click.option("--device", "device_codes", multiple=True, help="Kiosk device code (repeatable).")
+@click.option("--prefix", "prefixes", multiple=True, help="Receipt prefix for each --device.")
+@click.option("--admin", "admin_username", prompt="First admin's username")
+@click.option("--admin-name", default="", prompt="First admin's name", show_default=False)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def setup_command(
+    village_code,
+    village_name,
+    county,
+    township,
+    groups,
+    device_codes,
+    prefixes,
+    admin_username,
+    admin_name,
+    password,
+):
+    """First run: open the village, its groups, kiosks and first admin on an empty database."""
+    from flask import current_app
+
+    codes = list(device_codes) or [current_app.config["DEVICE"]]
+    plan = regions.FirstRun(
+        village_code=village_code,
+        village_name=village_name,
+        county=county,
+        township=township,
+        groups=tuple(_split(groups)),
+        kiosks=tuple(
+            regions.KioskPlan(code=code, receipt_prefix=prefixes[i] if i < len(prefixes) else None)
+            for i, code in enumerate(codes)
+        ),
+        admin_username=admin_username,
+        admin_name=admin_name,
+        admin_password=password,
+    )
+    with unit_of_work(get_db().writer) as session:
+        try:
+            village = regions.first_run(session, plan, actor="cli")
+        except DomainError as exc:
+            raise fail(exc) from exc
+        kiosks = ", ".join(k.code for k in regions.list_kiosks(session, village.id))
+        click.echo(f"village {village.code} {village.name} opened; kiosks {kiosks}")
+    click.echo(f"sign in at /backoffice/ as {admin_username}")
+
+
+@click.group("village")
+def village_group():
+    """Villages (村)."""
+
+
+@village_group.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--county", default="")
+@click.option("--township", default="")
+@click.option("--groups", default="", help="Villager groups, separated by commas.")
+@with_appcontext
+def village_create(code, name, county, township, groups):
+    """Open another village (its kiosks: `kiosk device add`; its admin: `kiosk staff add`)."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            village = regions.create_village(
+                session, code, name, county=county, township=township, groups=_split(groups)
+            )
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"village {village.code} {village.name} created")
+
+
+@village_group.command("list")
+@with_appcontext
+def village_list():
+    """Every village: code, name, county, township, groups, kiosks; the demo is marked."""
+    with unit_of_work(get_db().reader) as session:
+        villages = regions.list_villages(session)
+        if not villages:
+            click.echo("no village yet: run `kiosk setup` or open /backoffice/")
+        for v in villages:
+            groups = "、".join(regions.village_groups(session, v.id)) or "-"
+            kiosks = " ".join(k.code for k in regions.list_kiosks(session, v.id)) or "-"
+            demo = "  [演示 demo]" if v.is_demo else ""
+            click.echo(
+                f"{v.code}\t{v.name}\t{v.county or '-'}\t{v.township or '-'}"
+                f"\tgroups: {groups}\tkiosks: {kiosks}{demo}"
+            )
+
+
+@village_group.command("rename")
+@click.argument("code")
+@click.argument("name")
+@click.option("--county", default=None)
+@click.option("--township", default=None)
+@with_appcontext
+def village_rename(code, name, county, township):
+    """Change a village's name (and county or township); its code stays."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            village = regions.get_village(session, code)
+            regions.rename_village(
+                session, village, name, county=county, township=township, actor="cli"
+            )
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"village {code} is now {name}")
+
+
+@click.group("device")
+def device_group():
+    """Kiosks (兑换机): device codes and receipt prefixes."""
+
+
+@device_group.command("add")
+@click.argument("code")
+@click.option("--name", default="")
+@click.option("--prefix", default=None, help="Receipt prefix (default: the device code).")
+@click.option("--village", "village_code", default=None)
+@with_appcontext
+def device_add(code, name, prefix, village_code):
+    """Add a kiosk; set KIOSK_DEVICE=CODE on the box that runs it."""
+    with unit_of_work(get_db().writer) as session:
+        village = current_village(session, village_code)
+        try:
+            kiosk = regions.add_kiosk(
+                session,
+                village,
+                code,
+                name or f"{village.name}积分超市",
+                receipt_prefix=prefix,
+                actor="cli",
+            )
+        except DomainError as exc:
+            raise fail(exc) from exc
+        click.echo(f"kiosk {kiosk.code} added to {village.name}; receipts {kiosk.prefix}-000001…")
+
+
+@device_group.command("list")
+@click.option("--village", "village_code", default=None)
+@with_appcontext
+def device_list(village_code):
+    """Kiosks with their village, receipt prefix, last receipt and state."""
+    with unit_of_work(get_db().reader) as session:
+        village_id = regions.get_village(session, village_code).id if village_code else None
+        for k in regions.list_kiosks(session, village_id):
+            state = "retired" if k.is_retired else "active"
+            click.echo(
+                f"{k.code}\t{k.village.code}\t{k.name}\treceipts {k.prefix}-"
+                f"\tlast {k.last_receipt_seq}\t{state}"
+            )
+
+
+@device_group.command("retire")
+@click.argument("code")
+@with_appcontext
+def device_retire(code):
+    """Stop a kiosk selling; its receipts and day closes stay."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            regions.retire_kiosk(session, regions.get_kiosk(session, code), actor="cli")
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"kiosk {code} retired")
+
+
+COMMANDS = (setup_command, village_group, device_group)
