@@ -109,13 +109,11 @@ def setup():
     if not _local_request() and not hmac.compare_digest(
         form.get("setup_code", "").strip().encode(), _setup_code().encode()
     ):
-        return _page(
-            _("The setup code is not right. It is in the file setup-code on the box."), 422
-        )
+        return _page(_("开通码不对。开通码在兑换机的 setup-code 文件里。"), 422)
     if form.get("admin_password", "") != form.get("admin_password2", ""):
-        return _page(_("The two passwords are not the same."), 422)
+        return _page(_("两次输入的密码不一样。"), 422)
     if len(form.get("admin_password", "")) < 8:
-        return _page(_("The password needs at least 8 characters."), 422)
+        return _page(_("密码至少要8位。"), 422)
     try:
         with writing() as db:
             regions.first_run(db, _plan(form), actor="setup")

@@ -49,10 +49,12 @@ def test_first_run_opens_village_groups_kiosks_and_admin_together(session):
 
 
 def test_a_failed_first_run_leaves_nothing(fresh_backend):
-    with pytest.raises(DomainError) as refused:
-        with unit_of_work(session_factory(fresh_backend.engine)) as s:
-            # the admin's password is too short: refused after the village and kiosk were made
-            regions.first_run(s, _plan(admin_password="short"))
+    with (
+        pytest.raises(DomainError) as refused,
+        unit_of_work(session_factory(fresh_backend.engine)) as s,
+    ):
+        # the admin's password is too short: refused after the village and kiosk were made
+        regions.first_run(s, _plan(admin_password="short"))
     assert refused.value.code == "invalid_input"
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
         assert regions.needs_first_run(s)
@@ -75,9 +77,11 @@ def test_a_failed_first_run_leaves_nothing(fresh_backend):
     ],
 )
 def test_first_run_refuses_bad_input_in_words(fresh_backend, changes, code):
-    with pytest.raises(DomainError) as refused:
-        with unit_of_work(session_factory(fresh_backend.engine)) as s:
-            regions.first_run(s, _plan(**changes))
+    with (
+        pytest.raises(DomainError) as refused,
+        unit_of_work(session_factory(fresh_backend.engine)) as s,
+    ):
+        regions.first_run(s, _plan(**changes))
     assert refused.value.code == code
     assert refused.value.message("zh")  # a sentence for the clerk, not the code
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
@@ -110,13 +114,17 @@ def test_demo_and_real_villages_never_share_a_database(fresh_backend, tmp_path):
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
         seeded = demo.seed_demo(s, tmp_path, kiosk_code="DEMO-K")
         assert seeded["village"].is_demo
-    with pytest.raises(DomainError) as refused:
-        with unit_of_work(session_factory(fresh_backend.engine)) as s:
-            regions.create_village(s, "REAL", "真村")
+    with (
+        pytest.raises(DomainError) as refused,
+        unit_of_work(session_factory(fresh_backend.engine)) as s,
+    ):
+        regions.create_village(s, "REAL", "真村")
     assert refused.value.code == "demo_mix"
-    with pytest.raises(DomainError) as refused:
-        with unit_of_work(session_factory(fresh_backend.engine)) as s:
-            regions.first_run(s, _plan())
+    with (
+        pytest.raises(DomainError) as refused,
+        unit_of_work(session_factory(fresh_backend.engine)) as s,
+    ):
+        regions.first_run(s, _plan())
     assert refused.value.code == "already_set_up"
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
         regions.rename_village(s, s.scalar(select(Village)), "改名村", actor="test")
