@@ -52,6 +52,11 @@ MESSAGES: dict[str, tuple[int, str, str]] = {
     "unknown_village": (404, "没有这个村。", "No such village."),
     "duplicate": (409, "已经有了，不能重复。", "That already exists."),
     "invalid_input": (422, "填写的内容不对。", "The input is not valid."),
+    "invalid_characters": (
+        422,
+        "填写的内容里有不能用的特殊字符（如换行、制表符），请重新输入。",
+        "The text contains characters that cannot be used (such as line breaks or tabs).",
+    ),
     "database_unavailable": (
         503,
         "系统暂时连不上，请稍后再试。",

@@ -15,6 +15,7 @@ from shop.households.models import Household, Passbook
 from shop.ledger.models import Journal, PointsEntry
 from shop.points.models import Rule
 from shop.regions.models import Village
+from shop.text import plain_text
 
 
 def create_household(
@@ -27,7 +28,9 @@ def create_household(
     members: int = 1,
     actor: str = "",
 ) -> Household:
-    number, head_name = number.strip(), head_name.strip()
+    number = plain_text(number, "number", max_length=32)
+    head_name = plain_text(head_name, "head_name", max_length=64)
+    group_name = plain_text(group_name, "group_name", max_length=64)
     if not number or not head_name or members < 1:
         raise DomainError("invalid_input", "household number, head's name and members are required")
     taken = session.scalar(

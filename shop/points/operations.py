@@ -14,6 +14,7 @@ from shop.errors import DomainError
 from shop.households.models import Household
 from shop.ledger.models import Journal
 from shop.points.models import AwardRequest, Rule
+from shop.text import plain_text
 
 MAX_AWARD = 100_000
 
@@ -34,6 +35,7 @@ def award_points(
     A deduction never takes the balance below zero: it is refused with insufficient_points so
     the panel decides what to do (the CHECK constraint would refuse it anyway).
     """
+    memo = plain_text(memo, "memo")
     if rule is not None:
         if not rule.is_active:
             raise DomainError("rule_retired", rule.name)

@@ -19,6 +19,7 @@ from shop.redemptions import dayclose, limits
 from shop.redemptions.models import Redemption, RedemptionLine
 from shop.regions.models import Kiosk
 from shop.stock.models import Product
+from shop.text import plain_text
 
 MAX_QTY_PER_LINE = 99
 _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
@@ -312,7 +313,7 @@ def void_redemption(
     session: Session, redemption: Redemption, *, reason: str, actor: str
 ) -> ledger.Appended:
     """作废: a reversing event that returns the points and the goods. The receipt stays on file."""
-    reason = (reason or "").strip()
+    reason = plain_text(reason, "reason", max_length=200)
     if not reason:
         raise DomainError("reason_required")
     with session.begin_nested():

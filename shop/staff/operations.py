@@ -15,6 +15,7 @@ from shop import ledger
 from shop.errors import DomainError
 from shop.regions.models import Kiosk, Village
 from shop.staff.models import ApiToken, StaffUser
+from shop.text import plain_text
 
 ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor")
 TOKEN_ROLES = ("kiosk", "panel", "admin")
@@ -46,7 +47,8 @@ def create_staff(
     pin: str | None = None,
     actor: str = "",
 ) -> StaffUser:
-    username = username.strip()
+    username = plain_text(username, "username", max_length=64)
+    display_name = plain_text(display_name, "display_name", max_length=64)
     if role not in ROLES:
         raise DomainError("invalid_input", f"role must be one of {', '.join(ROLES)}")
     if not username or len(password) < 8:

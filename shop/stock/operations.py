@@ -9,6 +9,7 @@ from shop import ledger
 from shop.errors import DomainError
 from shop.regions.models import Village
 from shop.stock.models import Product
+from shop.text import plain_text
 
 MAX_RECEIVE = 100_000
 
@@ -31,6 +32,11 @@ def create_product(
 ) -> Product:
     if not isinstance(points, int) or points <= 0:
         raise DomainError("invalid_points", repr(points))
+    sku, name = plain_text(sku, "sku", max_length=32), plain_text(name, "name", max_length=100)
+    name_en = plain_text(name_en, "name_en", max_length=100)
+    unit = plain_text(unit, "unit", max_length=16)
+    category = plain_text(category, "category", max_length=32)
+    barcode = plain_text(barcode, "barcode", max_length=64) or None
     if session.scalar(
         select(Product.id).where(Product.village_id == village.id, Product.sku == sku)
     ):

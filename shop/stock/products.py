@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from shop.errors import DomainError
 from shop.regions.models import Village
 from shop.stock.models import Product
+from shop.text import plain_text
 
 PICTURE_MAX_PX = 480
 PICTURE_MAX_BYTES = 10 * 1024 * 1024
@@ -52,6 +53,9 @@ def update_product(session: Session, product: Product, *, actor: str = "", **cha
     for field in ("min_level", "reorder_level", "sort_order"):
         if field in changes and changes[field] < 0:
             raise DomainError("invalid_input", f"{field}: {changes[field]!r}")
+    for field, value in changes.items():
+        if isinstance(value, str):
+            changes[field] = plain_text(value, field)
     if "name" in changes and not changes["name"].strip():
         raise DomainError("invalid_input", "name")
     if "barcode" in changes:

@@ -20,6 +20,7 @@ from shop.ledger.models import LedgerHead
 from shop.regions.models import Village
 from shop.stock.models import Product, ReceivingDoc, ReceivingLine
 from shop.stock.operations import MAX_RECEIVE
+from shop.text import plain_text
 from shop.words import N_
 
 SOURCES = {
@@ -83,7 +84,8 @@ def receive_delivery(
             return earlier
     if source_kind not in SOURCES:
         raise DomainError("invalid_input", f"source {source_kind!r}")
-    source_name = (source_name or "").strip()
+    source_name = plain_text(source_name, "source_name", max_length=100)
+    memo = plain_text(memo, "memo")
     if source_kind == "partner" and not source_name:
         raise DomainError("invalid_input", "partner company name")
     value_fen = to_fen(value_yuan)
