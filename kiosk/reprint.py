@@ -21,5 +21,4 @@ def config_for(app: Flask, url: str | None = None) -> PrinterConfig:
 
 def print_or_reprint(receipt_no: str, *, actor: str, url: str | None = None) -> PrintOutcome:
     """Print a receipt whose first print never went out; else reprint it, marked and counted."""
-    done = reprint_receipt(receipt_no, actor=actor, config=config_for(current_app, url))
-    return PrintOutcome(done.state, done.error, done.job_id)
+    return reprint_receipt(receipt_no, actor=actor, config=config_for(current_app, url))

@@ -28,6 +28,13 @@ from escpos.escpos import Escpos
 from escpos.printer import LP, CupsPrinter, Dummy, File, Network, Serial, Usb
 
 from hardware.printing.config import PrinterConfig, PrinterError, config_error
+from hardware.printing.status import (
+    PrinterStatus,
+    SerialChannel,
+    SocketChannel,
+    StatusChannel,
+    UsbChannel,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +59,38 @@ def failed_error(detail: str) -> PrinterError:
     )
 
 
+_STATUS_WORDS = {
+    "printer_paper_out": ("打印机没纸了，请换纸后重打", "The printer is out of paper"),
+    "printer_cover_open": ("打印机盖没关好，请关好后重打", "The printer's cover is open"),
+    "printer_error": ("打印机出错（卡纸或切刀），请检查后重打", "The printer reports an error"),
+    "printer_offline": ("打印机暂停（离线），请检查后重打", "The printer is offline"),
+}
+
+
+def status_error(status: PrinterStatus, when: str) -> PrinterError:
+    """The printer said it cannot print (asked ``when``: before or after the job)."""
+    code = status.problem
+    assert code is not None
+    zh, en = _STATUS_WORDS[code]
+    return PrinterError(code, zh, en, f"printer status {status.state} {when} the job")
+
+
+def status_channel(printer: Escpos, config: PrinterConfig) -> StatusChannel | None:
+    """The open printer's back channel, or None where the backend has none (file, CUPS)."""
+    if not config.asks_status:
+        return None
+    device = getattr(printer, "_device", None)
+    if not device:
+        return None
+    if isinstance(printer, TcpPrinter) and isinstance(device, socket.socket):
+        return SocketChannel(device)
+    if isinstance(printer, Serial):
+        return SerialChannel(device)
+    if isinstance(printer, Usb):
+        return UsbChannel(device, printer.in_ep, printer.out_ep)
+    return None
+
+
 class TcpPrinter(Network):
     """A raw port-9100 printer that reports whether the printer really took the job."""
 
@@ -61,10 +100,13 @@ class TcpPrinter(Network):
             self.close()
         self.device = socket.create_connection((self.host, self.port), timeout=self.timeout)
 
-    def wait_sent(self, timeout: float) -> None:
-        """Wait until the printer has acknowledged every byte, or fail.
+    def wait_sent(self, timeout: float, *, end: bool = True) -> None:
+        """Wait until the printer has acknowledged every byte, or fail; then (``end``) say
+        "end of job". Without ``end``, call :meth:`end_job` after asking the printer's status.
 
         ``timeout`` is a stall limit: it restarts while the unacknowledged count keeps falling.
+        An acknowledgement only means the bytes reached the printer's network buffer: a printer
+        that accepts and never reads acknowledges a small job whole.
         """
         sock = self._device
         if not isinstance(sock, socket.socket):
@@ -83,7 +125,13 @@ class TcpPrinter(Network):
                 raise TimeoutError(f"printer did not take the last {pending} bytes in {timeout}s")
             time.sleep(0.02)
         self._check_socket_error(sock)
-        self._half_close(sock, min(timeout, PEER_CLOSE_WAIT))
+        if end:
+            self.end_job(timeout)
+
+    def end_job(self, timeout: float) -> None:
+        sock = self._device
+        if isinstance(sock, socket.socket):
+            self._half_close(sock, min(timeout, PEER_CLOSE_WAIT))
 
     @staticmethod
     def _half_close(sock: socket.socket, wait: float) -> None:

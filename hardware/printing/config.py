@@ -11,7 +11,10 @@ URL forms (KIOSK_PRINTER)::
     preview                              no printer: the job is saved under preview_dir
     dummy                                bytes kept in memory (tests)
 
-Any URL also takes ``?timeout=SECONDS``.
+Any URL also takes ``?timeout=SECONDS`` and ``?mode=text|picture`` (``picture``: the whole slip
+as raster images, for printers without a Chinese font). ``tcp``, ``usb`` and ``serial`` take
+``?status=no`` for a printer that cannot answer DLE EOT (its jobs are then "sent", not
+"printed").
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ Backend = Literal["usb", "tcp", "serial", "file", "cups", "preview", "dummy"]
 #: Paper width in mm -> (text columns, printable dots).
 PAPER = {58: (32, 32 * DOTS_PER_COLUMN), 80: (48, 48 * DOTS_PER_COLUMN)}
 
+MODES = ("text", "picture")
+
 DEFAULT_TIMEOUT = 8.0  # seconds; a stalled printer fails the job instead of hanging the kiosk
 
 
@@ -38,12 +43,21 @@ class PrinterError(Exception):
 
     * ``printer_offline``: the printer cannot be reached or opened (unplugged, off, wrong address);
     * ``printer_failed``: it went wrong during the job (cable pulled, stalled, paper jam);
-    * ``printer_config``: the configuration is wrong (bad URL, width, charset, missing driver).
+    * ``printer_config``: the configuration is wrong (bad URL, width, charset, missing driver);
+    * ``printer_paper_out``, ``printer_cover_open``, ``printer_error``: the printer said so when
+      asked (DLE EOT) before or after the job.
 
     ``detail`` carries the technical reason for the log.
     """
 
-    CODES = ("printer_offline", "printer_failed", "printer_config")
+    CODES = (
+        "printer_offline",
+        "printer_failed",
+        "printer_config",
+        "printer_paper_out",
+        "printer_cover_open",
+        "printer_error",
+    )
 
     def __init__(self, code: str, message_zh: str, message_en: str, detail: str = "") -> None:
         if code not in self.CODES:
@@ -68,15 +82,16 @@ def config_error(detail: str) -> PrinterError:
 
 
 _URL_OPTIONS: dict[str, frozenset[str]] = {
-    "usb": frozenset({"in_ep", "out_ep", "timeout"}),
-    "tcp": frozenset({"timeout"}),
+    "usb": frozenset({"in_ep", "out_ep", "timeout", "status", "mode"}),
+    "tcp": frozenset({"timeout", "status", "mode"}),
     "serial": frozenset(
-        {"baudrate", "bytesize", "parity", "stopbits", "xonxoff", "dsrdtr", "timeout"}
+        {"baudrate", "bytesize", "parity", "stopbits", "xonxoff", "dsrdtr", "timeout", "status"}
+        | {"mode"}
     ),
-    "file": frozenset({"timeout"}),
-    "cups": frozenset({"timeout"}),
-    "preview": frozenset(),
-    "dummy": frozenset(),
+    "file": frozenset({"timeout", "mode"}),
+    "cups": frozenset({"timeout", "mode"}),
+    "preview": frozenset({"mode"}),
+    "dummy": frozenset({"mode"}),
 }
 
 
@@ -95,6 +110,14 @@ class PrinterConfig:
     timeout: float = DEFAULT_TIMEOUT
     font_path: str = DEFAULT_CJK_FONT
     preview_dir: Path | None = None
+    mode: str = "text"  # text: Hanzi in the printer's font where it can | picture: all raster
+
+    @property
+    def asks_status(self) -> bool:
+        """Whether jobs ask the printer for its status (backends with a back channel)."""
+        if self.backend not in ("tcp", "usb", "serial"):
+            return False
+        return _parse_bool(self.options.get("status", "yes"), "status")
 
     @property
     def columns(self) -> int:
@@ -115,6 +138,7 @@ class PrinterConfig:
         timeout: float | str | None = None,
         font_path: str | os.PathLike[str] | None = None,
         preview_dir: str | os.PathLike[str] | None = None,
+        mode: str | None = None,
     ) -> PrinterConfig:
         """Parse a printer URL and options; raises PrinterError(printer_config) on nonsense."""
         url = (url or "").strip()
@@ -132,6 +156,12 @@ class PrinterConfig:
         backend, target, port, options = _parse_url(url)
         raw_timeout = options.pop("timeout", None) if timeout is None else timeout
         seconds = DEFAULT_TIMEOUT if raw_timeout in (None, "") else _parse_float(raw_timeout)
+        url_mode = options.pop("mode", None)
+        chosen_mode = (mode or url_mode or "text").strip().lower()
+        if chosen_mode not in MODES:
+            raise config_error(f"printer mode must be text or picture, not {chosen_mode!r}")
+        if "status" in options:
+            _parse_bool(options["status"], "status")
         if backend == "preview":
             directory = Path(target) if target else Path(preview_dir or "instance/receipts")
         else:
@@ -148,12 +178,13 @@ class PrinterConfig:
             timeout=seconds,
             font_path=str(font_path) if font_path else DEFAULT_CJK_FONT,
             preview_dir=directory,
+            mode=chosen_mode,
         )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PrinterConfig:
         """From KIOSK_PRINTER (default ``preview``), KIOSK_PRINTER_WIDTH, KIOSK_PRINTER_CHARSET,
-        KIOSK_PRINTER_CUT, KIOSK_PRINTER_TIMEOUT, KIOSK_CJK_FONT; previews go to
+        KIOSK_PRINTER_CUT, KIOSK_PRINTER_TIMEOUT, KIOSK_PRINTER_MODE, KIOSK_CJK_FONT; previews go to
         KIOSK_PRINTER_PREVIEW_DIR or ``$KIOSK_INSTANCE_PATH/receipts``.
         """
         env = os.environ if env is None else env
@@ -166,6 +197,7 @@ class PrinterConfig:
             timeout=env.get("KIOSK_PRINTER_TIMEOUT") or None,
             font_path=env.get("KIOSK_CJK_FONT") or None,
             preview_dir=env.get("KIOSK_PRINTER_PREVIEW_DIR") or Path(instance) / "receipts",
+            mode=env.get("KIOSK_PRINTER_MODE") or None,
         )
 
 

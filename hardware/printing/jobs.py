@@ -10,6 +10,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,9 +24,21 @@ from hardware.printing.backends import (
     close_printer,
     failed_error,
     open_printer,
+    status_channel,
+    status_error,
 )
 from hardware.printing.config import PrinterConfig, PrinterError
 from hardware.printing.render import render_escpos, to_html_page
+from hardware.printing.status import (
+    NOT_ANSWERED,
+    STATUS_WAIT,
+    PrinterStatus,
+    StatusChannel,
+    ask_status,
+    recently_silent,
+    remember,
+    remember_silence,
+)
 from hardware.receipt import QR, Document, Lang, Layout, TestPage
 
 log = logging.getLogger(__name__)
@@ -45,6 +58,17 @@ class PrintResult:
     slug: str
     data: bytes
     path: Path | None = None
+    #: What the printer said after the last byte (``answered`` False: it cannot or did not say).
+    status: PrinterStatus = NOT_ANSWERED
+    seconds: float = 0.0
+
+    @property
+    def confirmed(self) -> bool:
+        """The printer said it is fine after taking the whole job (or there is no printer:
+        ``preview`` and ``dummy`` keep the job themselves). Unconfirmed jobs are "sent"."""
+        return self.backend in ("preview", "dummy") or (
+            self.status.answered and self.status.problem is None
+        )
 
     @property
     def bytes_sent(self) -> int:
@@ -80,10 +104,21 @@ def print_job(config: PrinterConfig, document: Document) -> PrintResult:
             "Printer busy with another job; reprint later",
             "timed out waiting for the previous job",
         )
+    started = time.monotonic()
     try:
         printer = open_printer(config)
         try:
-            path = _send(printer, config, layout, data)
+            channel = _channel(printer, config)
+            before = ask_status(channel, _wait(config)) if channel else NOT_ANSWERED
+            if channel is not None and not before.answered:
+                remember_silence(config.url)
+                channel = None
+            if before.answered:
+                remember(config.url, before)
+            if before.problem:
+                log.warning("printer %s: %s before %s", config.url, before.state, layout.slug)
+                raise status_error(before, "before")
+            path, after = _send(printer, config, layout, data, channel)
         except PrinterError:
             raise
         except Exception as exc:
@@ -93,20 +128,51 @@ def print_job(config: PrinterConfig, document: Document) -> PrintResult:
             close_printer(printer)
     finally:
         lock.release()
-    log.info("printed %s on %s (%d bytes)", layout.slug, config.url, len(data))
-    return PrintResult(config.backend, layout.slug, data, path)
+    if after.answered:
+        remember(config.url, after)
+    if after.problem:
+        log.warning("printer %s: %s after %s", config.url, after.state, layout.slug)
+        raise status_error(after, "after")
+    result = PrintResult(config.backend, layout.slug, data, path, after, time.monotonic() - started)
+    log.info(
+        "%s %s on %s (%d bytes)",
+        "printed" if result.confirmed else "sent (printer did not confirm)",
+        layout.slug,
+        config.url,
+        len(data),
+    )
+    return result
 
 
-def _send(printer: Escpos, config: PrinterConfig, layout: Layout, data: bytes) -> Path | None:
+def _wait(config: PrinterConfig) -> float:
+    return min(STATUS_WAIT, config.timeout)
+
+
+def _channel(printer: Escpos, config: PrinterConfig) -> StatusChannel | None:
+    if recently_silent(config.url):
+        return None
+    return status_channel(printer, config)
+
+
+def _send(
+    printer: Escpos,
+    config: PrinterConfig,
+    layout: Layout,
+    data: bytes,
+    channel: StatusChannel | None,
+) -> tuple[Path | None, PrinterStatus]:
     for start in range(0, len(data), CHUNK):
         printer._raw(data[start : start + CHUNK])
     if isinstance(printer, TcpPrinter):
-        printer.wait_sent(config.timeout)
+        printer.wait_sent(config.timeout, end=False)
+    after = ask_status(channel, _wait(config)) if channel is not None else NOT_ANSWERED
+    if isinstance(printer, TcpPrinter):
+        printer.end_job(config.timeout)
     path = None
     if isinstance(printer, PreviewPrinter):
         path = save_preview(printer.directory, layout, data)
     printer.close()  # CUPS and lp submit the job on close: its errors belong to the job
-    return path
+    return path, after
 
 
 def save_preview(directory: Path, layout: Layout, data: bytes) -> Path:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 from flask import Flask, current_app
 
 from hardware.printing import PrinterConfig
+from shop.redemptions import printjobs
+from shop.redemptions.printjobs import PrintOutcome
 
 VERIFY_CHARS = 10  # as kiosk/printing.py: the journal-hash prefix printed on every receipt
 
@@ -41,13 +42,6 @@ def _parse(app: Flask, url: str) -> PrinterConfig:
 # `config` points a job at another printer, e.g. `--printer file:///tmp/r.bin`. Every one of them
 # runs after the commit it reports on and records its print job's outcome; a printer failure
 # never undoes.
-
-
-@dataclass(frozen=True)
-class Printed:
-    state: str  # printed | failed
-    error: str | None = None
-    job_id: int | None = None
 
 
 def _lang(app: Flask) -> str:
@@ -123,58 +117,43 @@ def receipt_html(session, redemption_id: int):
 
 def _send(
     document, job_id: int, *, receipt_of: int | None = None, config: PrinterConfig | None = None
-) -> Printed:
+) -> PrintOutcome:
     """Print, then record the job's outcome in its own transaction."""
-    from sqlalchemy import update
-
     from hardware.printing import PrinterError, print_job
     from kiosk.db import writing
-    from shop.models import PrintJob, Redemption, utcnow
 
-    error = None
+    error, confirmed = None, False
     try:
-        print_job(config or printer_config(current_app), document)
+        confirmed = print_job(config or printer_config(current_app), document).confirmed
     except PrinterError as exc:
         error = exc.code
-    state = "failed" if error else "printed"
     with writing() as session:
-        session.execute(
-            update(PrintJob)
-            .where(PrintJob.id == job_id)
-            .values(state=state, error=error, updated_at=utcnow())
+        return printjobs.finish(
+            session, job_id, confirmed=confirmed, error=error, receipt_of=receipt_of
         )
-        if receipt_of is not None:
-            session.execute(
-                update(Redemption).where(Redemption.id == receipt_of).values(print_state=state)
-            )
-    return Printed(state, error, job_id)
 
 
-def reprint_receipt(receipt_no: str, *, actor: str, config: PrinterConfig | None = None) -> Printed:
-    """重打印. A receipt whose first print never came out is printed as the original; any other
+def reprint_receipt(
+    receipt_no: str, *, actor: str, config: PrinterConfig | None = None
+) -> PrintOutcome:
+    """重打印. A receipt whose first print never went out is printed as the original; any other
     is reprinted as its own job, marked 重打印 with the count on the paper."""
-    from sqlalchemy import select, update
+    from sqlalchemy import update
 
     from kiosk.db import writing
     from shop import redemptions
-    from shop.models import PrintJob, Redemption
+    from shop.models import Redemption
 
     with writing() as session:
         redemption = redemptions.get_redemption(session, receipt_no)
         redemption_id = redemption.id
-        first = session.scalar(
-            select(PrintJob)
-            .where(PrintJob.redemption_id == redemption_id, PrintJob.kind == "receipt")
-            .order_by(PrintJob.id)
-            .limit(1)
-        )
-        if first is None or first.state == "pending":
-            if first is None:
-                first = PrintJob(redemption_id=redemption_id, kind="receipt", requested_by=actor)
-                session.add(first)
-            first.state, first.attempts = "sent", (first.attempts or 0) + 1
-            session.flush()
-            job_id, receipt_of = first.id, redemption_id
+        first = printjobs.first_receipt_job(session, redemption_id)
+        if first is None:
+            printjobs.queue_receipt(session, redemption_id, actor=actor)
+            first = printjobs.first_receipt_job(session, redemption_id)
+        if first.state == "pending":
+            printjobs.retry(session, first)
+            job_id, receipt_of = first.id, None
             receipt = build_receipt(session, redemption_id)
         else:
             count = session.execute(
@@ -183,44 +162,32 @@ def reprint_receipt(receipt_no: str, *, actor: str, config: PrinterConfig | None
                 .values(reprint_count=Redemption.reprint_count + 1)
                 .returning(Redemption.reprint_count)
             ).scalar_one()
-            job = PrintJob(
-                redemption_id=redemption_id,
-                kind="reprint",
-                state="sent",
-                attempts=1,
-                requested_by=actor,
-            )
-            session.add(job)
-            session.flush()
-            job_id, receipt_of = job.id, None
+            job_id = printjobs.start_job(session, redemption_id, "reprint", actor=actor).id
             receipt = dataclasses.replace(
                 build_receipt(session, redemption_id), reprint_count=count
             )
-            if first.state == "failed":
-                receipt_of = redemption_id  # the queue's failed receipt is now on paper
+            # the queue's failed receipt is on paper once its reprint is
+            receipt_of = redemption_id if first.state == "failed" else None
     return _send(receipt, job_id, receipt_of=receipt_of, config=config)
 
 
-def print_void_slip(receipt_no: str, *, actor: str, config: PrinterConfig | None = None) -> Printed:
+def print_void_slip(
+    receipt_no: str, *, actor: str, config: PrinterConfig | None = None
+) -> PrintOutcome:
     """作废单 of a voided receipt, as its own print job (kind 'void')."""
     from sqlalchemy import select
 
     from kiosk.db import writing
     from shop import redemptions
     from shop.errors import DomainError
-    from shop.models import PointsEntry, PrintJob
+    from shop.models import PointsEntry
     from shop.redemptions import dayclose
 
     with writing() as session:
         redemption = redemptions.get_redemption(session, receipt_no)
         if redemption.state != "voided":
             raise DomainError("invalid_input", f"{receipt_no} is not void")
-        job = PrintJob(
-            redemption_id=redemption.id, kind="void", state="sent", attempts=1, requested_by=actor
-        )
-        session.add(job)
-        session.flush()
-        job_id = job.id
+        job_id = printjobs.start_job(session, redemption.id, "void", actor=actor).id
         booking = dayclose.void_booking(session, redemption.id)
         reason = redemption.void_reason or ""
         if booking is not None and booking.is_moved:

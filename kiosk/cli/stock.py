@@ -39,8 +39,7 @@ def print_void_slip(receipt_no: str, *, actor: str, url: str | None = None) -> P
     """Print the void slip (作废) of a voided receipt, as its own print job (kind 'void').
 
     Call after the void has committed; a printer failure leaves a failed job, never undoes."""
-    done = shared.print_void_slip(receipt_no, actor=actor, config=config_for(current_app, url))
-    return PrintOutcome(done.state, done.error, done.job_id)
+    return shared.print_void_slip(receipt_no, actor=actor, config=config_for(current_app, url))
 
 
 def print_day_close(report: dict, *, url: str | None = None):

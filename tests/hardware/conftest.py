@@ -100,19 +100,84 @@ def decode_qr(image: np.ndarray) -> list[str]:
 
 # --- a network printer on 127.0.0.1 -----------------------------------------------------------
 
+STATUS_OK = bytes([0x12, 0x12, 0x12])  # DLE EOT 1, 2, 4: online; no offline cause; paper in
+#: What a printer in each condition answers to DLE EOT 1, 2 and 4 (Epson's bit layout).
+STATUS_ANSWERS = {
+    "ok": STATUS_OK,
+    "paper_low": bytes([0x12, 0x12, 0x1E]),
+    "paper_out": bytes([0x1A, 0x32, 0x72]),  # offline, "stopped: paper end", roll sensor: out
+    "cover_open": bytes([0x1A, 0x16, 0x12]),  # offline, cover open
+    "error": bytes([0x1A, 0x52, 0x12]),  # offline, error (jam, cutter)
+}
+
+
+class StatusReader:
+    """Splits what a printer receives into the job and its DLE EOT questions, the way a printer
+    does: real-time commands are answered where they arrive, except inside raster data."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.skip = 0  # raster bytes still to pass through
+
+    def feed(self, chunk: bytes) -> tuple[bytes, list[int]]:
+        """The job bytes in ``chunk`` and the status questions (n of each DLE EOT n)."""
+        self.buffer += chunk
+        job = bytearray()
+        questions: list[int] = []
+        buf = self.buffer
+        i = 0
+        while i < len(buf):
+            if self.skip:
+                take = min(self.skip, len(buf) - i)
+                job += buf[i : i + take]
+                self.skip -= take
+                i += take
+                continue
+            if buf[i] == 0x10:
+                if len(buf) - i < 3:
+                    break
+                if buf[i + 1] == 0x04:
+                    questions.append(buf[i + 2])
+                    i += 3
+                    continue
+            if buf[i] == 0x1D and bytes(buf[i : i + 3]) == b"\x1dv0"[: len(buf) - i]:
+                if len(buf) - i < 8:
+                    break
+                width, height = buf[i + 4] | buf[i + 5] << 8, buf[i + 6] | buf[i + 7] << 8
+                job += buf[i : i + 8]
+                self.skip = width * height
+                i += 8
+                continue
+            job.append(buf[i])
+            i += 1
+        del buf[:i]
+        return bytes(job), questions
+
 
 class TcpPrinterStub:
-    """Accepts connections like a port-9100 printer and keeps what it receives.
+    """Accepts connections like a port-9100 printer and keeps what it receives (``jobs``: the
+    job bytes of each connection, the status questions taken out).
 
-    mode ``ok``: reads everything; ``close_after``: reads ``limit`` bytes then hangs up;
-    ``stall``: accepts and never reads (a jammed printer), with a tiny receive buffer.
+    Modes, each a real printer's behaviour:
+
+    * ``ok``: reads everything and answers DLE EOT: online, paper in;
+    * ``paper_low``, ``paper_out``, ``cover_open``, ``error``: reads everything and answers so;
+    * ``runs_out``: answers "paper in" before the job and "paper out" after it;
+    * ``mute``: reads everything and never answers (no back channel);
+    * ``close_after``: answers, reads ``limit`` job bytes, then hangs up (closes mid-job);
+    * ``stall``: accepts and never reads, with a tiny receive buffer (a jammed printer);
+    * ``never_reads``: accepts and never reads, with the kernel's usual buffer: a small job is
+      acknowledged whole by the kernel although the printer took nothing.
     """
+
+    ANSWERING = ("ok", "paper_low", "paper_out", "cover_open", "error", "runs_out", "close_after")
 
     def __init__(self, mode: str = "ok", limit: int = 0) -> None:
         self.mode = mode
         self.limit = limit
         self.received = bytearray()
         self.jobs: list[bytes] = []
+        self.questions: list[int] = []
         self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if mode == "stall":
@@ -138,13 +203,23 @@ class TcpPrinterStub:
                 continue
             except OSError:
                 return
-            if self.mode == "stall":
+            if self.mode in ("stall", "never_reads"):
                 self._held.append(conn)
                 continue
             self._receive(conn)
 
+    def _answer(self, asked: int, job: bytearray) -> bytes:
+        if self.mode not in self.ANSWERING:
+            return b""
+        condition = self.mode if self.mode in STATUS_ANSWERS else "ok"
+        if self.mode == "runs_out" and job:
+            condition = "paper_out"
+        index = {1: 0, 2: 1, 4: 2}.get(asked)
+        return b"" if index is None else STATUS_ANSWERS[condition][index : index + 1]
+
     def _receive(self, conn: socket.socket) -> None:
         job = bytearray()
+        reader = StatusReader()
         conn.settimeout(5)
         with conn:
             while not self._stop.is_set():
@@ -159,7 +234,15 @@ class TcpPrinterStub:
                     break
                 if not chunk:
                     break
-                job += chunk
+                data, questions = reader.feed(chunk)
+                job += data
+                self.questions += questions
+                answers = b"".join(self._answer(n, job) for n in questions)
+                if answers:
+                    try:
+                        conn.sendall(answers)
+                    except OSError:
+                        break
         self.received += job
         self.jobs.append(bytes(job))
 
@@ -174,6 +257,15 @@ class TcpPrinterStub:
         for conn in self._held:
             conn.close()
         self._thread.join(timeout=2)
+
+
+@pytest.fixture(autouse=True)
+def _forget_printer_status():
+    from hardware.printing.status import forget
+
+    forget()
+    yield
+    forget()
 
 
 @pytest.fixture
