@@ -9,7 +9,8 @@ Typical use, after the redemption has been committed::
     try:
         result = print_job(config, receipt)     # result.path: the saved preview, if any
     except PrinterError as exc:                 # exc.code: printer_offline | printer_failed |
-        ...                                     #           printer_config
+        ...                                     #   printer_config | printer_paper_out | …
+    result.confirmed                            # the printer said it is fine after the job
 
 The screen shows the same slip with ``to_html(receipt.layout(config.columns))`` or by including
 ``templates/hardware/_receipt.html`` with ``receipt=preview_of(layout)``.
@@ -17,7 +18,14 @@ The screen shows the same slip with ``to_html(receipt.layout(config.columns))`` 
 
 from hardware.printing.backends import close_printer, make_printer, open_printer
 from hardware.printing.config import PAPER, PrinterConfig, PrinterError
-from hardware.printing.jobs import PrintResult, print_job, print_test_page, save_preview
+from hardware.printing.jobs import (
+    PrintResult,
+    print_job,
+    print_test_page,
+    printer_status,
+    save_preview,
+)
+from hardware.printing.status import PrinterStatus
 from hardware.printing.render import (
     PreviewRow,
     ReceiptPreview,
@@ -47,6 +55,7 @@ __all__ = [
     "PrintResult",
     "PrinterConfig",
     "PrinterError",
+    "PrinterStatus",
     "Receipt",
     "ReceiptLine",
     "ReceiptPreview",
@@ -60,6 +69,7 @@ __all__ = [
     "preview_of",
     "print_job",
     "print_test_page",
+    "printer_status",
     "qr_data_uri",
     "render_escpos",
     "save_preview",

@@ -35,6 +35,7 @@ from hardware.printing.status import (
     PrinterStatus,
     StatusChannel,
     ask_status,
+    last_status,
     recently_silent,
     remember,
     remember_silence,
@@ -142,6 +143,40 @@ def print_job(config: PrinterConfig, document: Document) -> PrintResult:
         len(data),
     )
     return result
+
+
+PROBE_EVERY = 60.0  # seconds: /healthz asks an idle printer at most this often
+
+
+def printer_status(config: PrinterConfig, *, max_age: float = PROBE_EVERY) -> PrinterStatus:
+    """How the printer is, for /healthz and the clerk: what it said after the last job, or,
+    when that is older than ``max_age`` and no job is running, what it says now. Never raises;
+    ``answered`` is False for backends that cannot say (file, CUPS) and silent printers."""
+    known = last_status(config.url)
+    fresh = known is not None and (datetime.now(UTC) - known.checked_at).total_seconds() < max_age
+    if fresh or not config.asks_status or recently_silent(config.url):
+        return known or NOT_ANSWERED
+    lock = _printer_lock(config)
+    if not lock.acquire(blocking=False):
+        return known or NOT_ANSWERED  # printing right now: the job will tell
+    try:
+        try:
+            printer = open_printer(config)
+        except PrinterError:
+            status = PrinterStatus(answered=True, online=False)
+            remember(config.url, status)
+            return status
+        try:
+            status = ask_status(status_channel(printer, config), _wait(config))
+        finally:
+            close_printer(printer)
+    finally:
+        lock.release()
+    if status.answered:
+        remember(config.url, status)
+    else:
+        remember_silence(config.url)
+    return status
 
 
 def _wait(config: PrinterConfig) -> float:
