@@ -25,7 +25,6 @@ from hardware.printing.jobs import (
     printer_status,
     save_preview,
 )
-from hardware.printing.status import PrinterStatus
 from hardware.printing.render import (
     PreviewRow,
     ReceiptPreview,
@@ -36,6 +35,7 @@ from hardware.printing.render import (
     to_html,
     to_html_page,
 )
+from hardware.printing.status import PrinterStatus
 from hardware.receipt import (
     Document,
     Layout,

@@ -28,6 +28,7 @@ from shop.models import Household, Kiosk, PrintJob, Redemption
 from shop.redemptions import dayclose
 from shop.stock import reports as reports_stock
 
+from ..printer_status import TROUBLE, error_words, printer_condition
 from .access import bp, roles_required
 from .common import done, flash_error, parse_date, today, village
 from .i18n import lang, printer_error_text
@@ -119,6 +120,7 @@ def receipts():
         )
         kiosks = _kiosks(db)
         closed = dayclose.is_closed(db, kiosk.id, day)
+    printer_state, printer_words = printer_condition()
     return render_template(
         "backoffice/clerk/receipts.html",
         rows=rows,
@@ -129,6 +131,10 @@ def receipts():
         kiosks=kiosks,
         day=day,
         closed=closed,
+        printer_state=printer_state,
+        printer_words=printer_words,
+        printer_trouble=TROUBLE,
+        error_words=error_words,
     )
 
 
@@ -154,6 +160,7 @@ def receipt_detail(receipt_no: str):
         household=household,
         jobs=jobs,
         paper=paper,
+        error_words=error_words,
         error=request.args.get("error"),
     )
 
@@ -166,8 +173,12 @@ def receipt_reprint(receipt_no: str):
     with reading() as db:
         _redemption(db, receipt_no)
     outcome = reprint_receipt(receipt_no, actor=current_user.actor)
-    printed = outcome.state == "printed"
-    flash(_("已重打印") if printed else "打印失败", "ok" if printed else "error")
+    if outcome.state == "printed":
+        flash(_("已重打印"), "ok")
+    elif outcome.state == "sent":
+        flash(_("已发送到打印机（打印机不能确认出纸，请看一眼）"), "ok")
+    else:
+        flash(_("打印失败：%(why)s", why=error_words(outcome.error)), "error")
     return done(url_for("backoffice.receipt_detail", receipt_no=receipt_no))
 
 
@@ -189,7 +200,10 @@ def receipt_void(receipt_no: str):
         return done(url_for("backoffice.receipt_detail", receipt_no=receipt_no, error=exc.code))
     # After the commit: the void slip. A printer failure leaves a failed job, the void stands.
     outcome = print_void_slip(receipt_no, actor=current_user.actor)
-    flash(_("已作废") if outcome.state == "printed" else _("已作废，作废单打印失败"), "ok")
+    if outcome.state == "failed":
+        flash(_("已作废，作废单打印失败：%(why)s", why=error_words(outcome.error)), "ok")
+    else:
+        flash(_("已作废"), "ok")
     return done(url_for("backoffice.receipt_detail", receipt_no=receipt_no))
 
 
