@@ -1,7 +1,8 @@
 """A network printer for the browser tests that takes its time, as a cheap thermal printer does.
 
-It accepts the connection at once (the kernel does) but reads nothing for `delay` seconds, with a
-tiny receive buffer, so the kiosk's sender sees the job unacknowledged until then: the print
+It accepts the connection at once (the kernel does), answers its status questions (DLE EOT) as
+a real printer does, but reads nothing of the job for `delay` seconds, with a tiny receive
+buffer, so the kiosk's sender sees the job unacknowledged until then: the print
 request really lasts `delay` seconds, through the same TCP backend as a printer on port 9100.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import socket
 import threading
 import time
+
+from tests.hardware.conftest import STATUS_OK, StatusReader
 
 
 class SlowPrinter:
@@ -44,10 +47,11 @@ class SlowPrinter:
             threading.Thread(target=self._receive, args=(conn,), daemon=True).start()
 
     def _receive(self, conn: socket.socket) -> None:
-        if self._stop.wait(self.delay):
-            conn.close()
-            return
+        """Answers status questions at once (DLE EOT is real-time on a real printer too), and
+        pauses `delay` seconds at the first byte of the job."""
         job = bytearray()
+        reader = StatusReader()
+        paused = False
         conn.settimeout(5)
         with conn:
             while True:
@@ -57,7 +61,22 @@ class SlowPrinter:
                     break
                 if not chunk:
                     break
-                job += chunk
+                data, questions = reader.feed(chunk)
+                answers = b"".join(
+                    STATUS_OK[i : i + 1]
+                    for i in ({1: 0, 2: 1, 4: 2}.get(n) for n in questions)
+                    if i is not None
+                )
+                if answers:
+                    try:
+                        conn.sendall(answers)
+                    except OSError:
+                        break
+                if data and not paused:
+                    paused = True
+                    if self._stop.wait(self.delay):
+                        return
+                job += data
         with self._lock:
             self.jobs.append(bytes(job))
 
