@@ -7,6 +7,17 @@ in dozens of frames: the `Debouncer` lets it through once. Webcams on kiosks get
 unplugged; when a read fails the service releases the device, backs off and reopens it, for as
 long as it runs.
 
+Most of the day nobody stands at the counter, so the decoder is gated (`MotionGate`): while the
+view is still and no code has been seen for a moment, the service only grabs frames and looks at
+every second one through a tiny thumbnail (a fraction of a millisecond), with zxing's fast path
+once a second for a card that was laid down still. When something moves, every frame gets the
+fast path and every `full_every`-th frame the full cascade, until the view has been still again
+for `idle_after` seconds. Figures in bench/camera.py and docs/BENCHMARKS.md.
+
+For the villager's viewfinder the service can hand small JPEG previews, a few a second, to a
+`preview` callback while `preview_wanted()` says someone watches; the QR's corners come along
+when a code was just read.
+
 The capture factory is injectable, so tests drive the service with a fake capture that yields
 frames, fails (unplugged) and yields again (plugged back).
 """
@@ -24,7 +35,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from hardware.scanner import decode_frame
+import cv2
+import numpy as np
+
+from hardware.scanner import decode_frame, locate
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +83,76 @@ class Debouncer:
                 self._seen = {c: t for c, t in self._seen.items() if now - t < self.window}
                 self._seen[code] = now
             return last is None or now - last >= self.window
+
+
+class MotionGate:
+    """Which frames deserve a decode: "skip", "fast" (zxing alone) or "full" (the cascade).
+
+    Motion is judged on a thumbnail taken every 8th pixel: a frame moved when more than
+    `changed_share` of the thumbnail's pixels changed by more than `level` grey levels since
+    the last frame looked at. Sensor noise and slow light changes stay below that; a hand or a
+    card entering the view does not. Not thread-safe: one capture thread owns it.
+    """
+
+    def __init__(
+        self,
+        *,
+        idle_after: float = 2.0,
+        idle_stride: int = 2,
+        probe_every: float = 1.0,
+        full_every: int = 4,
+        level: int = 18,
+        changed_share: float = 0.01,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.idle_after = idle_after
+        self.idle_stride = max(1, idle_stride)
+        self.probe_every = probe_every
+        self.full_every = max(1, full_every)
+        self.level = level
+        self.changed_share = changed_share
+        self._clock = clock
+        self._thumb: np.ndarray | None = None
+        self._active_until = -1.0
+        self._last_probe = -1e9
+        self._seen = 0
+        self._looked = 0
+
+    @property
+    def idle(self) -> bool:
+        return self._clock() >= self._active_until
+
+    def wants_next(self) -> bool:
+        """False for frames an idle gate will not look at: grab them without decoding."""
+        self._seen += 1
+        return not self.idle or self._seen % self.idle_stride == 0
+
+    def activity(self) -> None:
+        """Something happened (a code was read): stay awake for another `idle_after`."""
+        self._active_until = self._clock() + self.idle_after
+
+    def moved(self, frame: np.ndarray) -> bool:
+        small = frame[::8, ::8]
+        if small.ndim == 3:
+            small = cv2.cvtColor(np.ascontiguousarray(small[:, :, :3]), cv2.COLOR_BGR2GRAY)
+        small = np.ascontiguousarray(small)
+        previous, self._thumb = self._thumb, small
+        if previous is None or previous.shape != small.shape:
+            return True
+        changed = np.count_nonzero(cv2.absdiff(small, previous) > self.level)
+        return changed > self.changed_share * small.size
+
+    def decide(self, frame: np.ndarray) -> str:
+        now = self._clock()
+        if self.moved(frame):
+            self._active_until = now + self.idle_after
+        if now >= self._active_until:
+            if now - self._last_probe >= self.probe_every:
+                self._last_probe = now
+                return "fast"
+            return "skip"
+        self._looked += 1
+        return "full" if self._looked % self.full_every == 0 else "fast"
 
 
 def parse_camera_spec(spec: str | int | None) -> int | str | None:
@@ -133,16 +217,27 @@ class CameraService:
         backoff: tuple[float, float] = (0.5, 5.0),
         full_every: int = 4,
         fast_decode: Callable[[Any], list[str]] | None = None,
+        gate: MotionGate | None = None,
+        preview: Callable[[bytes, list | None, tuple[int, int]], Any] | None = None,
+        preview_wanted: Callable[[], bool] = lambda: False,
+        preview_fps: float = 4.0,
+        preview_width: int = 240,
     ):
         self.on_code = on_code
         self.spec = parse_camera_spec(camera)
-        # An empty frame costs the whole fallback cascade (20-35 ms here). Run it on every
-        # `full_every`-th frame only and zxing's fast path on the others, so an idle kiosk
-        # watching nobody keeps a fraction of a core busy instead of all of it.
-        self._full_every = max(1, full_every)
+        # An empty frame costs the whole fallback cascade (about 47 ms here) and zxing's fast
+        # path 2-3 ms: the gate keeps both for frames where something moved (MotionGate).
+        self.gate = gate or MotionGate(full_every=full_every)
         self._fast_decode = fast_decode or (
             functools.partial(decode_frame, budget_ms=0) if decode is decode_frame else decode
         )
+        self._preview = preview
+        self._preview_wanted = preview_wanted
+        self._preview_every = 1.0 / max(0.1, preview_fps)
+        self._preview_width = preview_width
+        self._last_preview = -1e9
+        self._outline: tuple[float, list] | None = None  # (when, corners) of the last read
+        self._skipped = 0
         self.resolution = resolution
         self.debouncer = debouncer or Debouncer()
         self._factory = capture_factory
@@ -200,6 +295,8 @@ class CameraService:
                 "device": self._device,
                 "fps": round(fps, 1),
                 "frames": self._frames,
+                "skipped": self._skipped,
+                "idle": self.gate.idle,
                 "last_code_at": self._last_code_at.isoformat() if self._last_code_at else None,
                 "last_error": self._last_error,
                 "reconnects": self._reconnects,
@@ -218,6 +315,18 @@ class CameraService:
                         self._stop.wait(delay)
                         delay = min(delay * 2, self._backoff_max)
                         continue
+                if not self.gate.wants_next() and not self._preview_due():
+                    grab = getattr(cap, "grab", None)
+                    if grab is not None:  # dequeue the frame without decoding its pixels
+                        try:
+                            ok = grab()
+                        except Exception as exc:
+                            ok = False
+                            self._error(f"camera grab raised {exc!r}")
+                        if ok:
+                            with self._lock:
+                                self._skipped += 1
+                            continue
                 try:
                     ok, frame = cap.read()
                 except Exception as exc:  # a driver error is an unplug as far as we can tell
@@ -262,16 +371,29 @@ class CameraService:
             self._error(f"camera {self.spec!r} did not open")
         return None
 
+    def _preview_due(self) -> bool:
+        return (
+            self._preview is not None
+            and time.monotonic() - self._last_preview >= self._preview_every
+            and self._preview_wanted()
+        )
+
     def _frame(self, frame: Any) -> None:
         with self._lock:
             self._frames += 1
             self._frame_times.append(time.monotonic())
-            full = self._frames % self._full_every == 0
         try:
-            codes = (self._decode if full else self._fast_decode)(frame)
+            decision = self.gate.decide(frame) if isinstance(frame, np.ndarray) else "full"
+            codes = []
+            if decision != "skip":
+                codes = (self._decode if decision == "full" else self._fast_decode)(frame)
         except Exception as exc:
             self._error(f"decode failed: {exc!r}")
             return
+        if codes:
+            self.gate.activity()
+        if self._preview_due():
+            self._send_preview(frame, bool(codes))
         for code in codes:
             if not self.debouncer.accept(code):
                 continue
@@ -284,6 +406,24 @@ class CameraService:
                 log.exception("on_code callback failed for a camera scan")
                 with self._lock:
                     self._last_error = "on_code callback raised (see log)"
+
+    def _send_preview(self, frame: Any, found: bool) -> None:
+        """A small JPEG of the frame for the page's viewfinder, the QR's corners if just read."""
+        self._last_preview = now = time.monotonic()
+        try:
+            height, width = frame.shape[:2]
+            k = min(1.0, self._preview_width / width)
+            if found:
+                corners = [c for _text, c in locate(frame)]
+                self._outline = (now, [[[x * k, y * k] for x, y in q] for q in corners])
+            small = cv2.resize(frame, (round(width * k), round(height * k)), cv2.INTER_AREA)
+            ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 60])
+            if not ok:
+                return
+            outline = self._outline[1] if self._outline and now - self._outline[0] < 1.0 else None
+            self._preview(jpeg.tobytes(), outline, (small.shape[1], small.shape[0]))
+        except Exception:
+            log.debug("viewfinder preview failed", exc_info=True)
 
     def _error(self, message: str) -> None:
         with self._lock:

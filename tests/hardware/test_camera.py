@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import qrcode
 
-from hardware.camera import CameraService, Debouncer, parse_camera_spec
+from hardware.camera import CameraService, Debouncer, MotionGate, parse_camera_spec
 from hardware.usbscan import (
     KEY_ENTER,
     KEY_KPENTER,
@@ -395,3 +395,82 @@ def test_key_assembler_drops_an_overlong_code_whole():
 def test_usb_scanner_without_evdev_says_how_to_install_it():
     with pytest.raises(RuntimeError, match=r"pip install 'points-kiosk\[usb\]'"):
         UsbScanner(lambda c, s: None, device="/dev/input/event0")
+
+
+# -- the idle gate (issue 13, item 8) ------------------------------------------------------------
+
+
+class SwitchableCamera:
+    """A 100 fps capture showing `frame`; counts reads (decoded) and grabs (skipped)."""
+
+    def __init__(self, frame: np.ndarray) -> None:
+        self.frame = frame
+        self.reads = 0
+        self.grabs = 0
+        self.rng = np.random.default_rng(0)
+
+    def isOpened(self) -> bool:
+        return True
+
+    def _tick(self) -> np.ndarray:
+        time.sleep(0.01)
+        noise = self.rng.integers(-3, 4, self.frame.shape, dtype=np.int16)  # sensor noise
+        return (self.frame.astype(np.int16) + noise).clip(0, 255).astype(np.uint8)
+
+    def read(self):
+        self.reads += 1
+        return True, self._tick()
+
+    def grab(self) -> bool:
+        self.grabs += 1
+        self._tick()
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+def test_an_empty_still_view_is_barely_decoded_and_a_card_wakes_the_camera_at_once():
+    empty = np.full((480, 640, 3), 128, np.uint8)
+    cv2.putText(empty, "COUNTER 8848", (100, 200), cv2.FONT_HERSHEY_SIMPLEX, 2, (30, 30, 30), 3)
+    camera = SwitchableCamera(empty)
+    decoded: list[str] = []
+    seen: list[tuple[str, float]] = []
+
+    def counting_decode(image, **kwargs):
+        decoded.append("full" if kwargs.get("budget_ms") != 0 else "fast")
+        from hardware.scanner import decode_frame
+
+        return decode_frame(image, **kwargs)
+
+    gate = MotionGate(idle_after=0.3, probe_every=0.5)
+    service = CameraService(
+        lambda code, source: seen.append((code, time.monotonic())),
+        camera=0,
+        capture_factory=lambda device, resolution: camera,
+        decode=counting_decode,
+        fast_decode=lambda image: counting_decode(image, budget_ms=0),
+        gate=gate,
+    )
+    service.start()
+    try:
+        time.sleep(0.6)  # awake at start, then idle
+        assert gate.idle
+        before_reads, before_grabs, before_decodes = camera.reads, camera.grabs, len(decoded)
+        time.sleep(1.0)
+        still_frames = camera.reads + camera.grabs - before_reads - before_grabs
+        # About 100 frames went by; at most a probe or three were decoded, half only grabbed.
+        assert still_frames > 40
+        assert len(decoded) - before_decodes <= 3
+        assert camera.grabs - before_grabs >= still_frames // 3
+        code = new_code()
+        camera.frame = qr_frame(code)
+        shown = time.monotonic()
+        deadline = shown + 2.0
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert seen and seen[0][0] == code
+        assert seen[0][1] - shown < 0.5  # well inside a second, even on a loaded machine
+        assert not gate.idle
+    finally:
+        service.stop()
