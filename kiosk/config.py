@@ -26,6 +26,7 @@ DEFAULTS = {
     "WEDGE_FAST_MS": 50,  # keys this close together are a scanner, whatever they spell
     "PIN_POLICY": "never",  # never | always | above:<points>
     "SOUNDS": True,
+    "VIEWFINDER_FPS": 4,  # camera pictures a second on the waiting screen; 0: no viewfinder
     "SCAN_STREAMS": 2,  # event streams open at once (each holds a server thread); docs/SCANNING.md
 }
 

@@ -15,7 +15,7 @@ from flask import Flask
 from hardware.camera import CameraService, Debouncer, opencv_capture
 from hardware.usbscan import UsbScanner
 
-from .scan_events import publish_scan
+from .scan_events import hub, publish_scan
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,21 @@ def start_devices(app: Flask, *, capture_factory=opencv_capture) -> dict:
 
     camera = str(app.config.get("CAMERA", "none")).strip()
     if camera and camera != "none":
+        kiosk, scans = app.config["DEVICE"], hub(app)
+        # The viewfinder: a few small frames a second to the kiosk's own page, only while that
+        # page listens (its stream is bound to the box: kiosk.scan_access). 0 turns it off.
+        fps = float(app.config.get("VIEWFINDER_FPS", 4) or 0)
         service = CameraService(
             on_code,
             camera=camera,
             resolution=_resolution(app.config.get("CAMERA_RESOLUTION", "640x480")),
             debouncer=debouncer,
             capture_factory=capture_factory,
+            preview=(lambda jpeg, outline, size: scans.preview(kiosk, jpeg, outline, size))
+            if fps > 0
+            else None,
+            preview_wanted=lambda: scans.listeners(kiosk) > 0,
+            preview_fps=fps or 1,
         )
         service.start()
         services["camera"] = service

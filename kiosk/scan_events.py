@@ -26,6 +26,7 @@ shared broker instead (PostgreSQL LISTEN/NOTIFY would do).
 
 from __future__ import annotations
 
+import base64
 import json
 import queue
 import secrets
@@ -159,6 +160,28 @@ class ScanHub:
                         self._ticket(channel, scan, stream)
         return stream
 
+    def preview(self, kiosk: str, jpeg: bytes, outline: list | None, size: tuple[int, int]) -> int:
+        """A viewfinder frame for the kiosk's open pages; how many streams it went to.
+
+        A stream that has not caught up with the last frames gets none (frames are only ever
+        current; a page that stopped reading never piles them up).
+        """
+        data = json.dumps(
+            {
+                "jpeg": base64.b64encode(jpeg).decode("ascii"),
+                "w": size[0],
+                "h": size[1],
+                "outline": [[[round(x), round(y)] for x, y in quad] for quad in outline or []],
+            }
+        )
+        sent = 0
+        with self._lock:
+            for stream in self._channel(kiosk).streams:
+                if stream.inbox.qsize() < 2:
+                    stream.inbox.put(("frame", data))
+                    sent += 1
+        return sent
+
     def unsubscribe(self, kiosk: str, stream: _Stream) -> None:
         with self._lock:
             channel = self._channel(kiosk)
@@ -264,8 +287,9 @@ def _sse(item: tuple) -> str:
 
 @bp.get("/scans/stream")
 def stream():
-    """Server-Sent Events for the kiosk's own page: `event: scan` with a ticket, keep-alive
-    comments in between, `event: replaced` when a newer stream took this one's place.
+    """Server-Sent Events for the kiosk's own page: `event: scan` with a ticket, `event: frame`
+    with a viewfinder picture (when a camera runs), keep-alive comments in between, `event:
+    replaced` when a newer stream took this one's place.
 
     Needs the page key of a page served to the box (`?page=`); anything else gets 403 at once,
     holding no thread. The stream ends by itself after SCAN_STREAM_SECONDS and the browser
@@ -300,6 +324,9 @@ def stream():
                 if item is _REPLACED:
                     yield "event: replaced\ndata: {}\n\n"
                     return
+                if item[0] == "frame":
+                    yield f"event: frame\ndata: {item[1]}\n\n"
+                    continue
                 yield _sse(item)
         finally:
             channel_hub.unsubscribe(kiosk, subscription)

@@ -196,6 +196,9 @@
         send({ ticket: JSON.parse(evt.data).ticket, page: pageKey, source: "camera" });
       } catch (e) { /* a malformed event is ignored */ }
     });
+    stream.addEventListener("frame", function (evt) {
+      try { drawFrame(JSON.parse(evt.data)); } catch (e) { /* a bad frame is skipped */ }
+    });
     stream.addEventListener("replaced", function () {
       // A newer page on this box took the scans (a reload); try again much later only.
       stream.close();
@@ -207,6 +210,49 @@
       }
     });
   }
+
+  /* ---- the viewfinder: the camera's view on the waiting screen, the QR outlined when read ----
+   * Frames come a few a second on the same stream (they never leave the box). With no frame for
+   * a while (no camera, or it was unplugged) the picture of how to hold the passbook is back. */
+
+  var frameShown = 0;
+  var frameImage = new Image();
+  var pendingFrame = null;
+
+  function drawFrame(frame) {
+    var canvas = document.getElementById("viewfinder");
+    if (!canvas || !frame.jpeg) return;
+    pendingFrame = frame;
+    frameImage.onload = function () {
+      var f = pendingFrame;
+      var c = document.getElementById("viewfinder");
+      if (!c || !f) return;
+      if (c.width !== f.w || c.height !== f.h) { c.width = f.w; c.height = f.h; }
+      var ctx = c.getContext("2d");
+      ctx.drawImage(frameImage, 0, 0, f.w, f.h);
+      (f.outline || []).forEach(function (quad) {
+        ctx.beginPath();
+        quad.forEach(function (p, i) { if (i) ctx.lineTo(p[0], p[1]); else ctx.moveTo(p[0], p[1]); });
+        ctx.closePath();
+        ctx.lineWidth = 4;
+        ctx.strokeStyle = "#1fbf4a";
+        ctx.stroke();
+      });
+      c.hidden = false;
+      c.dataset.outlined = (f.outline && f.outline.length) ? "yes" : "no";
+      body.classList.add("viewfinder-live");
+      frameShown = performance.now();
+    };
+    frameImage.src = "data:image/jpeg;base64," + frame.jpeg;
+  }
+
+  window.setInterval(function () {
+    if (!frameShown || performance.now() - frameShown < 3000) return;
+    frameShown = 0;
+    body.classList.remove("viewfinder-live");
+    var canvas = document.getElementById("viewfinder");
+    if (canvas) canvas.hidden = true;
+  }, 1000);
 
   window.addEventListener("pagehide", function () { if (stream) stream.close(); });
 

@@ -184,3 +184,42 @@ def test_a_machine_on_the_lan_can_neither_listen_to_nor_claim_scans(server):
     assert answer.status != 204
     answer.read()
     conn.close()
+
+
+def test_the_waiting_screen_shows_the_cameras_view_with_the_qr_outlined(page, live):
+    import cv2
+    import numpy as np
+    import qrcode
+
+    from .conftest import shoot
+
+    page.goto(live.url + "/")
+    page.wait_for_selector('#screen[data-screen="waiting"]')
+    kiosk = live.app.config["DEVICE"]
+    scans = hub(live.app)
+    deadline = time.monotonic() + 5
+    while scans.listeners(kiosk) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert scans.listeners(kiosk) >= 1, "the page's scan stream did not connect"
+    assert page.locator("#viewfinder").is_hidden()  # no camera yet: the picture shows
+
+    qr = np.array(qrcode.make("JF1VIEWFINDER", box_size=4, border=4).convert("L"))
+    view = np.full((180, 240, 3), 170, np.uint8)
+    side = min(qr.shape[0], 120)
+    view[30 : 30 + side, 60 : 60 + side] = cv2.cvtColor(
+        cv2.resize(qr, (side, side)), cv2.COLOR_GRAY2BGR
+    )
+    jpeg = cv2.imencode(".jpg", view)[1].tobytes()
+    outline = [[(60, 30), (60 + side, 30), (60 + side, 30 + side), (60, 30 + side)]]
+    for _ in range(3):
+        scans.preview(kiosk, jpeg, outline, (240, 180))
+        time.sleep(0.25)
+    page.wait_for_selector("#viewfinder:not([hidden])")
+    assert page.locator("#viewfinder").get_attribute("data-outlined") == "yes"
+    assert page.locator(".waiting-picture").is_hidden()
+    box = page.locator("#viewfinder").bounding_box()
+    assert box and box["y"] + box["height"] <= 600  # above the fold at 1024x600
+    shoot(page, "waiting-viewfinder", portrait=True)
+    # The camera goes quiet (unplugged): the picture of how to hold the passbook comes back.
+    page.wait_for_selector("#viewfinder[hidden]", state="attached", timeout=6000)
+    assert page.locator(".waiting-picture").is_visible()
