@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         clerk_views,
         households_views,
         points_views,
+        reports_views,
         settings_views,
         setup_views,
         stock_views,

@@ -83,10 +83,13 @@ def set_lang():
 def home():
     from shop.points import pending_applications
 
+    from .reports_views import dashboard_context
+
     with reading() as db:
         v = village(db)
         pending = len(pending_applications(db, v.id))
-    return render_template("backoffice/home.html", village=v, pending=pending)
+        dash = dashboard_context(db, v)
+    return render_template("backoffice/home.html", village=v, pending=pending, **dash)
 
 
 # --- admin: staff ------------------------------------------------------------------------------

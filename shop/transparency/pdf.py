@@ -207,3 +207,53 @@ def ranking_pdf(
                 )
     _head_block(pdf, ranking.head, "本排名", f"{ranking.year}年底")
     return bytes(pdf.output())
+
+
+def year_end_pdf(report, font_path: str) -> bytes:
+    """年终积分处理 for one year (shop.transparency.files.YearEndReport) as A4 PDF bytes: the
+    policy, its day, and every household that loses points, with balances before and after."""
+    title = f"{report.village_name} {report.year}年度 年终积分处理"
+    state = {
+        "applied": "已执行",
+        "announced": "已公布，尚未执行（按今天的余额预计）",
+        "preview": "预览：尚未公布（按今天的余额预计）",
+    }[report.state]
+    footer = title + (f"  链头 {report.head.seq}:{report.head.short}" if report.head else "")
+    pdf = _Sheet(font_path, footer)
+    pdf.set_title(title)
+    pdf.add_page()
+    pdf.line_text(title, size=18, h=10, align="C")
+    when = f"，执行日期 {report.effective_on.isoformat()}" if report.effective_on else ""
+    pdf.line_text(f"处理办法：{report.policy_name}{when}。状态：{state}。", size=11)
+    pdf.line_text(
+        f"涉及 {len(report.rows)} 户（全村 {report.households} 户），"
+        f"扣减积分合计 {report.total} 分。"
+        "积分保留的年度不扣减任何积分；年终处理不影响年度排名。",
+        size=10,
+    )
+    pdf.ln(2)
+    if report.rows:
+        pdf.set_font(FONT, size=9)
+        with pdf.table(
+            col_widths=(22, 28, 36, 28, 24, 28),
+            text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT"),
+            line_height=5.5,
+            headings_style=HEADINGS,
+        ) as table:
+            table.row(["户号", "户主", "村民小组", "处理前余额", "扣减", "处理后余额"])
+            for r in report.rows:
+                table.row(
+                    [
+                        r.number,
+                        r.head_name,
+                        r.group_name,
+                        str(r.balance),
+                        str(r.deduct),
+                        str(r.keeps),
+                    ]
+                )
+    else:
+        pdf.line_text("没有户需要扣减积分。", size=11)
+    if report.head is not None:
+        _head_block(pdf, report.head, "本次年终处理", f"{report.year}年度年终处理")
+    return bytes(pdf.output())
