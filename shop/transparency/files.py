@@ -22,8 +22,9 @@ from shop.transparency.models import YearEndPolicy
 from shop.transparency.notice import MonthlyNotice
 from shop.transparency.ranking import Ranking
 from shop.transparency.year_end import plan_year_end
+from shop.words import N_
 
-POLICY_NAMES = {"keep": "积分保留", "expire": "积分清零", "cap": "封顶结转"}
+POLICY_NAMES = {"keep": N_("积分保留"), "expire": N_("积分清零"), "cap": N_("封顶结转")}
 
 
 def _head_sheet(head: ChainHead, until: str) -> Sheet:

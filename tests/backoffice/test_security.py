@@ -106,6 +106,19 @@ EXPECTED = {
     "backoffice.windows_always_open": PANEL,
     "backoffice.limits_page": {"admin", "panel", "supervisor"},
     "backoffice.limit_set": {"admin"},
+    # issue 12: reports (read-only; the supervision panel produces them too)
+    "backoffice.reports_home": ALL,
+    "backoffice.notice_page": READ,
+    "backoffice.notice_file": READ,
+    "backoffice.ranking_page": READ,
+    "backoffice.ranking_file": READ,
+    "backoffice.year_end_page": READ,
+    "backoffice.year_end_file": READ,
+    "backoffice.balances_file": READ,
+    "backoffice.awards_file": READ,
+    "backoffice.redemptions_file": READ,
+    "backoffice.donor_page": {"admin", "clerk", "volunteer", "supervisor"},
+    "backoffice.donor_file": {"admin", "clerk", "volunteer", "supervisor"},
 }
 
 
