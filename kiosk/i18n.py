@@ -9,11 +9,15 @@ small tables here, since Babel only translates what is written in the code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
+from babel.support import Translations
 from flask import Flask, current_app, session
 from flask_babel import Babel, gettext
+
+from shop.errors import MESSAGES, DomainError
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGS = ("zh_CN", "en")
@@ -57,6 +61,24 @@ def lang() -> str:
 
 def other_locale() -> str:
     return "zh_CN" if select_locale() == "en" else "en"
+
+
+def error_text(error: DomainError | str) -> str:
+    """A domain refusal (the error or its code) in the reader's language."""
+    code = error if isinstance(error, str) else error.code
+    return gettext(MESSAGES[code][1])
+
+
+@functools.cache
+def _catalogue(locale: str) -> Translations:
+    return Translations.load(str(TRANSLATIONS), [locale])
+
+
+def in_both(text: str) -> str:
+    """Chinese text marked for the catalogues, then its English: for the command line, where
+    there is no reader's choice."""
+    english = _catalogue("en").gettext(text)
+    return text if english == text else f"{text} / {english}"
 
 
 def product_name(product) -> str:

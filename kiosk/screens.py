@@ -84,7 +84,7 @@ def error_screen(
 ):
     picture, way_back = ERROR_SCREENS.get(code, ERROR_SCREENS["problem"])
     if code in ERROR_SCREENS and code not in ("session_expired", "problem"):
-        message = DomainError(code).message(i18n.lang())
+        message = i18n.error_text(code)
         status = status or DomainError(code).status
     else:
         message = ""
@@ -220,7 +220,7 @@ def _refit_basket(current: visit.Visit, code: str):
                 current.basket,
                 shopfront.allowances(session, household),
             )
-            notice = trim_notice(trims) if trims else DomainError(code).message(i18n.lang())
+            notice = trim_notice(trims) if trims else i18n.error_text(code)
             current.basket, current.step = fitted, "shop"
             visit.save(current)
             ctx = _shop_context(session, current, entries=True)
@@ -368,7 +368,7 @@ def change_basket():
                 basket, refusal = shopfront.change_basket(
                     household.balance, products, current.basket, product_id, delta, allowed
                 )
-                notice = refusal and DomainError(refusal).message(i18n.lang())
+                notice = refusal and i18n.error_text(refusal)
             current.basket = basket
             visit.save(current)
             ctx = _shop_context(session, current)
@@ -397,7 +397,7 @@ def review():
                     "kiosk/_household.html",
                     status=422,
                     sound="error",
-                    notice=DomainError("empty_basket").message(i18n.lang()),
+                    notice=i18n.error_text("empty_basket"),
                     **ctx,
                 )
             if not basket.can_confirm:

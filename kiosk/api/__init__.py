@@ -10,11 +10,13 @@ import functools
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import force_locale
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from kiosk.api.openapi import OPENAPI
 from kiosk.db import reading, writing
+from kiosk.i18n import error_text
 from shop import households, points, redemptions, staff
 from shop.errors import MESSAGES, DomainError
 from shop.models import Kiosk, Product, Rule, RuleCategory
@@ -50,7 +52,9 @@ def _lang() -> str:
 
 def error(code: str, detail: str | None = None, status: int | None = None):
     status = status or MESSAGES[code][0]
-    body = {"error": {"code": code, "message": DomainError(code).message(_lang())}}
+    with force_locale("en" if _lang() == "en" else "zh_CN"):
+        message = error_text(code)
+    body = {"error": {"code": code, "message": message}}
     if detail:
         body["error"]["detail"] = detail
     return jsonify(body), status

@@ -15,7 +15,6 @@ from shop.staff import accounts
 
 from .access import ALL_ROLES, Staff, bp, public, roles_required
 from .common import flash_error, village
-from .i18n import lang
 
 
 def _safe_next(target: str | None) -> str:
@@ -26,7 +25,7 @@ def _safe_next(target: str | None) -> str:
 
 def _finish_sign_in(result: accounts.SignIn, template: str):
     if not result.ok:
-        return render_template(template, error=result.message(lang()), code=result.code), 401
+        return render_template(template, error=_(result.text), code=result.code), 401
     session.pop("_fresh", None)
     login_user(Staff(result.user))
     return redirect(_safe_next(request.args.get("next")), 303)

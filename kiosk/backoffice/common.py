@@ -8,11 +8,10 @@ from flask import flash, make_response, redirect, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from kiosk import i18n
 from shop import clock
 from shop.errors import DomainError
 from shop.models import Village
-
-from .i18n import lang
 
 
 def village(session) -> Village:
@@ -35,7 +34,7 @@ def today() -> dt.date:
 
 
 def error_text(exc: DomainError) -> str:
-    text = exc.message(lang())
+    text = i18n.error_text(exc)
     return f"{text}（{exc.detail}）" if exc.detail else text
 
 

@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
+from kiosk.i18n import in_both
 from shop.errors import DomainError
 from shop.models import Kiosk, Village
 
@@ -28,4 +29,4 @@ def current_village(session, code: str | None = None) -> Village:
 
 
 def fail(exc: DomainError) -> click.ClickException:
-    return click.ClickException(f"{exc.code}: {exc.message('zh')} / {exc.message('en')}")
+    return click.ClickException(f"{exc.code}: {in_both(exc.text)}")

@@ -22,6 +22,7 @@ from shop.errors import DomainError
 from shop.households import codes
 from shop.staff.models import StaffUser
 from shop.staff.operations import ROLES, check_secret, hash_secret
+from shop.words import N_
 
 MAX_FAILURES = 5
 # Hash of a throw-away password: unknown usernames cost the same time as wrong passwords.
@@ -29,13 +30,10 @@ _DUMMY_HASH = hash_secret("not-a-real-password")
 
 # Refusal codes of sign-in (shown on the sign-in page, asserted by tests).
 REFUSALS = {
-    "bad_credentials": ("用户名或密码不对。", "Wrong username or password."),
-    "account_locked": (
-        "错误次数太多，账号已锁定，请找管理员解锁。",
-        "Too many failures: the account is locked. Ask an admin to unlock it.",
-    ),
-    "account_disabled": ("这个账号已停用。", "This account is disabled."),
-    "bad_badge": ("工作证认不出来，请重扫。", "This staff badge is not recognised."),
+    "bad_credentials": N_("用户名或密码不对。"),
+    "account_locked": N_("错误次数太多，账号已锁定，请找管理员解锁。"),
+    "account_disabled": N_("这个账号已停用。"),
+    "bad_badge": N_("工作证认不出来，请重扫。"),
 }
 
 
@@ -51,9 +49,10 @@ class SignIn:
     def ok(self) -> bool:
         return self.code is None
 
-    def message(self, lang: str = "zh") -> str:
-        zh, en = REFUSALS.get(self.code or "", ("", ""))
-        return en if lang.startswith("en") else zh
+    @property
+    def text(self) -> str:
+        """The refusal in Chinese, translated where it is shown."""
+        return REFUSALS.get(self.code or "", "")
 
 
 def _journal(session: Session, user: StaffUser, memo: str, actor: str) -> None:
