@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 KIOSK   := $(VENV)/bin/kiosk
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench setup system-deps clean translations
+.PHONY: run test lint bench setup system-deps voice clean translations
 
 $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	./scripts/system-deps.sh
@@ -49,6 +49,10 @@ bench: setup
 	$(PY) bench/backoffice.py
 	$(PY) bench/close.py --scale foundation
 	$(PY) bench/notice.py
+
+## voice: make the kiosk's voice clips again (static/voice/*.ogg, committed) with espeak-ng
+voice: setup
+	$(KIOSK) voice build
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -28,6 +28,7 @@ DEFAULTS = {
     "SOUNDS": True,
     "VIEWFINDER_FPS": 4,  # camera pictures a second on the waiting screen; 0: no viewfinder
     "SCAN_STREAMS": 2,  # event streams open at once (each holds a server thread); docs/SCANNING.md
+    "VOICE": True,  # spoken guidance in Mandarin (语音播报); needs SOUNDS
 }
 
 

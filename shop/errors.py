@@ -52,6 +52,18 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "already_set_up": (409, N_("这个系统已经开通过了。")),
     "kiosk_required": (422, N_("至少要有一台兑换机。")),
     "kiosk_retired": (409, N_("这台兑换机已停用，不能再兑换。")),
+    # The kiosk's voice (shop/voice): a village's own recordings.
+    "unknown_clip": (404, N_("没有这段语音。")),
+    "voice_empty": (422, N_("没有收到录音，请再录一次。")),
+    "voice_not_audio": (
+        415,
+        N_("这不是录音文件。请上传 MP3、WAV、OGG、WebM 或 M4A 格式的录音，或在本页直接录音。"),
+    ),
+    "voice_too_large": (
+        413,
+        N_("录音文件太大了（最多1MB，约一分钟）。一句话录几秒就够了，请录短一点。"),
+    ),
+    "voice_too_short": (422, N_("录音太短了，听不到声音。请再录一次。")),
 }
 
 

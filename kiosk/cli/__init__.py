@@ -1,8 +1,8 @@
 """`kiosk …`: the command line over the same services as the web (a Flask CLI group).
 
-Commands live in modules by subject (core, regions, stock, transparency); `main` is the console
-entry point. The app factory never imports this package: `main` builds the app, and tests that want
-the commands on an app of their own call `register(app)`.
+Commands live in modules by subject (core, regions, stock, transparency, voice); `main` is
+the console entry point. The app factory never imports this package: `main` builds the app, and
+tests that want the commands on an app of their own call `register(app)`.
 """
 
 from __future__ import annotations
@@ -10,9 +10,15 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from kiosk.cli import core, regions, stock, transparency
+from kiosk.cli import core, regions, stock, transparency, voice
 
-COMMANDS = (*core.COMMANDS, *regions.COMMANDS, *stock.COMMANDS, *transparency.COMMANDS)
+COMMANDS = (
+    *core.COMMANDS,
+    *regions.COMMANDS,
+    *stock.COMMANDS,
+    *transparency.COMMANDS,
+    *voice.COMMANDS,
+)
 
 
 def register(app: Flask) -> None:
