@@ -157,7 +157,7 @@ def test_the_served_clip_is_the_villages_own_recording_when_it_made_one(app, kio
         voice.record_clip(
             session, kiosk_row.village_id, "points", recorded, app.instance_path, actor="test"
         )
-        other = regions.create_village(session, "V-OTHER", "邻村")
+        other = regions.create_village(session, "V-OTHER", "邻村", is_demo=True)
         voice.record_clip(
             session, other.id, "balance-is", wav_bytes(0.2), app.instance_path, actor="test"
         )
