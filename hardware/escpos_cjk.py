@@ -23,7 +23,6 @@ import logging
 import os
 import threading
 import unicodedata
-from collections.abc import Iterator
 from pathlib import Path
 
 import qrcode
@@ -58,7 +57,7 @@ GLYPH_SIZE_DOTS = 24
 _draw_lock = threading.Lock()
 
 
-# --- widths and wrapping ----------------------------------------------------------------------
+# --- widths (shop/paper/text.py, the domain's copy, counts the same way) ---------------
 
 
 def char_width(ch: str) -> int:
@@ -88,85 +87,6 @@ def clean_text(text: str) -> str:
     the printer as a command.
     """
     return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(text))
-
-
-def _tokens(text: str) -> Iterator[str]:
-    """Split into wrap units: runs of ASCII non-space characters, single spaces, single others."""
-    word = ""
-    for ch in text:
-        if " " < ch <= "~":
-            word += ch
-            continue
-        if word:
-            yield word
-            word = ""
-        yield ch
-    if word:
-        yield word
-
-
-def wrap(text: str, width: int) -> list[str]:
-    """Wrap to lines of at most ``width`` columns.
-
-    Hanzi may break anywhere; ASCII words break at spaces unless a word alone is too wide.
-    Always returns at least one line.
-    """
-    if width < 2:
-        raise ValueError("width must be at least 2 columns")
-    lines: list[str] = []
-    line = ""
-    used = 0
-    for token in _tokens(clean_text(text)):
-        w = display_width(token)
-        if used + w <= width:
-            line += token
-            used += w
-            continue
-        if token == " ":
-            lines.append(line)
-            line, used = "", 0
-            continue
-        if w > width:  # a word longer than the line: cut it character by character
-            for ch in token:
-                cw = char_width(ch)
-                if used + cw > width:
-                    lines.append(line)
-                    line, used = "", 0
-                line += ch
-                used += cw
-            continue
-        lines.append(line)
-        line, used = token, w
-    lines.append(line)
-    return [ln.rstrip() for ln in lines] or [""]
-
-
-def fit(text: str, width: int) -> str:
-    """Cut a string to ``width`` columns, marking the cut with an ellipsis when there is room."""
-    text = clean_text(text)
-    if display_width(text) <= width:
-        return text
-    out, used = "", 0
-    for ch in text:
-        cw = char_width(ch)
-        if used + cw > width - 2:
-            break
-        out += ch
-        used += cw
-    return out + "…"
-
-
-def pad_right(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
-
-
-def pad_left(text: str, width: int) -> str:
-    return " " * max(0, width - display_width(text)) + text
-
-
-def center(text: str, width: int) -> str:
-    spare = max(0, width - display_width(text))
-    return " " * (spare // 2) + text + " " * (spare - spare // 2)
 
 
 # --- what the printer's font can show ---------------------------------------------------------

@@ -12,16 +12,18 @@ printer takes a second or two). A repeat of either finds the job and prints noth
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from flask import current_app
 from markupsafe import Markup
 
-from hardware.printing import PrinterError, print_job
+from hardware.printing import PrinterConfig, PrinterError, PrintResult, print_job
 
 # One receipt, one printer configuration: the back-office prints the same paper.
 from kiosk.backoffice.printing import build_receipt, printer_config
 from kiosk.backoffice.printing import receipt_html as shared_receipt_html
 from shop.errors import DomainError
+from shop.paper import TestPage
 from shop.redemptions import printjobs
 from shop.redemptions.printjobs import PrintOutcome
 
@@ -29,7 +31,15 @@ from .db import writing
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PrintOutcome", "print_queued", "print_redemption", "queue_receipt", "receipt_html"]
+__all__ = [
+    "PrintOutcome",
+    "print_queued",
+    "print_redemption",
+    "print_test_page",
+    "printer_test_page",
+    "queue_receipt",
+    "receipt_html",
+]
 
 
 def receipt_html(redemption_id: int) -> Markup:
@@ -90,6 +100,23 @@ def print_queued(redemption_id: int) -> PrintOutcome:
         log.warning("print state of job %s not saved: %s", job_id, exc.code)
     state = "failed" if error else ("printed" if confirmed else "sent")
     return PrintOutcome(state, error, job_id)
+
+
+def printer_test_page(config: PrinterConfig, *, now: datetime, lang: str = "zh") -> TestPage:
+    """The test page (打印测试) for a printer: its settings, a ruler, every kind of text, a QR."""
+    return TestPage(
+        printed_at=now,
+        printer_url=config.url,
+        width_mm=config.width_mm,
+        charset=config.charset,
+        can_cut=config.can_cut,
+        lang="en" if lang == "en" else "zh",
+    )
+
+
+def print_test_page(config: PrinterConfig, *, now: datetime, lang: str = "zh") -> PrintResult:
+    """Print the test page. Raises PrinterError."""
+    return print_job(config, printer_test_page(config, now=now, lang=lang))
 
 
 def print_redemption(redemption_id: int) -> PrintOutcome:

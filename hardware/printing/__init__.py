@@ -3,7 +3,8 @@
 Typical use, after the redemption has been committed::
 
     from hardware.printing import PrinterConfig, PrinterError, print_job
-    from hardware.receipt import Receipt, ReceiptLine
+    from shop.paper import Receipt, ReceiptLine      # (the kiosk's side: hardware/ never
+                                                     #  imports the domain)
 
     config = PrinterConfig.from_env()          # KIOSK_PRINTER, KIOSK_PRINTER_WIDTH, …
     try:
@@ -21,7 +22,6 @@ from hardware.printing.config import PAPER, PrinterConfig, PrinterError
 from hardware.printing.jobs import (
     PrintResult,
     print_job,
-    print_test_page,
     printer_status,
     save_preview,
 )
@@ -36,39 +36,20 @@ from hardware.printing.render import (
     to_html_page,
 )
 from hardware.printing.status import PrinterStatus
-from hardware.receipt import (
-    Document,
-    Layout,
-    Receipt,
-    ReceiptLine,
-    StatementRow,
-    StatementSlip,
-    TestPage,
-    mask_name,
-)
 
 __all__ = [
     "PAPER",
-    "Document",
-    "Layout",
     "PreviewRow",
     "PrintResult",
     "PrinterConfig",
     "PrinterError",
     "PrinterStatus",
-    "Receipt",
-    "ReceiptLine",
     "ReceiptPreview",
-    "StatementRow",
-    "StatementSlip",
-    "TestPage",
     "close_printer",
     "make_printer",
-    "mask_name",
     "open_printer",
     "preview_of",
     "print_job",
-    "print_test_page",
     "printer_status",
     "qr_data_uri",
     "render_escpos",

@@ -28,6 +28,9 @@ from hardware.printing.backends import (
     status_error,
 )
 from hardware.printing.config import PrinterConfig, PrinterError
+from hardware.printing.paper import DocumentLike as Document
+from hardware.printing.paper import LayoutLike as Layout
+from hardware.printing.paper import is_qr
 from hardware.printing.render import render_escpos, to_html_page
 from hardware.printing.status import (
     NOT_ANSWERED,
@@ -40,7 +43,6 @@ from hardware.printing.status import (
     remember,
     remember_silence,
 )
-from hardware.receipt import QR, Document, Lang, Layout, TestPage
 
 log = logging.getLogger(__name__)
 
@@ -217,8 +219,7 @@ def save_preview(directory: Path, layout: Layout, data: bytes) -> Path:
     """
     directory.mkdir(parents=True, exist_ok=True)
     text = "\n".join(
-        f"[QR {row.payload}]" if isinstance(row, QR) else row.render(layout.columns)
-        for row in layout.rows
+        f"[QR {row.payload}]" if is_qr(row) else row.render(layout.columns) for row in layout.rows
     )
     files = {
         ".bin": data,
@@ -239,19 +240,3 @@ def _write_atomic(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def print_test_page(
-    config: PrinterConfig, *, lang: Lang = "zh", now: datetime | None = None
-) -> PrintResult:
-    """Print the test page: settings, a column ruler, ASCII, GBK and GB18030 text (堃 喆 犇 镕,
-    ￥), characters only a picture can show, a QR code and a cut."""
-    page = TestPage(
-        printed_at=now or datetime.now(UTC).astimezone(),
-        printer_url=config.url,
-        width_mm=config.width_mm,
-        charset=config.charset,
-        can_cut=config.can_cut,
-        lang=lang,
-    )
-    return print_job(config, page)

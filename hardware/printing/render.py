@@ -29,7 +29,8 @@ from hardware.escpos_cjk import (
 )
 from hardware.printing.backends import printer_profile
 from hardware.printing.config import PrinterConfig
-from hardware.receipt import QR, Layout, Text
+from hardware.printing.paper import LayoutLike as Layout
+from hardware.printing.paper import is_qr, is_text
 
 log = logging.getLogger(__name__)
 
@@ -55,14 +56,14 @@ def to_escpos(printer: Escpos, layout: Layout, config: PrinterConfig) -> None:
     font_ok = cjk_font_available(config.font_path)
     printer._raw(ESC_INIT)
     for row in layout.rows:
-        if isinstance(row, QR):
+        if is_qr(row):
             module_dots = math.ceil(row.module_mm * DOTS_PER_MM)
             image = qr_image(row.payload, dots=config.dots, module_dots=module_dots)
             printer.image(image, impl=IMAGE_IMPL, center=False)
             continue
         line = clean_text(row.render(layout.columns))
-        bold = isinstance(row, Text) and row.bold
-        tall = isinstance(row, Text) and row.tall
+        bold = is_text(row) and row.bold
+        tall = is_text(row) and row.tall
         if not line_is_text(line, config.charset):
             if font_ok:
                 img = line_image(
@@ -127,9 +128,9 @@ class ReceiptPreview:
 def preview_of(layout: Layout, *, dom_id: str = "receipt-preview") -> ReceiptPreview:
     rows = []
     for row in layout.rows:
-        if isinstance(row, QR):
+        if is_qr(row):
             rows.append(PreviewRow("qr", payload=row.payload, image_src=qr_data_uri(row.payload)))
-        elif isinstance(row, Text):
+        elif is_text(row):
             rows.append(PreviewRow("text", row.render(layout.columns), row.bold, row.tall))
         else:
             rows.append(PreviewRow("rule", row.render(layout.columns)))

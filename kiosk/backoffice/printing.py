@@ -49,13 +49,13 @@ def _lang(app: Flask) -> str:
 
 
 def build_receipt(session, redemption_id: int, *, lang: str | None = None):
-    """The paper receipt (hardware.receipt.Receipt) of a committed redemption."""
+    """The paper receipt (shop.paper.Receipt) of a committed redemption."""
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload
 
-    from hardware.receipt import Receipt, ReceiptLine
     from shop import clock
     from shop.models import Redemption, RedemptionLine, Village, utcnow
+    from shop.paper import Receipt, ReceiptLine
 
     app = current_app
     lang = lang or _lang(app)

@@ -272,7 +272,8 @@ def printer_group():
 @with_appcontext
 def printer_test(url: str | None):
     """Print a test page: ASCII, GBK and GB18030 characters (堃 喆 犇 镕), ￥, a QR code, a cut."""
-    from hardware.printing import PrinterError, print_test_page
+    from hardware.printing import PrinterError
+    from kiosk.printing import print_test_page
     from kiosk.reprint import config_for
 
     now = clock.local(clock.now())
@@ -283,7 +284,8 @@ def printer_test(url: str | None):
             f"{exc.code}: {exc.message('zh')} / {exc.message('en')}"
         ) from exc
     where = f" (saved to {result.path})" if result.path else ""
-    click.echo(f"test page sent to {result.backend}: {len(result.data)} bytes{where}")
+    said = "printed" if result.confirmed else "sent (the printer did not confirm)"
+    click.echo(f"test page {said} to {result.backend}: {len(result.data)} bytes{where}")
 
 
 @click.command("receipt")

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
-from hardware.receipt import QR, Layout, Text
-from hardware.receipt import Rule as PaperRule
+from shop.paper import QR, Layout, Text
+from shop.paper import Rule as PaperRule
 
 # Credit-card size, 2 across and 5 down on A4 with room to cut.
 CARD_W, CARD_H = 85.6, 54.0

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from hardware.receipt import StatementRow, StatementSlip
 from shop import clock
 from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry
+from shop.paper import StatementRow, StatementSlip
 from shop.regions.models import Village
 
 KIND_ZH = {

@@ -1,7 +1,7 @@
 """Paper and files for the stock work: the day-close slip (日结单) and the receiving slip (入库单)
 for the thermal printer, and the day close as PDF, XLSX and CSV.
 
-The slips are hardware-style documents (``layout(columns)``, see hardware/receipt.py): pure
+The slips are paper documents (``layout(columns)``, see shop/paper/): pure
 layout, no I/O, so the kiosk prints them with ``hardware.printing.print_job`` and the screen shows
 them with ``to_html``. The PDF is the same slip laid out 80 columns wide on A4 in the CJK
 monospace face, so paper, screen and file say the same thing.
@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hardware.escpos_cjk import clean_text, display_width, wrap
-from hardware.receipt import QR, Layout, Rule, Text
 from shop import clock
+from shop.paper import QR, Layout, Rule, Text, clean_text, display_width, wrap
 from shop.sheets import Column, Sheet, to_csv, to_xlsx
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
@@ -102,7 +101,7 @@ SOURCE_NAMES = {
 
 
 class _Rows:
-    """Rows wrapped to the paper width (the same rules as hardware.receipt's receipts)."""
+    """Rows wrapped to the paper width (the same rules as shop.paper's receipts)."""
 
     def __init__(self, columns: int) -> None:
         self.columns = columns

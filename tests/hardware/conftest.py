@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 
-from hardware.receipt import Receipt, ReceiptLine
+from shop.paper import Receipt, ReceiptLine
 
 CST = timezone(timedelta(hours=8), "CST")
 

@@ -14,21 +14,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from hardware.escpos_cjk import display_width, wrap
 from hardware.printing import (
     PrinterConfig,
-    StatementRow,
-    StatementSlip,
-    TestPage,
     close_printer,
     open_printer,
     preview_of,
-    print_test_page,
     render_escpos,
     to_escpos,
     to_html,
 )
-from hardware.receipt import ReceiptLine, format_datetime, mask_name
+from kiosk.printing import print_test_page
+from shop.paper import (
+    ReceiptLine,
+    StatementRow,
+    StatementSlip,
+    TestPage,
+    display_width,
+    format_datetime,
+    mask_name,
+    wrap,
+)
 from tests.hardware.conftest import CST, decode_qr, make_receipt, read_escpos
 
 LONG_NAME = "村企共建捐赠超浓缩薰衣草香型洗衣液家庭装大瓶特惠组合" * 2

@@ -17,171 +17,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar, Literal, Protocol
+from typing import Literal
 
-from hardware.escpos_cjk import (
-    center,
-    clean_text,
-    display_width,
-    pad_left,
-    pad_right,
-    wrap,
-)
+from shop.paper.layout import Builder, Layout
+from shop.paper.text import clean_text, pad_left, pad_right
 
 Lang = Literal["zh", "en"]
-Align = Literal["left", "center", "right"]
 
 #: Versioned QR payloads. A receipt's QR carries its number and verify code, never a name.
 RECEIPT_QR_PREFIX = "JR1"
 TEST_QR_PREFIX = "JT1"
-
-
-# --- layout rows ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Text:
-    """One printed line: ``left`` aligned per ``align``, or ``left`` … ``right`` across the line."""
-
-    left: str = ""
-    right: str = ""
-    align: Align = "left"
-    bold: bool = False
-    tall: bool = False  # double height: titles and the reprint/void marks
-    kind: ClassVar[str] = "text"
-
-    def render(self, columns: int) -> str:
-        """The line as printed, without trailing spaces. Raises ValueError if it does not fit."""
-        if self.right:
-            gap = columns - display_width(self.left) - display_width(self.right)
-            if gap < (1 if self.left else 0):
-                raise ValueError(
-                    f"row does not fit {columns} columns: {self.left!r} {self.right!r}"
-                )
-            return self.left + " " * gap + self.right
-        if display_width(self.left) > columns:
-            raise ValueError(f"row does not fit {columns} columns: {self.left!r}")
-        if self.align == "center":
-            return center(self.left, columns).rstrip()
-        if self.align == "right":
-            return pad_left(self.left, columns)
-        return self.left.rstrip()
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A separator line across the paper."""
-
-    char: str = "-"
-    kind: ClassVar[str] = "rule"
-
-    def render(self, columns: int) -> str:
-        return self.char * (columns // display_width(self.char))
-
-
-@dataclass(frozen=True)
-class QR:
-    """A QR code, printed as a picture (cheap 58 mm printers have no QR command).
-
-    `module_mm`: the smallest module on paper (0: whatever fits half the paper). Passbook cards
-    ask for 1 mm, so a webcam at arm's length sees several pixels a module.
-    """
-
-    payload: str
-    module_mm: float = 0.0
-    kind: ClassVar[str] = "qr"
-
-
-Row = Text | Rule | QR
-
-
-@dataclass(frozen=True)
-class Layout:
-    """A document laid out for ``columns`` columns. ``slug`` names saved previews."""
-
-    columns: int
-    rows: tuple[Row, ...]
-    slug: str
-
-    def __post_init__(self) -> None:
-        for row in self.rows:
-            if not isinstance(row, QR):
-                row.render(self.columns)  # raises if a row would overflow the paper
-
-    def text_lines(self) -> list[str]:
-        """Every printed text line (QR rows left out), as on paper."""
-        return [row.render(self.columns) for row in self.rows if not isinstance(row, QR)]
-
-    @property
-    def qr_payloads(self) -> list[str]:
-        return [row.payload for row in self.rows if isinstance(row, QR)]
-
-
-class Document(Protocol):
-    """Anything printable: lays itself out for a paper width."""
-
-    def layout(self, columns: int) -> Layout: ...
-
-
-class _Builder:
-    """Collects rows, wrapping every piece of text to the paper width."""
-
-    def __init__(self, columns: int) -> None:
-        if columns < 16:
-            raise ValueError("paper narrower than 16 columns")
-        self.columns = columns
-        self.rows: list[Row] = []
-
-    def title(self, text: str, *, tall: bool = True) -> None:
-        for line in wrap(text, self.columns):
-            self.rows.append(Text(line, align="center", bold=True, tall=tall))
-
-    def text(self, text: str, *, align: Align = "left", bold: bool = False) -> None:
-        for line in wrap(text, self.columns):
-            self.rows.append(Text(line, align=align, bold=bold))
-
-    def pair(self, left: str, right: str, *, bold: bool = False) -> None:
-        """``left`` and ``right`` on one line when they fit, else ``left`` wrapped above."""
-        left, right = clean_text(left), clean_text(right)
-        right_w = display_width(right)
-        if right_w >= self.columns:  # nonsense width; never lose the figure
-            self.text(left, bold=bold)
-            self.text(right, align="right", bold=bold)
-            return
-        lines = wrap(left, self.columns) if left else [""]
-        last = lines.pop()
-        for line in lines:
-            self.rows.append(Text(line, bold=bold))
-        if display_width(last) + 1 + right_w <= self.columns:
-            self.rows.append(Text(last, right, bold=bold))
-        else:
-            self.rows.append(Text(last, bold=bold))
-            self.rows.append(Text(right, align="right", bold=bold))
-
-    def field(self, label: str, value: str) -> None:
-        """``label：value``, the way Chinese receipts list their header fields."""
-        self.text(f"{label}{value}")
-
-    def fields(self, *pairs: tuple[str, str]) -> None:
-        """Several short fields on one line when they fit, else one per line."""
-        joined = "  ".join(f"{label}{value}" for label, value in pairs)
-        if display_width(joined) <= self.columns:
-            self.rows.append(Text(clean_text(joined)))
-        else:
-            for label, value in pairs:
-                self.field(label, value)
-
-    def rule(self, char: str = "-") -> None:
-        self.rows.append(Rule(char))
-
-    def blank(self) -> None:
-        self.rows.append(Text(""))
-
-    def qr(self, payload: str) -> None:
-        self.rows.append(QR(payload))
-
-    def build(self, slug: str) -> Layout:
-        return Layout(self.columns, tuple(self.rows), slug)
 
 
 # --- words, dates, points, names ---------------------------------------------------------------
@@ -379,7 +224,7 @@ class Receipt:
     def layout(self, columns: int) -> Layout:
         t = _labels(self.lang)
         lang = self.lang
-        b = _Builder(columns)
+        b = Builder(columns)
         b.title(self.shop_name)
         b.text(t["receipt"], align="center")
         if self.is_void:
@@ -449,7 +294,7 @@ class StatementSlip:
 
     def layout(self, columns: int) -> Layout:
         t = _labels(self.lang)
-        b = _Builder(columns)
+        b = Builder(columns)
         b.title(self.shop_name)
         b.text(t["statement"], align="center")
         if self.title:
@@ -517,7 +362,7 @@ class TestPage:
 
     def layout(self, columns: int) -> Layout:
         t = _labels(self.lang)
-        b = _Builder(columns)
+        b = Builder(columns)
         b.title(t["test"])
         b.text(format_datetime(self.printed_at, self.lang), align="center")
         b.rule()
