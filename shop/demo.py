@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 import random
 from pathlib import Path
@@ -17,6 +16,7 @@ from shop.errors import DomainError
 from shop.households import roster
 from shop.points.models import Rule, RuleCategory
 from shop.regions.models import Village
+from shop.sheets import Column, Sheet, to_csv
 
 VILLAGE = ("NK-SJK", "三江口村")
 GROUPS = ["第一村民小组", "第二村民小组", "第三村民小组"]
@@ -258,23 +258,30 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
     roster.reindex_missing(session)  # search by name and pinyin initials in the back-office
     instance.mkdir(parents=True, exist_ok=True)
     out = instance / "demo-passbooks.csv"
-    with out.open("w", newline="", encoding="utf-8-sig") as f:
-        writer = csv.writer(f)
-        writer.writerow(["户号", "户主", "村民小组", "存折二维码", "积分余额", "说明"])
-        for row in rows:
-            household, code = row[0], row[1]
-            session.refresh(household)
-            note = {"lost": "已挂失的旧存折"}.get(row[2] if len(row) > 2 else "", "")
-            if household.status != "active":
-                note = "暂停兑换"
-            writer.writerow(
-                [
-                    household.number,
-                    household.head_name,
-                    household.group_name,
-                    code,
-                    household.balance,
-                    note,
-                ]
-            )
+    sheet = Sheet(
+        "demo-passbooks",
+        [
+            Column("户号"),
+            Column("户主"),
+            Column("村民小组"),
+            Column("存折二维码"),
+            Column("积分余额", "int"),
+            Column("说明"),
+        ],
+    )
+    for row in rows:
+        household, code = row[0], row[1]
+        session.refresh(household)
+        note = {"lost": "已挂失的旧存折"}.get(row[2] if len(row) > 2 else "", "")
+        if household.status != "active":
+            note = "暂停兑换"
+        sheet.add(
+            household.number,
+            household.head_name,
+            household.group_name,
+            code,
+            household.balance,
+            note,
+        )
+    out.write_bytes(to_csv(sheet))
     return {"village": village, "kiosk": kiosk, "csv": out, "households": 60}
