@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from shop import clock
 from shop.households.models import Household
@@ -45,13 +45,15 @@ def period_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.dateti
 
 def balances_sheet(session: Session, village: Village) -> Sheet:
     """全村积分余额: every household, its balance and the last time it changed."""
-    last = (
-        select(PointsEntry.household_id, func.max(Journal.created_at).label("at"))
-        .join(Journal, Journal.id == PointsEntry.journal_id)
-        .where(Journal.village_id == village.id)
+    # The newest posting of each household: the highest id on the (household_id, id) index.
+    newest = (
+        select(PointsEntry.household_id, func.max(PointsEntry.id).label("entry_id"))
+        .join(Household, Household.id == PointsEntry.household_id)
+        .where(Household.village_id == village.id)
         .group_by(PointsEntry.household_id)
         .subquery()
     )
+    entry = aliased(PointsEntry)
     rows = session.execute(
         select(
             Household.group_name,
@@ -60,9 +62,11 @@ def balances_sheet(session: Session, village: Village) -> Sheet:
             Household.members,
             Household.status,
             Household.balance,
-            last.c.at,
+            Journal.created_at,
         )
-        .outerjoin(last, last.c.household_id == Household.id)
+        .outerjoin(newest, newest.c.household_id == Household.id)
+        .outerjoin(entry, entry.id == newest.c.entry_id)
+        .outerjoin(Journal, Journal.id == entry.journal_id)
         .where(Household.village_id == village.id)
         .order_by(Household.number)
     ).all()
