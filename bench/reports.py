@@ -11,7 +11,6 @@ Prints first and median of three runs, in seconds, and the file sizes.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import random
 import statistics
 import sys
