@@ -17,7 +17,7 @@ from babel.support import Translations
 from flask import Flask, current_app, session
 from flask_babel import Babel, gettext
 
-from shop.errors import MESSAGES, DomainError
+from shop.errors import MESSAGES, SHORT_OF_POINTS, DomainError
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 LANGS = ("zh_CN", "en")
@@ -65,6 +65,8 @@ def other_locale() -> str:
 
 def error_text(error: DomainError | str) -> str:
     """A domain refusal (the error or its code) in the reader's language."""
+    if isinstance(error, DomainError) and error.shortfall is not None:
+        return gettext(SHORT_OF_POINTS, short=error.shortfall)  # 还差N分
     code = error if isinstance(error, str) else error.code
     return gettext(MESSAGES[code][1])
 

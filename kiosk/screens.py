@@ -368,7 +368,11 @@ def change_basket():
                 basket, refusal = shopfront.change_basket(
                     household.balance, products, current.basket, product_id, delta, allowed
                 )
-                notice = refusal and i18n.error_text(refusal)
+                notice = refusal and i18n.error_text(
+                    shopfront.refusal(
+                        refusal, household.balance, products, current.basket, product_id
+                    )
+                )
             current.basket = basket
             visit.save(current)
             ctx = _shop_context(session, current)

@@ -300,6 +300,18 @@ def change_basket(
     return new, None
 
 
+def refusal(
+    code: str, balance: int, products: list[Product], wanted: dict[int, int], product_id: int
+) -> DomainError:
+    """The refusal of one tap, saying how many points are missing when there are too few
+    (还差N分: the item's price against what is left, below zero after a deduction)."""
+    product = next((p for p in products if p.id == product_id), None)
+    if code != "insufficient_points" or product is None:
+        return DomainError(code)
+    have = basket_of(balance, products, wanted).remaining
+    return DomainError(code, need=product.points, have=have)
+
+
 @dataclass(frozen=True)
 class Trim:
     """A basket line cut to what can still be had, and why (the refusal's code)."""

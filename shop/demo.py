@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import random
 from pathlib import Path
@@ -12,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shop import households, points, redemptions, regions, stock
-from shop.errors import DomainError
 from shop.households import roster
 from shop.points.models import Rule, RuleCategory
 from shop.regions.models import Village
@@ -216,16 +214,15 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
                     at=award_day + dt.timedelta(minutes=n * 5 + k),
                 )
             if rng.random() < 0.08:
-                # A deduction larger than the balance is refused; the demo skips it.
-                with contextlib.suppress(DomainError):
-                    points.award_points(
-                        session,
-                        household,
-                        rule=rng.choice(negative),
-                        actor="panel:demo",
-                        memo=f"{month + 1}月评定",
-                        at=award_day + dt.timedelta(minutes=n * 5 + 4),
-                    )
+                # A deduction applies at any balance, even below zero.
+                points.award_points(
+                    session,
+                    household,
+                    rule=rng.choice(negative),
+                    actor="panel:demo",
+                    memo=f"{month + 1}月评定",
+                    at=award_day + dt.timedelta(minutes=n * 5 + 4),
+                )
         if month in (1, 3):  # 一季一兑换: the shop opened in these months
             shop_day = award_day + dt.timedelta(days=10)
             for n, (household, _) in enumerate(rng.sample(rows, 25)):

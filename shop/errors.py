@@ -67,6 +67,10 @@ MESSAGES: dict[str, tuple[int, str]] = {
 }
 
 
+# insufficient_points that knows the price and the balance: how many points are still missing.
+SHORT_OF_POINTS = N_("积分不够，还差%(short)s分。")
+
+
 class DomainError(Exception):
     """A refusal the shop's users understand. `code` is stable; messages are translated."""
 
@@ -85,4 +89,18 @@ class DomainError(Exception):
     @property
     def text(self) -> str:
         """The message in Chinese: the catalogues' key, translated where it is shown."""
+        short = self.shortfall
+        if short is not None:
+            return SHORT_OF_POINTS % {"short": short}
         return MESSAGES[self.code][1]
+
+    @property
+    def shortfall(self) -> int | None:
+        """For a refusal for too few points that says the price (`need`) and the balance
+        (`have`, below zero after a deduction): how many points are missing (还差N分)."""
+        need, have = self.context.get("need"), self.context.get("have")
+        if self.code != "insufficient_points" or not isinstance(need, int):
+            return None
+        if not isinstance(have, int) or need <= have:
+            return None
+        return need - have

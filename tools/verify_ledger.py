@@ -12,7 +12,9 @@ row with its postings, an end line). For every village this program
    ``hash_n = SHA-256(hash_{n-1} || canonical_n)`` from ``hash_0`` = 64 zeros, and checks each
    row's seq (1, 2, 3, … with no gap), its prev_hash and its hash;
 2. adds up every household's points postings and every product's stock postings and checks that
-   each posting's ``balance_after`` / ``on_hand_after`` is the running sum and never negative;
+   each posting's ``balance_after`` / ``on_hand_after`` is the running sum; stock is never
+   negative, and a points balance is negative only after a deduction (a ``redemption`` row
+   never leaves a balance below zero);
 3. with ``--expect-head SEQ:HASHPREFIX`` (as printed on a monthly notice, a ranking or a
    receipt, or read from its QR code), checks that row SEQ of the chain has a hash starting with
    HASHPREFIX (at least 8 hex characters). Because every later row's hash depends on it, a
@@ -90,11 +92,13 @@ def _check_row(obj, chains, balances, on_hand):
     for household_id, delta, after, _rule in obj["points"]:
         running = balances.get(household_id, 0) + delta
         balances[household_id] = running
-        if after != running or after < 0:
+        if after != running:
             raise Bad(
                 f"{where}: household {household_id} balance_after {after}, "
                 f"postings sum to {running}"
             )
+        if after < 0 and obj["kind"] == "redemption":
+            raise Bad(f"{where}: redemption left household {household_id} at {after} points")
     for product_id, delta, after, _reason in obj["stock"]:
         running = on_hand.get(product_id, 0) + delta
         on_hand[product_id] = running

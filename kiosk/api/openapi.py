@@ -101,9 +101,7 @@ OPENAPI = {
                 "responses": {
                     "201": _ok("Recorded", {"type": "object"}),
                     "404": _error("unknown_household, unknown_rule, unknown_code"),
-                    "409": _error(
-                        "insufficient_points (a deduction below zero), idempotency_conflict"
-                    ),
+                    "409": _error("idempotency_conflict (a deduction applies at any balance)"),
                     "422": _error("invalid_points, invalid_input"),
                 },
             }

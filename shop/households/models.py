@@ -29,7 +29,6 @@ class Household(Base):
     __tablename__ = "households"
     __table_args__ = (
         UniqueConstraint("village_id", "number", name="uq_households_village_number"),
-        CheckConstraint("balance >= 0", name="balance_not_negative"),
         CheckConstraint("status IN ('active', 'inactive')", name="status_known"),
         CheckConstraint("pin_failures >= 0", name="pin_failures_not_negative"),
     )

@@ -69,7 +69,6 @@ class PointsEntry(Base):
     __tablename__ = "points_entries"
     __table_args__ = (
         CheckConstraint("delta <> 0", name="delta_not_zero"),
-        CheckConstraint("balance_after >= 0", name="balance_after_not_negative"),
         Index("ix_points_entries_household_id_id", "household_id", "id"),
     )
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

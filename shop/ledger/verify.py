@@ -237,6 +237,9 @@ def _check_part(journal, points, stock, *, continues: bool, max_problems: int) -
             if running != after and len(problems) < max_problems:
                 why = f"household {hid} balance_after {after}, entries sum to {running}"
                 bad(vid, seq, jid, why)
+            elif after < 0 and kind == "redemption" and len(problems) < max_problems:
+                # A deduction may take a balance below zero; a redemption never may.
+                bad(vid, seq, jid, f"redemption left household {hid} at {after} points")
             p = next(points)
             pj = p[0]
         while sj == jid:

@@ -68,8 +68,6 @@ def preview_batch(session: Session, village_id: int, rule: Rule, household_ids) 
         problem = None
         if h.status != "active":
             problem = "household_inactive"
-        elif after < 0:
-            problem = "insufficient_points"
         lines.append(BatchLine(h, h.balance, after, problem))
     if not rule.is_active:
         for line in lines:
@@ -96,9 +94,10 @@ def apply_batch(
     at: dt.datetime | None = None,
 ) -> BatchPreview:
     """Award the rule to every household, all or nothing, as one journal event with a posting
-    per household (the panel's one decision). Balances move in one guarded UPDATE whose row
-    count must match, so a deduction that would take any household below zero refuses the
-    batch. `batch_key` (made by the page) makes a double submit harmless."""
+    per household (the panel's one decision). Balances move in one UPDATE (a deduction applies
+    at any balance, even below zero) whose row count must match the households chosen: a
+    household that vanished meanwhile refuses the whole batch. `batch_key` (made by the page)
+    makes a double submit harmless."""
     preview = preview_batch(session, village_id, rule, household_ids)
     if not preview.lines:
         raise DomainError("invalid_input", "no households chosen")
@@ -119,13 +118,13 @@ def apply_batch(
         with session.begin_nested():
             rows = session.execute(
                 update(Household)
-                .where(Household.id.in_(ids), Household.balance + delta >= 0)
+                .where(Household.id.in_(ids))
                 .values(balance=Household.balance + delta)
                 .returning(Household.id, Household.balance)
                 .execution_options(synchronize_session=False)
             ).all()
             if len(rows) != len(ids):
-                raise DomainError("insufficient_points", key)
+                raise DomainError("unknown_household", key)
             after = dict(rows)
             appended = ledger.append(
                 session,

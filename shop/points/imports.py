@@ -137,15 +137,9 @@ def preview_award_import(session: Session, village_id: int, rows: list[dict]) ->
         if lines
         else set()
     )
-    running: dict[int, int] = {}
+    # A deduction applies at any balance (it may take a household below zero).
     for x in lines:
         x.done_before = x.key in done
-        if x.done_before:
-            continue
-        bal = running.get(x.household.id, x.household.balance) + x.delta
-        running[x.household.id] = bal
-        if bal < 0:
-            errors.append((x.line, f"户号 {x.household.number} 积分不够扣"))
     errors.sort()
     return ImportPreview(lines, errors)
 

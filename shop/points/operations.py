@@ -32,8 +32,9 @@ def award_points(
 ) -> ledger.Appended:
     """Record an award (+) or a deduction (−) for one household: by a rule, or a signed delta.
 
-    A deduction never takes the balance below zero: it is refused with insufficient_points so
-    the panel decides what to do (the CHECK constraint would refuse it anyway).
+    A deduction (扣分) applies at any balance and may take it below zero: a household that has
+    spent its points does not escape a penalty. Only redemptions are guarded (a household below
+    zero cannot redeem until it earns back); see shop.redemptions.
     """
     memo = plain_text(memo, "memo")
     if rule is not None:
@@ -78,12 +79,12 @@ def _post_award(session, household, rule, delta, actor, memo, at) -> ledger.Appe
     new_balance = session.execute(
         update(Household)
         .execution_options(synchronize_session=False)
-        .where(Household.id == household.id, Household.balance + delta >= 0)
+        .where(Household.id == household.id)
         .values(balance=Household.balance + delta)
         .returning(Household.balance)
     ).scalar_one_or_none()
-    if new_balance is None:
-        raise DomainError("insufficient_points", household_id=household.id, delta=delta)
+    if new_balance is None:  # the row is gone (or never was): nothing was written
+        raise DomainError("unknown_household", str(household.id), household_id=household.id)
     result = ledger.append(
         session,
         household.village_id,

@@ -251,7 +251,7 @@ def test_awards_by_household_or_passbook_idempotently(client, tokens, passbooks)
         ({"household": row["户号"], "rule_id": 99999}, "unknown_rule"),
         ({"household": row["户号"]}, "invalid_input"),
         ({"points": 5}, "invalid_input"),
-        ({"household": row["户号"], "points": -100000}, "insufficient_points"),
+        ({"household": row["户号"], "points": -100001}, "invalid_points"),
     ]:
         resp = client.post("/api/v1/awards", json=bad, headers=auth(tokens["panel"]))
         assert resp.json["error"]["code"] == error, bad

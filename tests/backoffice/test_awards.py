@@ -77,19 +77,28 @@ def test_batch_award_previews_totals_then_awards_every_household(
     assert _balances(session, ids) == [5, 10, 5]
 
 
-def test_a_batch_with_one_bad_household_awards_none(
-    session, village, create_household, create_rule
-):
+def test_a_batch_deduction_applies_at_any_balance(session, village, create_household, create_rule):
     deduction = create_rule(-10, name="乱倒垃圾")
     rich, poor = create_household(balance=50), create_household(balance=3)
     preview = points.preview_batch(session, village.id, deduction, [rich.id, poor.id])
-    assert not preview.ok
-    assert [line.problem for line in preview.lines] == [None, "insufficient_points"]
+    assert preview.ok
+    assert [(line.before, line.after) for line in preview.lines] == [(50, 40), (3, -7)]
+    points.apply_batch(
+        session, village.id, deduction, [rich.id, poor.id], actor="t", batch_key="k2"
+    )
+    assert _balances(session, [rich.id, poor.id]) == [40, -7]
+
+
+def test_a_batch_with_one_unknown_household_awards_none(
+    session, village, create_household, create_rule
+):
+    deduction = create_rule(-10, name="乱倒垃圾")
+    rich = create_household(balance=50)
     with pytest.raises(DomainError) as refused:
         points.apply_batch(
-            session, village.id, deduction, [rich.id, poor.id], actor="t", batch_key="k2"
+            session, village.id, deduction, [rich.id, 987654], actor="t", batch_key="k3"
         )
-    assert refused.value.code == "insufficient_points"
+    assert refused.value.code == "unknown_household"
     session.refresh(rich)
     assert rich.balance == 50
 
@@ -176,18 +185,23 @@ def test_award_import_previews_refuses_bad_rows_and_reimports_harmlessly(
                 [a.number, "没有这个项目", "", ""],  # unknown rule
                 [a.number, "", "abc", ""],  # not a number
                 [a.number, rule.name, "", "12月"],  # duplicate of line 2
-                [b.number, "", "-5", "扣"],  # more than b has
+                [b.number, "", "-5", "扣"],  # more than b has: a deduction applies anyway
             ],
             header,
         ),
     )
     preview = points.preview_award_import(session, village.id, bad)
-    assert [line for line, _ in preview.errors] == [3, 4, 5, 6, 7]
+    assert [line for line, _ in preview.errors] == [3, 4, 5, 6]
     with pytest.raises(DomainError):
         points.apply_award_import(session, village.id, bad, actor="t")
     assert session.scalar(select(func.count(Journal.id))) == count
     session.refresh(a)
     assert a.balance == 12
+    below = read_table(f"c.{fmt}", FORMATS[fmt]([[b.number, "", "-5", "扣"]], header))
+    assert points.preview_award_import(session, village.id, below).ok
+    points.apply_award_import(session, village.id, below, actor="staff:panel")
+    session.refresh(b)
+    assert b.balance == -5
 
 
 def test_statement_filters_by_date_and_prints_as_slip_and_pdf(session, village, create_household):

@@ -109,6 +109,21 @@ def test_each_bad_scan_has_its_own_screen_and_is_recorded(
 # --- basket -----------------------------------------------------------------------------------
 
 
+def test_a_household_below_zero_hears_how_many_points_it_still_needs(app, kiosk, passbooks):
+    """A deduction took the household below zero: a tap on any goods is refused with 还差N分
+    (the price minus the balance), and nothing goes in the basket."""
+    row = passbooks["poor"]
+    with unit_of_work(_db(app).writer) as session:
+        household = session.scalar(select(Household).where(Household.number == row["户号"]))
+        points.award_points(session, household, delta=-(household.balance + 20), actor="t")
+    visit = kiosk.nonce(kiosk.scan(row["存折二维码"]))
+    salt = _product_id(app, "Y-500")  # 3 points
+    refused = kiosk.take(visit, salt)
+    assert "积分不够，还差23分" in refused.text
+    assert '<dd id="basket-count">0</dd>' in refused.text
+    assert refused.headers["HX-Trigger"] == '{"kiosk-sound": "error"}'
+
+
 def test_goods_taps_update_the_goods_and_the_basket_bar_out_of_band(app, kiosk, passbooks):
     row = passbooks["rich"]
     visit = kiosk.nonce(kiosk.scan(row["存折二维码"]))

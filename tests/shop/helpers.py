@@ -105,3 +105,51 @@ def delete_journal_row(backend, seq: int) -> None:
         ("DELETE FROM stock_moves WHERE journal_id = :j", {"j": jid}),
         ("DELETE FROM journal WHERE id = :j", {"j": jid}),
     )
+
+
+def deduct_or_redeem(shop: Shop, work: list[tuple[str, str]], start, results) -> None:
+    """Child process: ("deduct", key) takes 3 points at any balance; ("redeem", key) buys one
+    item, each in its own transaction."""
+    engine = make_engine(shop.url)
+    factory = session_factory(engine)
+    outcome: collections.Counter = collections.Counter()
+    start.wait()
+    for kind, key in work:
+        try:
+            with unit_of_work(factory) as s:
+                household = s.get(Household, shop.household_id)
+                if kind == "deduct":
+                    points.award_points(s, household, delta=-3, actor="t", idempotency_key=key)
+                else:
+                    redeem(
+                        s,
+                        household,
+                        {shop.sku: 1},
+                        kiosk=s.get(Kiosk, shop.kiosk_id),
+                        idempotency_key=key,
+                    )
+            outcome[f"{kind}:ok"] += 1
+        except DomainError as exc:
+            outcome[f"{kind}:{exc.code}"] += 1
+        except Exception as exc:
+            outcome[f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}"] += 1
+    engine.dispose()
+    results.put(dict(outcome))
+
+
+def run_mixed(shop: Shop, work_lists: list[list[tuple[str, str]]]) -> collections.Counter:
+    start = FORK.Event()
+    results = FORK.Queue()
+    procs = [
+        FORK.Process(target=deduct_or_redeem, args=(shop, work, start, results))
+        for work in work_lists
+    ]
+    for p in procs:
+        p.start()
+    start.set()
+    total: collections.Counter = collections.Counter()
+    for _ in procs:
+        total.update(results.get(timeout=240))
+    for p in procs:
+        p.join(timeout=30)
+    return total

@@ -12,7 +12,7 @@ from shop import households, ledger, points, redemptions, regions, stock
 from shop.errors import DomainError
 from shop.households import codes
 from shop.ledger.verify import verify_ledger
-from shop.models import Journal, PointsEntry, Redemption, StockMove
+from shop.models import Household, Journal, PointsEntry, Redemption, StockMove
 
 
 def entries_sum(session, household) -> int:
@@ -61,22 +61,90 @@ def test_balance_is_the_sum_of_entries_after_awards_redemptions_and_voids(
     assert verified(session, village)
 
 
-def test_database_refuses_a_negative_balance_even_from_raw_sql(session, create_household):
-    household = create_household(5)
-    with pytest.raises(IntegrityError), session.begin_nested():
-        session.execute(
-            text("UPDATE households SET balance = -1 WHERE id = :h"), {"h": household.id}
-        )
-
-
-def test_deduction_below_zero_is_refused_and_changes_nothing(session, village, create_household):
+def test_a_deduction_applies_at_any_balance_and_may_go_below_zero(
+    session, village, create_household
+):
+    """扣分 bites a household that has spent its points: 3 - 20 = -17, journaled, verified."""
     household = create_household(3)
     before = journal_count(session, village)
-    with pytest.raises(DomainError) as err:
-        points.award_points(session, household, delta=-5, actor="panel:test")
-    assert err.value.code == "insufficient_points"
+    points.award_points(session, household, delta=-20, actor="panel:test", memo="乱倒垃圾")
     session.refresh(household)
-    assert household.balance == 3 and journal_count(session, village) == before
+    assert household.balance == -17 == entries_sum(session, household)
+    assert journal_count(session, village) == before + 1
+    entry = session.scalars(
+        select(PointsEntry)
+        .where(PointsEntry.household_id == household.id)
+        .order_by(PointsEntry.id.desc())
+    ).first()
+    assert (entry.delta, entry.balance_after) == (-20, -17)
+    assert session.get(Journal, entry.journal_id).kind == "deduction"
+    assert verified(session, village)
+
+
+def test_a_household_below_zero_cannot_redeem_until_it_earns_back_above_the_price(
+    session, village, kiosk, create_household, create_product
+):
+    household, soap = create_household(3), create_product(7, 10)
+    points.award_points(session, household, delta=-20, actor="panel:test")
+    with pytest.raises(DomainError) as err:
+        redemptions.redeem(
+            session, household, {soap.sku: 1}, kiosk=kiosk, idempotency_key="negative-key-1"
+        )
+    assert err.value.code == "insufficient_points"
+    assert err.value.context == {"need": 7, "have": -17}
+    assert err.value.shortfall == 24
+    assert err.value.text == "积分不够，还差24分。"
+    points.award_points(session, household, delta=23, actor="panel:test")  # back to 6
+    with pytest.raises(DomainError) as err:
+        redemptions.redeem(
+            session, household, {soap.sku: 1}, kiosk=kiosk, idempotency_key="negative-key-2"
+        )
+    assert (err.value.shortfall, err.value.text) == (1, "积分不够，还差1分。")
+    points.award_points(session, household, delta=1, actor="panel:test")  # exactly the price
+    made = redemptions.redeem(
+        session, household, {soap.sku: 1}, kiosk=kiosk, idempotency_key="negative-key-3"
+    )
+    session.refresh(household)
+    assert made.balance_after == 0 == household.balance == entries_sum(session, household)
+    assert verified(session, village)
+
+
+def test_a_deduction_of_a_household_that_vanished_is_refused_and_writes_nothing(
+    session, village, create_household
+):
+    create_household(3)
+    before = journal_count(session, village)
+    gone = Household(id=987654, village_id=village.id, number="09-999", head_name="无此户")
+    with pytest.raises(DomainError) as err:
+        points.award_points(session, gone, delta=-5, actor="panel:test")
+    assert err.value.code == "unknown_household"
+    assert journal_count(session, village) == before
+
+
+def test_verify_names_a_redemption_that_left_a_balance_below_zero(
+    session, village, kiosk, create_household, create_product
+):
+    """Deductions may go below zero, redemptions never: a redemption posting written below zero
+    (its hash recomputed, as someone rewriting the ledger would) is named."""
+    household, soap = create_household(10), create_product(7, 10)
+    redemptions.redeem(
+        session, household, {soap.sku: 1}, kiosk=kiosk, idempotency_key="below-zero-1"
+    )
+    points.award_points(session, household, delta=-8, actor="panel:test")  # a deduction: fine
+    assert verified(session, village)
+    forged = ledger.append(
+        session,
+        village.id,
+        "redemption",
+        actor="kiosk:test",
+        ref="forged",
+        points=[ledger.Posting(household.id, -7, -12)],
+    )
+    session.execute(text("UPDATE households SET balance = -12 WHERE id = :h"), {"h": household.id})
+    report = verify_ledger(session.connection(), village.id)
+    assert not report.ok
+    assert f"seq {forged.seq} " in report.first_problem
+    assert "redemption left household" in report.first_problem
 
 
 @pytest.mark.parametrize("bad", [0, 1.5, "10", True, None, 10**9])

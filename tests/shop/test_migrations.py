@@ -86,3 +86,59 @@ def test_migrations_match_the_models_and_run_down_and_up(backend_name, tmp_path)
         assert set(inspect(backend.engine).get_table_names()) >= set(Base.metadata.tables)
     finally:
         backend.dispose()
+
+
+def _check_names(engine, table: str) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_check_constraints(table)}
+
+
+def test_0006_lets_balances_below_zero_and_its_downgrade_refuses_while_any_is(
+    backend_name, tmp_path
+):
+    """0006 drops the non-negative CHECKs from a database with data in it (on SQLite a table
+    rebuild with foreign keys off and checked before the commit); going back down puts them back,
+    but refuses while a deduction has left a balance below zero."""
+    from shop import households, points, regions
+    from shop.db import session_factory, unit_of_work
+    from shop.models import Household
+
+    backend = new_backend(backend_name, tmp_path, create=False)
+    try:
+        schema.upgrade(backend.engine, "0005")
+        assert "ck_households_balance_not_negative" in _check_names(backend.engine, "households")
+        with unit_of_work(session_factory(backend.engine)) as s:
+            village = regions.create_village(s, "V-MIG", "迁移村")
+            home = households.create_household(s, village, "01-001", "王秀英", actor="t")
+            s.execute(text("UPDATE households SET balance = 5 WHERE id = :h"), {"h": home.id})
+            home_id = home.id
+        schema.upgrade(backend.engine, "0006")
+        assert "ck_households_balance_not_negative" not in _check_names(
+            backend.engine, "households"
+        )
+        assert "ck_points_entries_balance_after_not_negative" not in _check_names(
+            backend.engine, "points_entries"
+        )
+        assert "ck_households_pin_failures_not_negative" in _check_names(
+            backend.engine, "households"
+        )
+        with backend.engine.connect() as conn:
+            assert conn.execute(text("SELECT balance FROM households")).scalar_one() == 5
+            if backend_name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+        schema.downgrade(backend.engine, "0005")  # every balance at or above zero: it may
+        assert "ck_households_balance_not_negative" in _check_names(backend.engine, "households")
+        with pytest.raises(Exception, match="(?i)check"), backend.engine.begin() as conn:
+            conn.execute(text("UPDATE households SET balance = -1"))
+        schema.upgrade(backend.engine)
+        with unit_of_work(session_factory(backend.engine)) as s:
+            points.award_points(s, s.get(Household, home_id), delta=-20, actor="t")
+        with pytest.raises(RuntimeError, match="below zero"):
+            schema.downgrade(backend.engine, "0005")
+        assert "ck_households_balance_not_negative" not in _check_names(
+            backend.engine, "households"
+        )
+        with backend.engine.connect() as conn:
+            assert conn.execute(text("SELECT balance FROM households")).scalar_one() == -15
+    finally:
+        backend.dispose()

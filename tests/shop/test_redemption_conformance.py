@@ -15,7 +15,7 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from shop import clock, households, ledger, redemptions
+from shop import clock, households, ledger, points, redemptions
 from shop.errors import DomainError
 from shop.ledger.verify import verify_ledger
 from shop.models import Kiosk, LimitCharge, PointsEntry, Redemption, StockMove
@@ -109,6 +109,27 @@ def test_too_few_points_is_refused_with_what_is_needed_and_had(
     assert (error.context["need"], error.context["have"]) == (10, 9)
     session.refresh(household), session.refresh(soap)
     assert (household.balance, soap.on_hand) == (9, 10)
+
+
+def test_a_household_below_zero_is_refused_until_it_earns_back_above_the_price(
+    session, village, kiosk, create_household, create_product, buy
+):
+    """A deduction took the household to -17: both twins refuse, say how much is missing
+    (还差N分), take no goods and number no receipt; back at the price, the sale goes through."""
+    household, soap = create_household(3), create_product(7, 10)
+    points.award_points(session, household, delta=-20, actor="panel:test")
+    error = refused(lambda: buy(household, {soap.sku: 1}))
+    assert error.code == "insufficient_points"
+    assert (error.context["need"], error.context["have"]) == (7, -17)
+    assert error.text == "积分不够，还差24分。"
+    session.refresh(household), session.refresh(soap)
+    assert (household.balance, soap.on_hand) == (-17, 10)
+    assert session.scalar(select(Kiosk.last_receipt_seq).where(Kiosk.id == kiosk.id)) == 0
+    points.award_points(session, household, delta=23, actor="panel:test")
+    assert refused(lambda: buy(household, {soap.sku: 1})).context["have"] == 6
+    points.award_points(session, household, delta=1, actor="panel:test")
+    assert buy(household, {soap.sku: 1}).balance_after == 0
+    clean(session, village)
 
 
 def test_the_exact_balance_may_be_spent_to_zero(session, create_household, create_product, buy):
