@@ -92,26 +92,45 @@ def _check_names(engine, table: str) -> set[str]:
     return {c["name"] for c in inspect(engine).get_check_constraints(table)}
 
 
-def test_0006_lets_balances_below_zero_and_its_downgrade_refuses_while_any_is(
+def test_0007_lets_balances_below_zero_and_its_downgrade_refuses_while_any_is(
     backend_name, tmp_path
 ):
-    """0006 drops the non-negative CHECKs from a database with data in it (on SQLite a table
+    """0007 drops the non-negative CHECKs from a database with data in it (on SQLite a table
     rebuild with foreign keys off and checked before the commit); going back down puts them back,
     but refuses while a deduction has left a balance below zero."""
-    from shop import households, points, regions
+    from shop import points
     from shop.db import session_factory, unit_of_work
     from shop.models import Household
 
     backend = new_backend(backend_name, tmp_path, create=False)
     try:
-        schema.upgrade(backend.engine, "0005")
-        assert "ck_households_balance_not_negative" in _check_names(backend.engine, "households")
-        with unit_of_work(session_factory(backend.engine)) as s:
-            village = regions.create_village(s, "V-MIG", "迁移村")
-            home = households.create_household(s, village, "01-001", "王秀英", actor="t")
-            s.execute(text("UPDATE households SET balance = 5 WHERE id = :h"), {"h": home.id})
-            home_id = home.id
         schema.upgrade(backend.engine, "0006")
+        assert "ck_households_balance_not_negative" in _check_names(backend.engine, "households")
+        # Rows as the older schema holds them (raw SQL: the models may be newer than 0006).
+        with backend.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO villages (code, name, created_at) "
+                    "VALUES ('V-MIG', '迁移村', CURRENT_TIMESTAMP)"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO households (village_id, number, head_name, group_name, members,"
+                    " status, balance, pin_failures, is_pin_locked, created_at)"
+                    " SELECT id, '01-001', '王秀英', '', 1, 'active', 5, 0, FALSE,"
+                    " CURRENT_TIMESTAMP FROM villages"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO ledger_heads (village_id, seq, head_hash, prev_hash)"
+                    " SELECT id, 0, :genesis, :genesis FROM villages"
+                ),
+                {"genesis": "0" * 64},
+            )
+            home_id = conn.execute(text("SELECT id FROM households")).scalar_one()
+        schema.upgrade(backend.engine, "0007")
         assert "ck_households_balance_not_negative" not in _check_names(
             backend.engine, "households"
         )
@@ -126,7 +145,7 @@ def test_0006_lets_balances_below_zero_and_its_downgrade_refuses_while_any_is(
             if backend_name == "sqlite":
                 assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
-        schema.downgrade(backend.engine, "0005")  # every balance at or above zero: it may
+        schema.downgrade(backend.engine, "0006")  # every balance at or above zero: it may
         assert "ck_households_balance_not_negative" in _check_names(backend.engine, "households")
         with pytest.raises(Exception, match="(?i)check"), backend.engine.begin() as conn:
             conn.execute(text("UPDATE households SET balance = -1"))
@@ -134,7 +153,7 @@ def test_0006_lets_balances_below_zero_and_its_downgrade_refuses_while_any_is(
         with unit_of_work(session_factory(backend.engine)) as s:
             points.award_points(s, s.get(Household, home_id), delta=-20, actor="t")
         with pytest.raises(RuntimeError, match="below zero"):
-            schema.downgrade(backend.engine, "0005")
+            schema.downgrade(backend.engine, "0006")
         assert "ck_households_balance_not_negative" not in _check_names(
             backend.engine, "households"
         )

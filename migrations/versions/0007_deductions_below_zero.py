@@ -9,16 +9,16 @@ the rebuild and runs PRAGMA foreign_key_check before the commit.
 The downgrade puts the CHECKs back, and refuses while any balance is below zero (the CHECK could
 not hold; earn those households back above zero or reverse the deductions first).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 16:50:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -42,7 +42,7 @@ def downgrade() -> None:
     ).scalar_one()
     if below:
         raise RuntimeError(
-            f"cannot downgrade below 0006: {below} balances or postings are below zero, "
+            f"cannot downgrade below 0007: {below} balances or postings are below zero, "
             "which the old CHECK constraints forbid"
         )
     with op.batch_alter_table("points_entries", schema=None) as batch_op:
