@@ -11,6 +11,12 @@ from markupsafe import Markup, escape
 COLOURS = ("#b3261e", "#1e7b34", "#2c5c8f", "#8a6d1d")
 
 
+def _text(value: str) -> str:
+    """Escaped text as a plain str: a Markup on the right of `+` would escape the tags on its
+    left (`"<desc>" + escape(x)` shows "&lt;desc&gt;" on the page)."""
+    return str(escape(value))
+
+
 def _nice_max(value: float) -> float:
     """The smallest of 1, 2, 5 × 10^n not below `value` (the top of the scale)."""
     magnitude = 1.0
@@ -44,7 +50,7 @@ def bars(
         f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">',
         f"<title>{escape(title)}</title>",
         "<desc>"
-        + escape(
+        + _text(
             "; ".join(
                 f"{name}: "
                 + ", ".join(f"{lab} {v:g}{unit}" for lab, v in zip(labels, values, strict=False))
@@ -98,7 +104,7 @@ def shares(title: str, items: Sequence[tuple[str, float]], *, width: int = 560) 
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">',
         f"<title>{escape(title)}</title>",
-        "<desc>" + escape("; ".join(f"{name} {v:.2f}" for name, v in items)) + "</desc>",
+        "<desc>" + _text("; ".join(f"{name} {v:.2f}" for name, v in items)) + "</desc>",
     ]
     x = 0.0
     if total > 0:

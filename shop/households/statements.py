@@ -18,13 +18,14 @@ from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry
 from shop.paper import StatementRow, StatementSlip
 from shop.regions.models import Village
+from shop.words import N_
 
 KIND_ZH = {
-    "award": "加分",
-    "deduction": "扣分",
-    "redemption": "兑换商品",
-    "void": "小票作废退回",
-    "year_end": "年终结转",
+    "award": N_("加分"),
+    "deduction": N_("扣分"),
+    "redemption": N_("兑换商品"),
+    "void": N_("小票作废退回"),
+    "year_end": N_("年终结转"),
 }
 
 
@@ -39,6 +40,10 @@ class StatementLine:
     actor: str
     delta: int
     balance: int
+
+    word: str = ""  # the entry's kind in words (N_-marked) when no points item names it
+    ref: str = ""  # the receipt number of a redemption or a void
+    item_en: str | None = None  # the points item's English name, where it has one
 
     @property
     def reversible(self) -> bool:
@@ -72,12 +77,25 @@ def statement_lines(
     lines = []
     for e in session.scalars(stmt):
         j = e.journal
-        item = e.rule.name if e.rule else KIND_ZH.get(j.kind, j.kind)
-        if j.kind in ("redemption", "void") and j.ref:
-            item = f"{item} {j.ref}"
+        word = "" if e.rule else KIND_ZH.get(j.kind, j.kind)
+        item = e.rule.name if e.rule else word
+        ref = j.ref if j.kind in ("redemption", "void") and j.ref else ""
+        if ref:
+            item = f"{item} {ref}"
         lines.append(
             StatementLine(
-                j.id, j.seq, j.created_at, j.kind, item, j.memo, j.actor, e.delta, e.balance_after
+                j.id,
+                j.seq,
+                j.created_at,
+                j.kind,
+                item,
+                j.memo,
+                j.actor,
+                e.delta,
+                e.balance_after,
+                word=word,
+                ref=ref,
+                item_en=e.rule.name_en if e.rule else None,
             )
         )
     return lines
