@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 from shop import clock
@@ -61,4 +61,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Bearer tokens (api) and loopback-or-token scanner services (scans) carry no CSRF token.
     csrf.exempt(api.bp)
     csrf.exempt(scan_events.post_scan)
+
+    @app.before_request
+    def _kiosk_screens_see_their_village():
+        # The villager's screens and the scan stream act for this box's kiosk: its village only.
+        if request.blueprint in ("screens", "scans"):
+            db.set_scope(db.device_scope())
+
     return app

@@ -116,13 +116,19 @@ def is_connection_error(exc: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+def unit_of_work(factory: sessionmaker[Session], scope=None) -> Iterator[Session]:
     """The edge's transaction: commit on success, roll back on any error.
+
+    `scope` (a shop.scope.Scope) confines every statement of the unit to the caller's villages.
 
     A lost database connection becomes DomainError('database_unavailable') so every screen and
     API can show the same plain message; nothing half-written survives the rollback.
     """
     session = factory()
+    if scope is not None:
+        from shop.scope import bind
+
+        bind(session, scope)
     try:
         yield session
         session.commit()

@@ -64,6 +64,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
         N_("录音文件太大了（最多1MB，约一分钟）。一句话录几秒就够了，请录短一点。"),
     ),
     "voice_too_short": (422, N_("录音太短了，听不到声音。请再录一次。")),
+    # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
+    "not_found": (404, N_("没有找到。")),
 }
 
 

@@ -15,7 +15,8 @@ from flask import Blueprint, Flask, abort, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user
 
-from kiosk.db import reading
+from kiosk.db import reading, set_scope
+from shop.scope import Scope, for_staff
 from shop.words import N_
 
 ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor")
@@ -36,13 +37,15 @@ login_manager = LoginManager()
 class Staff(UserMixin):
     """The signed-in staff member as the request sees them (a detached copy, not the row)."""
 
-    def __init__(self, user) -> None:
+    def __init__(self, user, scope: Scope | None = None) -> None:
         self.user_id = user.id
         self.username = user.username
         self.display_name = user.display_name or user.username
         self.role = user.role
         self.village_id = user.village_id
         self.session_version = user.session_version
+        # The villages this member may see (shop/scope.py); set on every request they make.
+        self.scope = scope if scope is not None else Scope.of([])
 
     def get_id(self) -> str:
         # The version rides in the session: a bumped version makes this id stale everywhere.
@@ -60,11 +63,12 @@ def _load_user(user_id: str):
         uid, version = (int(x) for x in user_id.split(":"))
     except (ValueError, AttributeError):
         return None
-    with reading() as session:
+    # Who the caller is must be found before their scope is known: this lookup is the operator's.
+    with reading(Scope.everything()) as session:
         user = session.get(StaffUser, uid)
         if user is None or not user.is_active or user.is_locked or user.session_version != version:
             return None
-        return Staff(user)
+        return Staff(user, for_staff(session, user))
 
 
 def roles_required(*roles: str):
@@ -98,6 +102,13 @@ def _every_route_declares_its_roles():
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "backoffice_roles", None) is None:
         abort(403)
+
+
+@bp.before_request
+def _confine_to_the_staff_members_scope():
+    """Every query of a signed-in member's request sees only their villages (shop/scope.py)."""
+    if current_user.is_authenticated:
+        set_scope(current_user.scope)
 
 
 @bp.after_request

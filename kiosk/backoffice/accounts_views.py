@@ -11,6 +11,7 @@ from kiosk.db import reading, writing
 from shop import staff
 from shop.errors import DomainError
 from shop.models import StaffUser
+from shop.scope import Scope
 from shop.staff import accounts
 
 from .access import ALL_ROLES, Staff, bp, public, roles_required
@@ -40,7 +41,8 @@ def login():
         if needs_first_run():
             return redirect(url_for("backoffice.setup"), 303)
         return render_template("backoffice/login.html")
-    with writing() as db:
+    # Finding who signs in is the operator's lookup: no caller, so no scope yet.
+    with writing(Scope.everything()) as db:
         result = accounts.sign_in_password(
             db, request.form.get("username", ""), request.form.get("password", "")
         )
@@ -53,7 +55,7 @@ def badge_login():
     """On the kiosk: scan the badge (wedge scanner types it into the field), then the PIN."""
     if request.method == "GET":
         return render_template("backoffice/badge.html")
-    with writing() as db:
+    with writing(Scope.everything()) as db:
         result = accounts.sign_in_badge(
             db, request.form.get("badge", ""), request.form.get("pin", "")
         )
@@ -63,7 +65,7 @@ def badge_login():
 @bp.route("/logout", methods=["POST"])
 @roles_required(*ALL_ROLES)
 def logout():
-    with writing() as db:
+    with writing(Scope.everything()) as db:  # one's own account, whichever village it is in
         accounts.end_sessions(db, accounts.get_staff(db, current_user.user_id))
     logout_user()
     return redirect(url_for("backoffice.login"), 303)

@@ -50,7 +50,7 @@ CARD_TTL_S = 3600
 
 def _household(db, household_id: int) -> Household:
     found = db.get(Household, household_id)
-    if found is None or found.village_id != village(db).id:
+    if found is None:  # another village's too: the scope hides it (shop/scope.py)
         abort(404)
     return found
 
@@ -343,7 +343,7 @@ def passbook_issue_many():
 def passbook_revoke(passbook_id: int):
     with writing() as db:
         book = db.get(Passbook, passbook_id)
-        if book is None or book.village_id != village(db).id:
+        if book is None:
             abort(404)
         household_id = book.household_id
         try:

@@ -61,7 +61,7 @@ def rule_add():
     try:
         with writing() as db:
             cat = db.get(RuleCategory, form_int("category_id", 0))
-            if cat is None or cat.village_id != village(db).id:
+            if cat is None:
                 raise DomainError("unknown_rule", "category")
             points.add_rule(
                 db,

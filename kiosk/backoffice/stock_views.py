@@ -47,7 +47,7 @@ SOURCES = receiving.SOURCES
 
 def _product(db, product_id: int) -> Product:
     found = db.get(Product, product_id)
-    if found is None or found.village_id != village(db).id:
+    if found is None:  # another village's too: the scope hides it (shop/scope.py)
         abort(404)
     return found
 
@@ -409,7 +409,7 @@ def receiving_print(doc_no: str):
 
 def _take(db, stocktake_id: int) -> Stocktake:
     take = db.get(Stocktake, stocktake_id)
-    if take is None or take.village_id != village(db).id:
+    if take is None:
         abort(404)
     return take
 

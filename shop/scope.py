@@ -1,0 +1,217 @@
+"""Scope (管辖范围): the villages a caller may read and change, enforced on every ORM statement.
+
+One mechanism for every page, export, API call and command. A unit of work carries a `Scope` in
+`session.info["scope"]` (the edge sets it from the caller: a staff member's village at sign-in, an
+API token's village, the kiosk device's village). While it is set:
+
+- **Every load is confined.** A `do_orm_execute` hook adds `with_loader_criteria` to every ORM
+  SELECT, UPDATE and DELETE, for every table: rows that carry a `village_id` are filtered on it,
+  `villages` on its id, and child rows without one reach their village through their parent
+  (a receipt line through its receipt, a points entry through its household, ...). So
+  `session.get(Household, id_of_another_village)` is None, a list shows only the caller's rows,
+  a sum counts only them, and a guarded `UPDATE ... WHERE id = :id` of another village's row
+  changes nothing. Lazy loads inherit the criteria.
+- **Every write is confined.** A `before_flush` hook refuses (`DomainError("not_found")`, a 404 at
+  the edge) a new, changed or deleted row of another village, and a new row that points at a
+  parent the caller cannot see (a receipt line for another village's goods).
+
+A scope is a set of village ids, so a township or the district is the same mechanism with more
+ids (`Scope.of(...)`). `Scope.everything()` (or no scope at all) is the operator's: the command
+line, migrations and the sign-in lookups that establish who the caller is.
+
+Raw SQL (`text()`, the PostgreSQL redemption function, the chain's head) is not filtered: it is
+only ever given ids of rows already loaded through a scoped session. A new table must be listed
+in `_REACH` below; `tests/shop/test_scope.py` fails until it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from shop.base import Base
+from shop.errors import DomainError
+from shop.households.models import Household, HouseholdSearch, Passbook, ScanEvent
+from shop.ledger.models import Journal, LedgerHead, PointsEntry, StockMove
+from shop.points.models import AwardRequest, PointsApplication, Rule, RuleCategory
+from shop.redemptions.models import (
+    DayClose,
+    HouseholdLimitUsage,
+    LimitCharge,
+    PrintJob,
+    ProductLimit,
+    Redemption,
+    RedemptionLine,
+    RedemptionWindow,
+    VoidBooking,
+)
+from shop.regions.models import Kiosk, Village
+from shop.staff.models import ApiToken, StaffUser
+from shop.stock.models import Product, ReceivingDoc, ReceivingLine, Stocktake, StocktakeLine
+from shop.transparency.models import RankingMark, RankingTotal, YearEndPolicy
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The villages one caller may see. `villages is None` means every village."""
+
+    villages: frozenset[int] | None
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(None)
+
+    @classmethod
+    def of(cls, village_ids: Iterable[int]) -> Scope:
+        return cls(frozenset(int(v) for v in village_ids))
+
+    @property
+    def is_everything(self) -> bool:
+        return self.villages is None
+
+    def allows(self, village_id: int | None) -> bool:
+        return self.villages is None or village_id in self.villages
+
+
+def bind(session: Session, scope: Scope | None) -> Session:
+    """Confine this session's statements to `scope` (None or everything: no confinement)."""
+    if scope is None or scope.is_everything:
+        session.info.pop("scope", None)
+    else:
+        session.info["scope"] = scope
+    return session
+
+
+def of_session(session: Session) -> Scope:
+    return session.info.get("scope") or Scope.everything()
+
+
+def for_staff(session: Session, user: StaffUser) -> Scope:
+    """A staff member's scope: their village. Staff made without one (the command line's first
+    admin) work in the first village, as the back-office always treated them. The district issue
+    widens this to a township's or the district's villages."""
+    if user.village_id is not None:
+        return Scope.of([user.village_id])
+    first = session.scalar(select(Village.id).order_by(Village.id).limit(1))
+    return Scope.of([first] if first is not None else [])
+
+
+# How each table reaches its village: a column of its own, or (child rows) its parent's.
+# name of the attribute that holds the village id, or (foreign key attribute, parent class).
+_OWN = "own"
+_REACH: dict[type, object] = {
+    Village: "id",
+    Kiosk: _OWN,
+    Household: _OWN,
+    Passbook: _OWN,
+    HouseholdSearch: _OWN,
+    LedgerHead: _OWN,
+    Journal: _OWN,
+    RuleCategory: _OWN,
+    PointsApplication: _OWN,
+    Redemption: _OWN,
+    RedemptionWindow: _OWN,
+    DayClose: _OWN,
+    StaffUser: _OWN,
+    ApiToken: _OWN,
+    Product: _OWN,
+    ReceivingDoc: _OWN,
+    Stocktake: _OWN,
+    YearEndPolicy: _OWN,
+    RankingTotal: _OWN,
+    RankingMark: _OWN,
+    Rule: ("category_id", RuleCategory),
+    AwardRequest: ("journal_id", Journal),
+    PointsEntry: ("household_id", Household),
+    StockMove: ("product_id", Product),
+    ScanEvent: ("kiosk_id", Kiosk),
+    RedemptionLine: ("redemption_id", Redemption),
+    PrintJob: ("redemption_id", Redemption),
+    LimitCharge: ("redemption_id", Redemption),
+    VoidBooking: ("redemption_id", Redemption),
+    ProductLimit: ("product_id", Product),
+    HouseholdLimitUsage: ("household_id", Household),
+    ReceivingLine: ("doc_id", ReceivingDoc),
+    StocktakeLine: ("stocktake_id", Stocktake),
+}
+
+# Every mapped class gets `scope_village`: the SQL expression of the village its rows belong to.
+# The criteria below is one lambda over that attribute, so SQLAlchemy caches one statement shape
+# per query and binds the village ids as parameters.
+_SCOPE_ATTR = "scope_village"
+
+
+def _install_scope_expressions() -> None:
+    for cls, how in _REACH.items():
+        if how == _OWN:
+            expr = cls.village_id
+        elif isinstance(how, str):
+            expr = getattr(cls, how)
+        else:
+            fk, parent = how
+            expr = (
+                select(parent.village_id)
+                .where(parent.id == getattr(cls, fk))
+                .correlate_except(parent)
+                .scalar_subquery()
+            )
+        setattr(cls, _SCOPE_ATTR, expr)
+    # The lambda is first called with the base class itself to learn the statement's shape.
+    setattr(Base, _SCOPE_ATTR, Village.id)
+
+
+_install_scope_expressions()
+
+
+def unscoped_tables() -> set[str]:
+    """Mapped tables that no rule confines (must be empty; tests/shop/test_scope.py)."""
+    return {m.class_.__tablename__ for m in Base.registry.mappers if m.class_ not in _REACH}
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _confine_statement(state: ORMExecuteState) -> None:
+    scope: Scope | None = state.session.info.get("scope")
+    if scope is None or state.is_column_load:
+        return
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    ids = tuple(sorted(scope.villages or ()))
+    state.statement = state.statement.options(
+        with_loader_criteria(Base, lambda cls: cls.scope_village.in_(ids), include_aliases=True)
+    )
+
+
+def _village_of(session: Session, obj) -> tuple[bool, int | None]:
+    """(known, village id) of a row about to be written; known is False for a pending parent."""
+    how = _REACH.get(type(obj))
+    if how is None or how == "id":
+        return False, None
+    if how == _OWN:
+        vid = obj.village_id
+        if vid is None:
+            village = getattr(obj, "village", None)
+            vid = village.id if village is not None else None
+        return vid is not None, vid
+    fk, parent_cls = how
+    parent_id = getattr(obj, fk)
+    if parent_id is None:
+        return False, None  # a parent in this same flush: checked as a row of its own
+    with session.no_autoflush:
+        parent = session.get(parent_cls, parent_id)
+    if parent is None:
+        return True, None  # not visible to this scope
+    return _village_of(session, parent)
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_outside(session: Session, _context, _instances) -> None:
+    scope: Scope | None = session.info.get("scope")
+    if scope is None:
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        known, vid = _village_of(session, obj)
+        if known and not scope.allows(vid):
+            raise DomainError("not_found", type(obj).__tablename__)
