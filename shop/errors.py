@@ -65,7 +65,7 @@ MESSAGES: dict[str, tuple[int, str]] = {
     ),
     "voice_too_short": (422, N_("录音太短了，听不到声音。请再录一次。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
-    "not_found": (404, N_("没有找到。")),
+    "not_found": (404, N_("没有找到")),
 }
 
 
