@@ -21,7 +21,8 @@ line, migrations and the sign-in lookups that establish who the caller is.
 
 Raw SQL (`text()`, the PostgreSQL redemption function, the chain's head) is not filtered: it is
 only ever given ids of rows already loaded through a scoped session. A new table must be listed
-in `_REACH` below; `tests/shop/test_scope.py` fails until it is.
+in `_REACH` below unless it has a `village_id` of its own; `tests/shop/test_scope.py` fails until
+it is.
 """
 
 from __future__ import annotations
@@ -145,6 +146,10 @@ _SCOPE_ATTR = "scope_village"
 
 
 def _install_scope_expressions() -> None:
+    # A table with a village_id of its own needs no entry: it is confined on that column.
+    for mapper in Base.registry.mappers:
+        if mapper.class_ not in _REACH and "village_id" in mapper.columns:
+            _REACH[mapper.class_] = _OWN
     for cls, how in _REACH.items():
         if how == _OWN:
             expr = cls.village_id
@@ -163,11 +168,24 @@ def _install_scope_expressions() -> None:
     setattr(Base, _SCOPE_ATTR, Village.id)
 
 
-_install_scope_expressions()
+_installed_for = 0  # how many mapped classes the expressions were made for
+
+
+def _ensure_installed() -> None:
+    """(Again) when a model module was imported after this one."""
+    global _installed_for
+    count = len(Base.registry.mappers)
+    if count != _installed_for:
+        _install_scope_expressions()
+        _installed_for = count
+
+
+_ensure_installed()
 
 
 def unscoped_tables() -> set[str]:
     """Mapped tables that no rule confines (must be empty; tests/shop/test_scope.py)."""
+    _ensure_installed()
     return {m.class_.__tablename__ for m in Base.registry.mappers if m.class_ not in _REACH}
 
 
@@ -178,6 +196,7 @@ def _confine_statement(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
+    _ensure_installed()
     ids = tuple(sorted(scope.villages or ()))
     state.statement = state.statement.options(
         with_loader_criteria(Base, lambda cls: cls.scope_village.in_(ids), include_aliases=True)
