@@ -113,12 +113,20 @@ def close_day_command(day, kiosk_code, clerk, do_print, url, export_dir):
             raise fail(exc) from exc
         report = dayclose.report_of(close)
     _echo_summary(report)
-    paths = write_day_close_files(
-        report,
-        export_dir or Path(current_app.instance_path) / "reports",
-        lang=_lang(),
-        font_path=current_app.config.get("CJK_FONT") or None,
-    )
+    # The close is committed above; the files are made from the stored close, so a failure here
+    # (a full disk, a folder that cannot be written) leaves the day closed and this command, run
+    # again, makes them.
+    try:
+        paths = write_day_close_files(
+            report,
+            export_dir or Path(current_app.instance_path) / "reports",
+            lang=_lang(),
+            font_path=current_app.config.get("CJK_FONT") or None,
+        )
+    except OSError as exc:
+        raise click.ClickException(
+            f"day closed, but the files were not written: {exc} (run close-day again to write them)"
+        ) from exc
     for path in paths.values():
         click.echo(f"  written {path}")
     if do_print:

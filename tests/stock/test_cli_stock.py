@@ -88,6 +88,20 @@ def test_a_control_character_in_a_name_never_stops_the_day_close_export(runner, 
         assert len(s.scalars(select(DayClose)).all()) == 1
 
 
+def test_files_that_cannot_be_written_leave_the_day_closed_and_a_rerun_writes_them(
+    runner, app, tmp_path
+):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the folder should be")
+    first = runner.invoke(args=["close-day", "--no-print", "--export", str(blocked / "reports")])
+    assert first.exit_code == 1 and "day closed, but the files were not written" in first.output
+    with app.app_context(), writing() as s:
+        assert len(s.scalars(select(DayClose)).all()) == 1
+    again = runner.invoke(args=["close-day", "--no-print", "--export", str(tmp_path / "out")])
+    assert again.exit_code == 0, again.output
+    assert {p.suffix for p in (tmp_path / "out").iterdir()} == {".pdf", ".xlsx", ".csv"}
+
+
 def test_void_after_close_prints_a_void_slip_booked_to_the_next_day(runner, app, tmp_path):
     assert runner.invoke(args=["close-day", "--no-print"]).exit_code == 0
     result = runner.invoke(args=["void", "K01-000002", "--reason", "拿错了", "--clerk", "clerk:王"])
