@@ -88,18 +88,40 @@ def bars(
         x = left
         for s, (name, _values) in enumerate(series):
             parts.append(
-                f'<rect x="{x}" y="4" width="12" height="12" fill="{COLOURS[s % len(COLOURS)]}"/>'
-                f'<text x="{x + 16}" y="14" font-size="12" fill="#1d2733">{escape(name)}</text>'
+                f'<rect x="{x:.0f}" y="4" width="12" height="12" '
+                f'fill="{COLOURS[s % len(COLOURS)]}"/>'
+                f'<text x="{x + 16:.0f}" y="14" font-size="12" fill="#1d2733">{escape(name)}</text>'
             )
-            x += 24 + 13 * len(name) + 20
+            x += 16 + _text_px(name) + 20
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def _text_px(text: str, size: int = 12) -> float:
+    """About how wide `text` is drawn at `size` px: a Hanzi a full em, a Latin letter about 0.6."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)
+
+
 def shares(title: str, items: Sequence[tuple[str, float]], *, width: int = 560) -> Markup:
-    """One horizontal bar split by share (e.g. goods' value by funding source), with a legend."""
+    """One horizontal bar split by share (e.g. goods' value by funding source), with a legend
+    that wraps onto more lines when it does not fit."""
     total = sum(v for _, v in items)
-    height = 56
+    legend = []
+    lx, ly = 0.0, 34
+    for i, (name, value) in enumerate(items):
+        share = f"{100 * value / total:.0f}%" if total > 0 else "0%"
+        label = f"{name} {share}"
+        step = 16 + _text_px(label) + 18
+        if lx and lx + step > width:
+            lx, ly = 0.0, ly + 18
+        legend.append(
+            f'<rect x="{lx:.0f}" y="{ly}" width="12" height="12" '
+            f'fill="{COLOURS[i % len(COLOURS)]}"/>'
+            f'<text x="{lx + 16:.0f}" y="{ly + 11}" font-size="12" fill="#1d2733">'
+            f"{escape(label)}</text>"
+        )
+        lx += step
+    height = ly + 18
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
         f'viewBox="0 0 {width} {height}" width="100%" style="max-width:{width}px">',
@@ -117,14 +139,6 @@ def shares(title: str, items: Sequence[tuple[str, float]], *, width: int = 560) 
             x += w
     else:
         parts.append(f'<rect x="0" y="0" width="{width}" height="24" fill="#eef1f4"/>')
-    lx = 0
-    for i, (name, value) in enumerate(items):
-        share = f"{100 * value / total:.0f}%" if total > 0 else "0%"
-        label = f"{name} {share}"
-        parts.append(
-            f'<rect x="{lx}" y="34" width="12" height="12" fill="{COLOURS[i % len(COLOURS)]}"/>'
-            f'<text x="{lx + 16}" y="45" font-size="12" fill="#1d2733">{escape(label)}</text>'
-        )
-        lx += 30 + 13 * len(label)
+    parts += legend
     parts.append("</svg>")
     return Markup("".join(parts))

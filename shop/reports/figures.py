@@ -105,29 +105,38 @@ def _daily_redeemed(session: Session, village_id: int, today: dt.date, days: int
     return sorted(per_day.items())
 
 
-def _monthly(session: Session, village_id: int, year: int, upto: int):
-    start, end = clock.year_bounds(year)
+def _by_month(session: Session, village_id: int, year: int) -> dict[int, PointsFigures]:
+    """Awarded, deducted and redeemed per month of `year`, summed by the database in one pass
+    (a month is picked by comparing the row's time with the months' bounds)."""
+    bounds = [clock.month_bounds(year, m)[0] for m in range(1, 13)] + [clock.year_bounds(year)[1]]
+    month = case(
+        *[(Journal.created_at < bounds[m], m) for m in range(1, 13)],
+        else_=13,
+    ).label("month")
     rows = session.execute(
-        select(Journal.created_at, Journal.kind, PointsEntry.delta)
+        select(month, Journal.kind, func.sum(PointsEntry.delta))
+        .select_from(Journal)
         .join(PointsEntry, PointsEntry.journal_id == Journal.id)
         .where(
             Journal.village_id == village_id,
-            Journal.kind.in_(("award", "redemption", "void")),
-            Journal.created_at >= start,
-            Journal.created_at < end,
+            Journal.kind.in_(("award", "deduction", "redemption", "void")),
+            Journal.created_at >= bounds[0],
+            Journal.created_at < bounds[12],
         )
+        .group_by(month, Journal.kind)
     ).all()
-    awarded = dict.fromkeys(range(1, upto + 1), 0)
-    redeemed = dict.fromkeys(range(1, upto + 1), 0)
-    for at, kind, delta in rows:
-        month = clock.local(at).month
-        if month > upto:
-            continue
-        if kind == "award":
-            awarded[month] += delta
-        else:
-            redeemed[month] -= delta
-    return [(m, awarded[m], redeemed[m]) for m in range(1, upto + 1)]
+    sums: dict[int, dict[str, int]] = {m: {} for m in range(1, 13)}
+    for m, kind, total in rows:
+        if 1 <= m <= 12:
+            sums[m][kind] = int(total or 0)
+    return {
+        m: PointsFigures(
+            awarded=k.get("award", 0),
+            deducted=-k.get("deduction", 0),
+            redeemed=-(k.get("redemption", 0) + k.get("void", 0)),
+        )
+        for m, k in sums.items()
+    }
 
 
 def dashboard(session: Session, village: Village, *, today: dt.date | None = None) -> Dashboard:
@@ -153,6 +162,7 @@ def dashboard(session: Session, village: Village, *, today: dt.date | None = Non
         )
     ).one()
     flow = goods_flow(session, village.id)
+    months = _by_month(session, village.id, today.year)
     pending = session.scalar(
         select(func.count(PointsApplication.id)).where(
             PointsApplication.village_id == village.id, PointsApplication.state == "pending"
@@ -163,8 +173,12 @@ def dashboard(session: Session, village: Village, *, today: dt.date | None = Non
         receipts_today=int(receipts),
         households_today=int(homes),
         points_today=int(points),
-        month=points_between(session, village.id, month_start, month_end),
-        year=points_between(session, village.id, year_start, year_end),
+        month=months[today.month],
+        year=PointsFigures(
+            sum(f.awarded for f in months.values()),
+            sum(f.deducted for f in months.values()),
+            sum(f.redeemed for f in months.values()),
+        ),
         outstanding=int(outstanding),
         households=int(households),
         redeemed_value_month=flow.redeemed_by_source(month_start, month_end),
@@ -174,7 +188,7 @@ def dashboard(session: Session, village: Village, *, today: dt.date | None = Non
         low_stock=low_stock(session, village),
         pending_applications=int(pending or 0),
         daily=_daily_redeemed(session, village.id, today, 30),
-        monthly=_monthly(session, village.id, today.year, today.month),
+        monthly=[(m, months[m].awarded, months[m].redeemed) for m in range(1, today.month + 1)],
     )
 
 

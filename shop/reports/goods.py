@@ -141,8 +141,10 @@ def goods_flow(session: Session, village_id: int, until: dt.datetime | None = No
             Journal.created_at,
         )
         .join(Journal, Journal.id == StockMove.journal_id)
-        .where(Journal.village_id == village_id)
-        .order_by(Journal.seq, StockMove.id)
+        .where(StockMove.product_id.in_(select(Product.id).where(Product.village_id == village_id)))
+        # Driven by the (few) stock moves, not the (many) journal rows: within a village journal
+        # ids grow with seq, so this is the chain's order.
+        .order_by(StockMove.journal_id, StockMove.id)
     )
     if until is not None:
         query = query.where(Journal.created_at < until)

@@ -231,3 +231,29 @@ def test_the_dashboard_shows_the_villages_figures_to_readers_only(app, staff_cli
     assert f"<b>{outstanding}</b>" in home.text.split('id="dash-outstanding"')[1][:200]
     assert home.text.count("<svg") >= 4 and "<script" not in home.text.split('id="dashboard"')[1]
     assert 'id="dashboard"' not in staff_client("volunteer").get("/backoffice/").text
+
+
+def test_the_dashboards_month_and_year_agree_with_the_ledger_summed_directly(app):
+    from shop import reports
+
+    with app.extensions["kiosk_db"].writer() as db:
+        village = db.scalar(select(Village))
+        kiosk = db.scalar(select(Kiosk).order_by(Kiosk.id))
+        home = db.scalar(select(Household).where(Household.balance > 20).order_by(Household.id))
+        points.award_points(db, home, delta=9, actor="t")
+        points.award_points(db, home, delta=-4, actor="t")
+        sale = redemptions.redeem(db, home, {"FZ-1": 1}, kiosk=kiosk, idempotency_key="dash-0001")
+        redemptions.void_redemption(db, sale, reason="退回", actor="t")
+        redemptions.redeem(db, home, {"YG-1": 1}, kiosk=kiosk, idempotency_key="dash-0002")
+        db.commit()
+        today = clock.today()
+        dash = reports.dashboard(db, village, today=today)
+        month = reports.points_between(db, village.id, *clock.month_bounds(today.year, today.month))
+        year = reports.points_between(db, village.id, *clock.year_bounds(today.year))
+        outstanding = db.scalar(
+            select(func.sum(Household.balance)).where(Household.village_id == village.id)
+        )
+    assert dash.month == month and dash.year == year
+    assert month.awarded >= 9 and month.deducted >= 4 and month.redeemed >= 3
+    assert dash.outstanding == outstanding
+    assert sum(a for _m, a, _r in dash.monthly) == year.awarded
