@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from shop import clock
 from shop.households.models import Household
@@ -53,7 +53,6 @@ def balances_sheet(session: Session, village: Village) -> Sheet:
         .group_by(PointsEntry.household_id)
         .subquery()
     )
-    entry = aliased(PointsEntry)
     rows = session.execute(
         select(
             Household.group_name,
@@ -65,8 +64,8 @@ def balances_sheet(session: Session, village: Village) -> Sheet:
             Journal.created_at,
         )
         .outerjoin(newest, newest.c.household_id == Household.id)
-        .outerjoin(entry, entry.id == newest.c.entry_id)
-        .outerjoin(Journal, Journal.id == entry.journal_id)
+        .outerjoin(PointsEntry, PointsEntry.id == newest.c.entry_id)
+        .outerjoin(Journal, Journal.id == PointsEntry.journal_id)
         .where(Household.village_id == village.id)
         .order_by(Household.number)
     ).all()

@@ -88,3 +88,39 @@ def test_receiving_void_and_day_close_on_postgresql(pg_app):
     clerk.post("/backoffice/clerk/dayclose", {"kiosk": kiosk.code, "day": day.isoformat()})
     with app.extensions["kiosk_db"].reader() as db:
         assert db.scalar(select(func.count(DayClose.id))) == 1
+
+
+def test_every_report_and_the_dashboard_on_postgresql(pg_app):
+    """The reports' grouped queries (months by bounds, the goods walk) on PostgreSQL."""
+    from .test_reports_pages import FILES, PAGES, _fill
+
+    app = pg_app
+    with app.extensions["kiosk_db"].writer() as db:
+        from shop import redemptions
+        from shop.models import Household, Village
+        from shop.stock import receiving
+
+        village = db.scalar(select(Village))
+        kiosk = db.scalar(select(Kiosk).order_by(Kiosk.id))
+        receiving.receive_delivery(
+            db,
+            village,
+            [("MJ-1", 5)],
+            source_kind="partner",
+            source_name="某公司",
+            value_yuan=50,
+            actor="t",
+        )
+        home = db.scalar(select(Household).where(Household.balance > 40).order_by(Household.id))
+        redemptions.redeem(db, home, {"MJ-1": 1}, kiosk=kiosk, idempotency_key="pg-report-01")
+        db.commit()
+    supervisor = StaffClient(app)
+    assert supervisor.login("supervisor").status_code == 303
+    home_page = supervisor.get("/backoffice/")
+    assert 'id="dashboard"' in home_page.text
+    for path in PAGES:
+        assert supervisor.get(_fill(path)).status_code == 200, path
+    for path, _kind in FILES:
+        assert supervisor.get(_fill(path)).status_code == 200, path
+    donor = supervisor.get("/backoffice/reports/donor?name=某公司")
+    assert donor.status_code == 200 and 'id="donor-given">50.00<' in donor.text
