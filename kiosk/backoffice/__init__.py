@@ -39,6 +39,7 @@ def init_app(app: Flask) -> None:
         setup_views,
         stock_views,
         supervision_views,
+        voice_views,
     )
 
     # Flask's defaults already hold these keys (SameSite None), so setdefault would do nothing.

@@ -25,6 +25,7 @@
   var token = 0;       // bumps on every new sentence or stop: late callbacks of older ones do nothing
   var lastScreen = null;
   var lastSaid = null;
+  var played = [];     // the clips that began to play, oldest first (the last hundred)
 
   function soundsOn() {
     var toggle = document.getElementById("sound-toggle");
@@ -43,10 +44,15 @@
 
   function playFrom(i, mine) {
     if (mine !== token) return;
-    if (i >= players.length || !soundsOn()) { if (i >= players.length) players = []; else stop(); return; }
+    if (i >= players.length) { players = []; return; }
+    if (!soundsOn()) { stop(); return; }
     index = i;
     var audio = players[i];
     var next = function () { playFrom(i + 1, mine); };
+    audio.onplaying = function () {
+      played.push(audio.dataset.clip);
+      if (played.length > 100) played.shift();
+    };
     audio.onended = next;
     audio.onerror = next;
     try {
@@ -77,6 +83,7 @@
     players = ids.map(function (id) {
       var audio = new Audio();
       audio.preload = "auto";
+      audio.dataset.clip = id;
       audio.src = base + encodeURIComponent(id);
       return audio;
     });
@@ -140,7 +147,12 @@
     screenChanged();
   }
 
-  window.KioskVoice = { say: say, stop: stop, speaking: function () { return players.length > 0; } };
+  window.KioskVoice = {
+    say: say,
+    stop: stop,
+    speaking: function () { return players.length > 0; },
+    played: played
+  };
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

@@ -119,6 +119,12 @@ EXPECTED = {
     "backoffice.redemptions_file": READ,
     "backoffice.donor_page": {"admin", "clerk", "volunteer", "supervisor"},
     "backoffice.donor_file": {"admin", "clerk", "volunteer", "supervisor"},
+    # issue 11: the kiosk's voice, and the village's own recordings of it
+    "backoffice.voice_page": {"admin", "panel", "supervisor"},
+    "backoffice.voice_clip": {"admin", "panel", "supervisor"},
+    "backoffice.voice_audio": {"admin", "panel", "supervisor"},
+    "backoffice.voice_record": PANEL,
+    "backoffice.voice_reset": PANEL,
 }
 
 
