@@ -70,13 +70,17 @@ def voice_page():
 @roles_required(*LISTENERS)
 def voice_clip(clip_id: str):
     clip = _clip(clip_id)
-    own = voice.recording_of(current_app.instance_path, _village_id(), clip.id)
+    return _clip_page(clip)
+
+
+def _clip_page(clip: voice.Clip, **extra):
     return render_template(
         "backoffice/voice_clip.html",
         clip=clip,
-        own=own,
+        own=voice.recording_of(current_app.instance_path, _village_id(), clip.id),
         kinds=", ".join(k.upper() for k in voice.KINDS),
-        max_kb=voice.RECORDING_MAX_BYTES // 1000,
+        max_mb=voice.RECORDING_MAX_BYTES // 1_000_000,
+        **extra,
     )
 
 
@@ -127,15 +131,7 @@ def voice_record(clip_id: str):
         message = i18n.error_text(exc)
         if _wants_json():
             return jsonify(ok=False, code=exc.code, message=message), exc.status
-        return render_template(
-            "backoffice/voice_clip.html",
-            clip=clip,
-            own=voice.recording_of(current_app.instance_path, _village_id(), clip.id),
-            kinds=", ".join(k.upper() for k in voice.KINDS),
-            max_kb=voice.RECORDING_MAX_BYTES // 1000,
-            error=message,
-            code=exc.code,
-        ), exc.status
+        return _clip_page(clip, error=message, code=exc.code), exc.status
     saved = _("已保存本村录音：%(words)s", words=clip.text)
     if _wants_json():
         flash(saved, "ok")

@@ -35,7 +35,7 @@ MACHINE = (
 # Words a Chinese clerk reads as words (file kinds, devices, units of the trade).
 ALLOWED_LATIN = {
     "PDF", "XLSX", "CSV", "Excel", "USB", "PIN", "QR", "ESC", "POS", "CPU", "SQLite",
-    "PostgreSQL", "WPS", "English", "OK", "GBK",
+    "PostgreSQL", "WPS", "English", "OK", "GBK", "WAV", "OGG", "WebM", "WEBM",
 }  # fmt: skip
 MAX_PER_ENDPOINT = 3
 MAX_PAGES = 400
