@@ -36,19 +36,28 @@ LF = b"\n"
 
 CHARSETS = ("gb2312", "gbk", "gb18030")
 
-#: The Makefile installs fonts-wqy-zenhei; KIOSK_CJK_FONT overrides.
+#: scripts/system-deps.sh installs fonts-wqy-zenhei; KIOSK_CJK_FONT overrides.
 DEFAULT_CJK_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
-# Tried in order after the configured font, per character, so a missing glyph in one font can
-# still come from another. (path, face index): index 2 of Noto Sans CJK is Simplified Chinese.
+# Tried in order after the configured font, per character, so a glyph missing from one font can
+# come from the next. (path, face index): index 2 of Noto Sans CJK is Simplified Chinese.
+# WenQuanYi Zen Hei has GBK and most of Extension A; HanaMin A and B (fonts-hanazono) have the
+# rest of Extension A and all of Extension B (𠮷); GNU Unifont (fonts-unifont) has the rest of
+# the BMP and, in unifont_upper, emoji and other planes, as plain outlines a printer can show.
 FALLBACK_FONTS: tuple[tuple[str, int], ...] = (
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+    ("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", 0),
+    ("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf", 0),
     ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
     ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+    ("/usr/share/fonts/opentype/unifont/unifont.otf", 0),
+    ("/usr/share/fonts/opentype/unifont/unifont_upper.otf", 0),
 )
 
 #: Dots per text column: the standard ESC/POS font A is 12 dots wide, a Hanzi 24.
 DOTS_PER_COLUMN = 12
+#: A receipt's QR: 5 dots (0.625 mm) a module, 15.6 mm for the receipt's version-2 code.
+RECEIPT_QR_MODULE_DOTS = 5
 DOTS_PER_MM = 8  # 203 dpi, the thermal heads of 58 and 80 mm receipt printers
 LINE_HEIGHT_DOTS = 30  # the printer's default line spacing (1/6 inch at 203 dpi)
 GLYPH_SIZE_DOTS = 24
@@ -113,7 +122,29 @@ def printable_as_text(ch: str, charset: str) -> bool:
         encoded = ch.encode(charset)
     except UnicodeEncodeError:
         return False
-    return len(encoded) == 2
+    return len(encoded) == 2 and in_printer_font(encoded)
+
+
+def in_printer_font(encoded: bytes) -> bool:
+    """Whether a two-byte GB code is one printer fonts carry.
+
+    Left out: the user-defined areas (AAA1-AFFE, F8A1-FEFE, A140-A7A0), and the codes GB18030
+    moved between its 2000 and 2005 editions, which printer fonts built on either disagree
+    about: FE50-FEA0 (䶮 U+4DAE is FE9F), the vertical forms A6D9-A6F5, ḿ ǹ (A8BC, A8BF) and
+    the ideographic description characters A989-A995. These are drawn as pictures.
+    """
+    lead, trail = encoded[0], encoded[1]
+    if lead == 0xFE and trail < 0xA1:
+        return False
+    if (0xAA <= lead <= 0xAF or 0xF8 <= lead <= 0xFE) and trail >= 0xA1:
+        return False
+    if 0xA1 <= lead <= 0xA7 and trail < 0xA1:
+        return False
+    if lead == 0xA6 and 0xD9 <= trail <= 0xF5:
+        return False
+    if (lead, trail) in ((0xA8, 0xBC), (0xA8, 0xBF)):
+        return False
+    return not (lead == 0xA9 and 0x89 <= trail <= 0x95)
 
 
 def line_is_text(line: str, charset: str) -> bool:
@@ -168,12 +199,28 @@ def _glyph(font: ImageFont.FreeTypeFont, ch: str) -> bytes:
 
 @functools.lru_cache(maxsize=8192)
 def _font_for(ch: str, font_path: str | None, size: int) -> ImageFont.FreeTypeFont | None:
-    """The first font that has a real glyph for ``ch`` (not its .notdef box)."""
+    """The first font that has a real glyph for ``ch`` (not its .notdef box). A character no
+    font has is logged once (by its code point) and drawn as the first font's box."""
     fonts = _fonts(font_path, size)
     for font in fonts:
         if ch.isspace() or _glyph(font, ch) != _glyph(font, "\U0010fffd"):
             return font
+    if fonts:
+        log.warning("no installed font has U+%04X %s; printed as a box", ord(ch), ch)
     return fonts[0] if fonts else None
+
+
+def missing_glyphs(text: str, font_path: str | None = None) -> list[str]:
+    """The characters of ``text`` no font in the chain can draw."""
+    fonts = _fonts(font_path, GLYPH_SIZE_DOTS)
+    with _draw_lock:
+        return [
+            ch
+            for ch in dict.fromkeys(text)
+            if not ch.isspace()
+            and char_width(ch)
+            and not any(_glyph(f, ch) != _glyph(f, "\U0010fffd") for f in fonts)
+        ]
 
 
 def line_image(
@@ -184,22 +231,26 @@ def line_image(
     bold: bool = False,
     tall: bool = False,
 ) -> Image.Image:
-    """Draw one line of text as a 1-bit image ``dots`` wide, in the printer's column grid.
+    """Draw one line of text as a 1-bit image at most ``dots`` wide, in the printer's column
+    grid, cut after its last character.
 
     Each character sits in its own cell (12 dots per column), so a drawn line lines up with the
     text lines around it.
     """
     with _draw_lock:
-        img = _draw_line(line, dots, font_path, bold)
+        img, used = _draw_line(line, dots, font_path, bold)
+    # No blank raster: the picture ends where the last character does (a whole byte).
+    width = min(dots, max(8, -(-used // 8) * 8))
+    img = img.crop((0, 0, width, LINE_HEIGHT_DOTS))
     if tall:
-        img = img.resize((dots, LINE_HEIGHT_DOTS * 2), Image.Resampling.NEAREST)
+        img = img.resize((width, LINE_HEIGHT_DOTS * 2), Image.Resampling.NEAREST)
     return img.point(lambda v: 255 if v >= 128 else 0).convert("1")
 
 
-def _draw_line(line: str, dots: int, font_path: str | None, bold: bool) -> Image.Image:
+def _draw_line(line: str, dots: int, font_path: str | None, bold: bool) -> tuple[Image.Image, int]:
     img = Image.new("L", (dots, LINE_HEIGHT_DOTS), 255)
     draw = ImageDraw.Draw(img)
-    x = 0
+    x = used = 0
     for ch in line:
         cells = char_width(ch)
         if cells == 0:
@@ -219,29 +270,27 @@ def _draw_line(line: str, dots: int, font_path: str | None, bold: bool) -> Image
                 stroke_fill=0,
             )
         x += cell_w
-    return img
+        if not ch.isspace():
+            used = x
+    return img, used
 
 
-def qr_code_image(payload: str, *, box: int = 1) -> Image.Image:
-    """The bare QR code (error correction M, 4-module quiet zone), ``box`` dots per module."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=box)
+def qr_code_image(payload: str, *, box: int = 1, border: int = 4) -> Image.Image:
+    """The bare QR code (error correction M, ``border`` modules of quiet zone), ``box`` dots per
+    module."""
+    qr = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M, border=border, box_size=box
+    )
     qr.add_data(payload)
     qr.make(fit=True)
     return qr.make_image(fill_color="black", back_color="white").get_image().convert("1")
 
 
-def qr_image(
-    payload: str, *, dots: int, target_dots: int | None = None, module_dots: int = 0
-) -> Image.Image:
-    """A QR code centred on a ``dots``-wide 1-bit canvas, about ``target_dots`` (default half
-    the paper) wide, and at least ``module_dots`` dots a module. The module size is a whole
-    number of dots so the code stays crisp.
-    """
-    modules = qr_code_image(payload).width  # at one dot per module, including the quiet zone
-    target = min(target_dots or dots // 2, dots)
-    code = qr_code_image(payload, box=max(2, target // modules, module_dots))
+def qr_image(payload: str, *, dots: int, module_dots: int = RECEIPT_QR_MODULE_DOTS) -> Image.Image:
+    """The QR code alone, ``module_dots`` a module, with no quiet zone and no blank canvas: the
+    printer centres it (ESC a 1) and the quiet zone is feed (ESC J), so a slow serial link
+    carries only the code (about 2 KB for a receipt instead of 8-20 KB)."""
+    code = qr_code_image(payload, box=max(1, module_dots), border=0)
     if code.width > dots:
         raise ValueError(f"QR payload too long for {dots}-dot paper")
-    canvas = Image.new("1", (dots, code.height), 1)
-    canvas.paste(code, ((dots - code.width) // 2, 0))
-    return canvas
+    return code

@@ -3,12 +3,14 @@
 #   libzbar0         the pyzbar decoder's C library
 #   chromium         the touchscreen browser, and the end-to-end tests' browser
 #   fonts-wqy-zenhei a CJK font for receipts drawn as pictures and for PDFs
+#   fonts-hanazono   HanaMin A/B: CJK Extension A and all of Extension B (𠮷), for rare names
+#   fonts-unifont    GNU Unifont: the rest of the BMP and emoji, so no character prints as a box
 #   espeak-ng        the offline Mandarin voice that `kiosk voice build` makes the clips with
 #   opus-tools       opusenc: the clips as small Ogg Opus files
 # As root it installs what is missing through apt; otherwise it names what to install.
 set -euo pipefail
 need=()
-for pkg in libzbar0 chromium fonts-wqy-zenhei espeak-ng opus-tools; do
+for pkg in libzbar0 chromium fonts-wqy-zenhei fonts-hanazono fonts-unifont espeak-ng opus-tools; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -11,8 +11,9 @@ URL forms (KIOSK_PRINTER)::
     preview                              no printer: the job is saved under preview_dir
     dummy                                bytes kept in memory (tests)
 
-Any URL also takes ``?timeout=SECONDS`` and ``?mode=text|picture`` (``picture``: the whole slip
-as raster images, for printers without a Chinese font). ``tcp``, ``usb`` and ``serial`` take
+Any URL also takes ``?timeout=SECONDS``, ``?qr=image|native`` and ``?mode=text|picture``
+(``picture``: the whole slip as raster images, for printers without a Chinese font).
+``tcp``, ``usb`` and ``serial`` take
 ``?status=no`` for a printer that cannot answer DLE EOT (its jobs are then "sent", not
 "printed").
 """
@@ -82,16 +83,16 @@ def config_error(detail: str) -> PrinterError:
 
 
 _URL_OPTIONS: dict[str, frozenset[str]] = {
-    "usb": frozenset({"in_ep", "out_ep", "timeout", "status", "mode"}),
-    "tcp": frozenset({"timeout", "status", "mode"}),
+    "usb": frozenset({"in_ep", "out_ep", "timeout", "status", "mode", "qr"}),
+    "tcp": frozenset({"timeout", "status", "mode", "qr"}),
     "serial": frozenset(
         {"baudrate", "bytesize", "parity", "stopbits", "xonxoff", "dsrdtr", "timeout", "status"}
-        | {"mode"}
+        | {"mode", "qr"}
     ),
-    "file": frozenset({"timeout", "mode"}),
-    "cups": frozenset({"timeout", "mode"}),
-    "preview": frozenset({"mode"}),
-    "dummy": frozenset({"mode"}),
+    "file": frozenset({"timeout", "mode", "qr"}),
+    "cups": frozenset({"timeout", "mode", "qr"}),
+    "preview": frozenset({"mode", "qr"}),
+    "dummy": frozenset({"mode", "qr"}),
 }
 
 
@@ -111,6 +112,12 @@ class PrinterConfig:
     font_path: str = DEFAULT_CJK_FONT
     preview_dir: Path | None = None
     mode: str = "text"  # text: Hanzi in the printer's font where it can | picture: all raster
+
+    @property
+    def native_qr(self) -> bool:
+        """``?qr=native``: the printer draws QR codes itself (GS ( k), the fewest bytes; most
+        cheap 58 mm printers lack the command, so the default sends the code as a picture."""
+        return self.options.get("qr", "image") == "native"
 
     @property
     def asks_status(self) -> bool:
@@ -162,6 +169,8 @@ class PrinterConfig:
             raise config_error(f"printer mode must be text or picture, not {chosen_mode!r}")
         if "status" in options:
             _parse_bool(options["status"], "status")
+        if options.get("qr", "image") not in ("image", "native"):
+            raise config_error(f"qr must be image or native, not {options['qr']!r}")
         if backend == "preview":
             directory = Path(target) if target else Path(preview_dir or "instance/receipts")
         else:

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 from markupsafe import Markup
 
 from hardware.escpos_cjk import (
     DOTS_PER_MM,
+    RECEIPT_QR_MODULE_DOTS,
     char_width,
     cjk_font_available,
     clean_text,
@@ -38,6 +40,9 @@ ESC_INIT = b"\x1b@"  # ESC @: reset modes left over from a previous job
 BOLD_ON, BOLD_OFF = b"\x1bE\x01", b"\x1bE\x00"  # ESC E n
 # GS ! 0x01 doubles the height of ASCII, FS ! 0x08 that of Hanzi; widths stay, columns hold.
 TALL_ON, TALL_OFF = b"\x1d!\x01\x1c!\x08", b"\x1d!\x00\x1c!\x00"
+ALIGN_LEFT, ALIGN_CENTER = b"\x1ba\x00", b"\x1ba\x01"  # ESC a n
+FEED_DOTS = b"\x1bJ"  # ESC J n: feed n dots (the QR's quiet zone, above and below)
+QUIET_MODULES = 4
 IMAGE_IMPL = "bitImageRaster"  # GS v 0: the image command every cheap printer understands
 FEED_BEFORE_TEAR = 4  # lines to feed so the last line clears the tear bar (no cutter)
 
@@ -49,22 +54,25 @@ def to_escpos(printer: Escpos, layout: Layout, config: PrinterConfig) -> None:
     """Write a laid-out document to a python-escpos printer, ending with a cut or a feed.
 
     Lines the printer's font can show go as GB bytes in Hanzi mode; other lines are drawn with
-    the CJK font and sent as images; QR codes are images.
+    the CJK font and sent as images (every line, in ``picture`` mode); QR codes are tight
+    images of the code, or the printer's own QR command with ``?qr=native``.
     """
     if layout.columns != config.columns:
         raise ValueError(f"layout is for {layout.columns} columns, printer has {config.columns}")
     font_ok = cjk_font_available(config.font_path)
+    picture_only = config.mode == "picture" and font_ok
     printer._raw(ESC_INIT)
     for row in layout.rows:
         if is_qr(row):
-            module_dots = math.ceil(row.module_mm * DOTS_PER_MM)
-            image = qr_image(row.payload, dots=config.dots, module_dots=module_dots)
-            printer.image(image, impl=IMAGE_IMPL, center=False)
+            _qr(printer, row, config)
             continue
         line = clean_text(row.render(layout.columns))
         bold = is_text(row) and row.bold
         tall = is_text(row) and row.tall
-        if not line_is_text(line, config.charset):
+        if picture_only and not line.strip():
+            printer._raw(b"\n")
+            continue
+        if picture_only or not line_is_text(line, config.charset):
             if font_ok:
                 img = line_image(
                     line, dots=config.dots, font_path=config.font_path, bold=bold, tall=tall
@@ -85,6 +93,20 @@ def to_escpos(printer: Escpos, layout: Layout, config: PrinterConfig) -> None:
         printer.cut(mode="PART")  # feeds first; falls back to a full cut on printers without
     else:
         printer.print_and_feed(FEED_BEFORE_TEAR)
+
+
+def _qr(printer: Escpos, row, config: PrinterConfig) -> None:
+    """A QR code, centred by the printer (ESC a 1), its quiet zone fed as paper (ESC J), never
+    as blank raster."""
+    module = max(RECEIPT_QR_MODULE_DOTS, math.ceil(row.module_mm * DOTS_PER_MM))
+    quiet = FEED_DOTS + bytes([min(255, QUIET_MODULES * module)])
+    printer._raw(ALIGN_CENTER + quiet)
+    if config.native_qr:
+        printer.qr(row.payload, ec=QR_ECLEVEL_M, size=min(16, module), native=True)
+    else:
+        image = qr_image(row.payload, dots=config.dots, module_dots=module)
+        printer.image(image, impl=IMAGE_IMPL, center=False)
+    printer._raw(quiet + ALIGN_LEFT)
 
 
 def _placeholders(line: str, charset: str) -> str:

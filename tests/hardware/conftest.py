@@ -30,6 +30,12 @@ class Paper:
     items: list[str | np.ndarray] = field(default_factory=list)
     hanzi_segments: list[str] = field(default_factory=list)  # decoded FS & … FS . contents
     cuts: int = 0
+    #: ESC J feeds, by where they fall: ``feeds[k]`` dots fed just before ``items[k]``.
+    feeds: dict[int, int] = field(default_factory=dict)
+
+    def white_around(self, item: int) -> tuple[int, int]:
+        """Dots of paper fed just above and just below ``items[item]`` (a QR's quiet zone)."""
+        return self.feeds.get(item, 0), self.feeds.get(item + 1, 0)
 
     @property
     def lines(self) -> list[str]:
@@ -65,7 +71,11 @@ def read_escpos(data: bytes, charset: str) -> Paper:
             i += 2
         elif two == b"\x1b@":
             i += 2
-        elif two in (b"\x1bE", b"\x1d!", b"\x1c!", b"\x1bd"):
+        elif two == b"\x1bJ":
+            at = len(paper.items)
+            paper.feeds[at] = paper.feeds.get(at, 0) + data[i + 2]
+            i += 3
+        elif two in (b"\x1bE", b"\x1d!", b"\x1c!", b"\x1bd", b"\x1ba"):
             i += 3
         elif data[i : i + 3] == b"\x1dv0":
             width_bytes = data[i + 4] | data[i + 5] << 8

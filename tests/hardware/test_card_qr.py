@@ -46,14 +46,19 @@ def test_the_thermal_card_prints_its_qr_at_a_millimetre_a_module_with_a_quiet_zo
         data = printer.output
     finally:
         close_printer(printer)
-    images = [img for img in read_escpos(data, config.charset).images if decode_qr(img) == [code]]
-    assert len(images) == 1, "the card carries its code as one QR picture"
-    module, top, _left = _geometry(images[0])
+    paper = read_escpos(data, config.charset)
+    found = [
+        n
+        for n, item in enumerate(paper.items)
+        if not isinstance(item, str) and decode_qr(item) == [code]
+    ]
+    assert len(found) == 1, "the card carries its code as one QR picture"
+    module, _top, _left = _geometry(paper.items[found[0]])
     assert module / DOTS_PER_MM >= 1.0, f"{module / DOTS_PER_MM:.3f} mm a module"
-    assert top >= 4 * module, "4 modules of white above the code"
-    # Below the code, inside the same picture, as much white again.
-    dark_rows = np.flatnonzero((images[0] < 128).any(axis=1))
-    assert images[0].shape[0] - 1 - dark_rows[-1] >= 4 * module
+    # The quiet zone is paper fed above and below the code (ESC J), not blank raster.
+    above, below = paper.white_around(found[0])
+    assert above >= 4 * module, "4 modules of white above the code"
+    assert below >= 4 * module, "4 modules of white below the code"
 
 
 def test_the_a4_card_prints_its_qr_at_a_millimetre_a_module_with_a_quiet_zone():

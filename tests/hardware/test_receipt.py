@@ -145,7 +145,7 @@ def test_the_qr_image_in_the_bytes_decodes_to_the_receipt_number_and_verify_code
 
     assert receipt.qr_payload == "JR1:K1-000123:a1b2c3d4e5"
     assert len(paper.images) == 1
-    assert paper.images[0].shape[1] == config.dots
+    assert paper.images[0].shape[1] <= config.dots
     assert decode_qr(paper.images[0]) == [receipt.qr_payload]
 
 
@@ -184,7 +184,7 @@ def test_no_printed_line_is_wider_than_the_paper(width_mm, columns, lang):
         for line in layout.text_lines() + paper.lines:
             assert display_width(line) <= columns, line
         for image in paper.images:
-            assert image.shape[1] == config.dots
+            assert image.shape[1] <= config.dots
 
 
 def test_long_names_wrap_instead_of_being_cut_off():
@@ -212,7 +212,8 @@ def test_a_character_outside_gb2312_sends_its_line_as_a_picture():
     assert "兑换小票" in paper.hanzi_texts  # the other lines stay text
     assert len(paper.images) == 2  # the product line and the QR
     line_image = paper.images[0]
-    assert line_image.shape[1] == config.dots
+    # no blank raster: the picture stops after its last character, on a byte boundary
+    assert line_image.shape[1] == -(-display_width("堃牌洗衣液") * 12 // 8) * 8
     inked_columns = np.nonzero((line_image < 128).any(axis=0))[0]
     assert inked_columns.max() < display_width("堃牌洗衣液") * 12  # drawn in the column grid
     row_index = next(i for i, row in enumerate(layout.rows) if "堃" in getattr(row, "left", ""))
@@ -406,3 +407,67 @@ def test_the_cjk_font_is_configurable(monkeypatch):
     assert len(paper.images) == 2  # the line drawn as a picture, then the QR
     assert "□" not in "".join(paper.hanzi_texts)
     assert (paper.images[0] < 128).sum() > 200  # ink: five glyphs drawn
+
+
+@pytest.mark.parametrize("rare", ["䶮", "㑳"])
+def test_a_gb18030_character_printer_fonts_disagree_about_goes_as_a_picture(rare):
+    """䶮 is FE9F in GB18030, a code the 2000 and 2005 editions map differently: a printer's own
+    font shows a box or another character, so its line is drawn (issue 13, item 5)."""
+    receipt = make_receipt(lines=[ReceiptLine(f"{rare}牌香皂", 1, "块", 5, 5)], total=5)
+    _config, _layout, data = printed(receipt, charset="gb18030")
+    paper = read_escpos(data, "gb18030")
+    assert not any(rare in segment for segment in paper.hanzi_segments)
+    assert len(paper.images) == 2  # the product line and the QR
+
+
+def test_rare_characters_come_from_the_font_chain_and_a_missing_one_is_logged(caplog):
+    from hardware.escpos_cjk import missing_glyphs
+
+    assert missing_glyphs("𠮷䶮㐀𪚥𫠠堃喆★😀") == []  # CJK Ext A and B, emoji: all drawable
+    with caplog.at_level("WARNING"):
+        assert missing_glyphs("\U0003134a") == ["\U0003134a"]  # Ext G: no font here has it
+        config = PrinterConfig.parse("dummy")
+        lines = [ReceiptLine("\U0003134a牌香皂", 1, "块", 5, 5)]
+        render_escpos(make_receipt(lines=lines, total=5).layout(32), config)
+    assert "U+3134A" in caplog.text
+
+
+SIX_LINES = [
+    ReceiptLine("洗衣液 2kg 薰衣草香型", 1, "瓶", 30, 30),
+    ReceiptLine("肥皂", 3, "块", 5, 15),
+    ReceiptLine("Colgate 牙膏 120g", 1, "支", 12, 12),
+    ReceiptLine("洗发水", 1, "瓶", 25, 25),
+    ReceiptLine("食盐", 2, "袋", 3, 6),
+    ReceiptLine("扫帚", 1, "把", 10, 10),
+]
+
+
+@pytest.mark.parametrize(("width_mm", "budget"), [(58, 4096), (80, 6144)])
+def test_a_receipt_is_small_enough_for_a_slow_serial_printer(width_mm, budget):
+    """At 9600 baud a byte takes about a millisecond: an 80 mm receipt was 19.7 KB (20 s), most
+    of it a paper-wide QR picture. The QR goes as a tight image of the code (issue 13, item 3)."""
+    receipt = make_receipt(lines=SIX_LINES, total=98)
+    config = PrinterConfig.parse("dummy", width_mm=width_mm)
+    data = render_escpos(receipt.layout(config.columns), config)
+    assert len(data) <= budget
+    paper = read_escpos(data, config.charset)
+    (qr,) = paper.images
+    assert decode_qr(qr) == [receipt.qr_payload]
+    assert qr.shape[1] < config.dots // 2  # the code itself, no blank canvas around it
+    qr_index = next(n for n, item in enumerate(paper.items) if item is qr)
+    above, below = paper.white_around(qr_index)
+    assert above >= 4 * 5 and below >= 4 * 5  # the quiet zone, fed as paper
+
+
+def test_the_printers_own_qr_command_when_configured():
+    receipt = make_receipt()
+    native = PrinterConfig.parse("tcp://127.0.0.1:9?qr=native")
+    assert native.native_qr and not PrinterConfig.parse("tcp://127.0.0.1:9").native_qr
+    printer = open_printer(PrinterConfig.parse("dummy", width_mm=58))
+    try:
+        to_escpos(printer, receipt.layout(32), native)
+        data = printer.output
+    finally:
+        close_printer(printer)
+    assert b"\x1d(k" in data  # GS ( k: the printer draws the code
+    assert len(data) < 1024
