@@ -14,6 +14,8 @@ DEFAULTS = {
     "PRINTER_WIDTH": 58,  # paper in mm: 58 (32 columns) or 80 (48 columns)
     "PRINTER_CHARSET": "gb18030",
     "PRINTER_CUT": True,
+    "PRINTER_MODE": "text",  # text | picture (the whole slip as pictures: no Chinese font)
+    "PRINT_WAIT": 2.0,  # seconds the done screen's request waits for paper before it polls
     "CJK_FONT": "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "CAMERA": "none",  # auto | none | <index> | <device path>
     "CAMERA_RESOLUTION": "640x480",

@@ -12,9 +12,10 @@ printer takes a second or two). A repeat of either finds the job and prints noth
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime
 
-from flask import current_app
+from flask import Flask, current_app
 from markupsafe import Markup
 
 from hardware.printing import PrinterConfig, PrinterError, PrintResult, print_job
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "PrintOutcome",
+    "in_flight",
     "print_queued",
     "print_redemption",
     "print_test_page",
@@ -66,13 +68,17 @@ def queue_receipt(redemption_id: int) -> PrintOutcome:
         return PrintOutcome("pending", exc.code)
 
 
-def print_queued(redemption_id: int) -> PrintOutcome:
+def print_queued(redemption_id: int, *, block: bool = False) -> PrintOutcome:
     """Step 2: send the pending receipt to the printer, once. Never raises.
 
     The job is claimed pending -> sent by a guarded UPDATE, so however many times the page
-    asks, one request prints; the others answer with the job's state.
+    asks, one request prints; the others answer with the job's state. The printing itself runs
+    in a thread of its own: the request waits at most PRINT_WAIT seconds for it and then
+    answers "still printing" (the page asks again), so a slow printer (a 9600-baud serial
+    link, a busy network printer) never holds the page past its timeout. ``block``: wait for
+    the printer however long it takes (the CLI).
     """
-    app = current_app
+    app = current_app._get_current_object()
     try:
         with writing() as session:
             job = printjobs.first_receipt_job(session, redemption_id)
@@ -87,19 +93,54 @@ def print_queued(redemption_id: int) -> PrintOutcome:
         log.warning("receipt of redemption %s not sent: %s", redemption_id, exc.code)
         return PrintOutcome("pending", exc.code)
 
-    error, confirmed = None, False
-    try:
-        confirmed = print_job(printer_config(app), receipt).confirmed
-    except PrinterError as exc:
-        error = exc.code
-        log.warning("receipt %s not printed: %s", receipt.receipt_no, exc)
-    try:
-        with writing() as session:
-            return printjobs.finish(session, job_id, confirmed=confirmed, error=error)
-    except DomainError as exc:
-        log.warning("print state of job %s not saved: %s", job_id, exc.code)
-    state = "failed" if error else ("printed" if confirmed else "sent")
-    return PrintOutcome(state, error, job_id)
+    with _guard:
+        _in_flight.add(job_id)
+    worker = threading.Thread(
+        target=_print_claimed, args=(app, job_id, receipt), name=f"print-{job_id}", daemon=True
+    )
+    worker.start()
+    worker.join(None if block else float(app.config.get("PRINT_WAIT", 2.0)))
+    with _guard:
+        done = _results.pop(job_id, None)
+    return done or PrintOutcome("sent", None, job_id)
+
+
+_in_flight: set[int] = set()
+_results: dict[int, PrintOutcome] = {}
+_guard = threading.Lock()
+
+
+def in_flight(job_id: int | None) -> bool:
+    """Whether this process is printing the job right now (the page keeps asking)."""
+    with _guard:
+        return job_id in _in_flight
+
+
+def _print_claimed(app: Flask, job_id: int, receipt) -> None:
+    """Print a claimed job and record how it went; in a thread, with the app's context."""
+    with app.app_context():
+        error, confirmed = None, False
+        try:
+            confirmed = print_job(printer_config(app), receipt).confirmed
+        except PrinterError as exc:
+            error = exc.code
+            log.warning("receipt %s not printed: %s", receipt.receipt_no, exc)
+        except Exception:  # a bug must not leave the job "printing" for ever
+            error = "printer_failed"
+            log.exception("receipt %s: printing crashed", receipt.receipt_no)
+        state = "failed" if error else ("printed" if confirmed else "sent")
+        outcome = PrintOutcome(state, error, job_id)
+        try:
+            with writing() as session:
+                outcome = printjobs.finish(session, job_id, confirmed=confirmed, error=error)
+        except DomainError as exc:
+            log.warning("print state of job %s not saved: %s", job_id, exc.code)
+        finally:
+            with _guard:
+                _in_flight.discard(job_id)
+                _results[job_id] = outcome
+                while len(_results) > 64:  # answers nobody waited for
+                    _results.pop(next(iter(_results)))
 
 
 def printer_test_page(config: PrinterConfig, *, now: datetime, lang: str = "zh") -> TestPage:
@@ -124,4 +165,4 @@ def print_redemption(redemption_id: int) -> PrintOutcome:
     queued = queue_receipt(redemption_id)
     if queued.state != "pending" or queued.error:
         return queued
-    return print_queued(redemption_id)
+    return print_queued(redemption_id, block=True)

@@ -27,7 +27,7 @@ from shop.redemptions import MAX_QTY_PER_LINE
 from . import i18n, shopfront, visit
 from .db import reading, writing
 from .htmx import no_content, refresh_page, render_fragment, render_screen
-from .printing import PrintOutcome, print_queued, queue_receipt, receipt_html
+from .printing import PrintOutcome, in_flight, print_queued, queue_receipt, receipt_html
 from .scan_events import claim_scan
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,7 @@ def _done_screen(session, current, outcome: PrintOutcome | None, *, sound=None):
         redemption=redemption,
         lines=lines,
         outcome=outcome,
+        in_flight=in_flight(outcome.job_id),
         receipt=on_screen,
         household=session.get(Household, redemption.household_id),
         visit=current,

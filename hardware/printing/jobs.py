@@ -202,7 +202,10 @@ def _send(
         printer._raw(data[start : start + CHUNK])
     if isinstance(printer, TcpPrinter):
         printer.wait_sent(config.timeout, end=False)
-    after = ask_status(channel, _wait(config)) if channel is not None else NOT_ANSWERED
+    # After the job the answer may queue behind bytes still on their way (a slow serial link, a
+    # printer's full buffer): it gets the stall timeout, not the short wait. Only a printer that
+    # answered before the job is asked, so a silent one never costs this.
+    after = ask_status(channel, config.timeout) if channel is not None else NOT_ANSWERED
     if isinstance(printer, TcpPrinter):
         printer.end_job(config.timeout)
     path = None

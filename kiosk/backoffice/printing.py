@@ -19,8 +19,9 @@ def printer_config(app: Flask, url: str | None = None) -> PrinterConfig:
     if url:
         return _parse(app, url)
     cached = app.extensions.get("backoffice_printer")
-    if cached is None or cached[0] != app.config["PRINTER"]:
-        cached = (app.config["PRINTER"], _parse(app, app.config["PRINTER"]))
+    key = (app.config["PRINTER"], app.config.get("PRINTER_MODE"))
+    if cached is None or cached[0] != key:
+        cached = (key, _parse(app, app.config["PRINTER"]))
         app.extensions["backoffice_printer"] = cached
     return cached[1]
 
@@ -34,6 +35,7 @@ def _parse(app: Flask, url: str) -> PrinterConfig:
         timeout=app.config.get("PRINTER_TIMEOUT"),
         font_path=app.config.get("CJK_FONT") or None,
         preview_dir=app.config.get("PRINTER_PREVIEW_DIR") or f"{app.instance_path}/receipts",
+        mode=app.config.get("PRINTER_MODE") or None,
     )
 
 

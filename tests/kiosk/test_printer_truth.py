@@ -3,6 +3,9 @@ printer said so (fake port-9100 printers that answer DLE EOT like the real fault
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -110,3 +113,31 @@ def test_paper_low_is_printed_and_warns_the_clerk(make_app, passbooks, printer):
     assert 'data-print="printed"' in done.text
     page = _clerk(app).get("/backoffice/clerk/receipts")
     assert "打印纸快用完了，请准备换纸" in page.text
+
+
+def test_a_slow_printer_never_holds_the_page_past_a_moment(make_app, passbooks):
+    """Printing runs beside the request: the done screen's request waits PRINT_WAIT at most and
+    the page asks again, so a 9600-baud printer cannot time the page out (issue 13, item 3)."""
+    from tests.e2e.printers import SlowPrinter
+
+    slow = SlowPrinter(delay=3.0)
+    try:
+        app = make_app(PRINTER=slow.url, PRINT_WAIT=0.5)
+        kiosk = KioskClient(app)
+        visit, signature = _to_confirm(app, kiosk, passbooks["rich"])
+        kiosk.post("/confirm", {"visit": visit, "key": "kq-slow-print-1", "basket": signature})
+        started = time.monotonic()
+        first = kiosk.post("/print", {"visit": visit})
+        assert time.monotonic() - started < 2.0
+        assert "data-printing" in first.text and 'hx-trigger="load delay:1s"' in first.text
+        assert "正在打印小票" in first.text
+        for _ in range(40):
+            again = kiosk.post("/print", {"visit": visit})
+            if "data-printing" not in again.text:
+                break
+            time.sleep(0.25)
+        assert re.search(r"data-print=\"\w+\"", again.text).group(0) == 'data-print="printed"'
+        assert "请取走小票" in again.text
+        assert slow.wait_for_jobs(1, timeout=2) == 1
+    finally:
+        slow.close()
