@@ -10,11 +10,12 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from kiosk.cli import core, regions, stock, transparency, voice
+from kiosk.cli import core, regions, reports, stock, transparency, voice
 
 COMMANDS = (
     *core.COMMANDS,
     *regions.COMMANDS,
+    *reports.COMMANDS,
     *stock.COMMANDS,
     *transparency.COMMANDS,
     *voice.COMMANDS,

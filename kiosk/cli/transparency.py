@@ -74,8 +74,11 @@ def _year_month(_ctx, _param, value: str) -> tuple[int, int]:
 @click.argument("month", metavar="YEAR-MONTH", callback=_year_month)
 @village_option
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), default=None)
 @with_appcontext
-def notice_command(month: tuple[int, int], village_code: str | None, pdf_path: str | None):
+def notice_command(
+    month: tuple[int, int], village_code: str | None, pdf_path: str | None, xlsx_path=None
+):
     """The monthly public notice (积分公示): print it, or write the A4 PDF."""
     with unit_of_work(get_db().reader) as session:
         village = current_village(session, village_code)
@@ -101,6 +104,12 @@ def notice_command(month: tuple[int, int], village_code: str | None, pdf_path: s
 
         Path(pdf_path).write_bytes(notice_pdf(notice, _font()))
         click.echo(f"PDF written to {pdf_path}")
+    if xlsx_path:
+        from shop.sheets import to_xlsx
+        from shop.transparency.files import notice_sheets
+
+        Path(xlsx_path).write_bytes(to_xlsx(notice_sheets(notice)))
+        click.echo(f"XLSX written to {xlsx_path}")
 
 
 @click.command("ranking")
@@ -109,9 +118,10 @@ def notice_command(month: tuple[int, int], village_code: str | None, pdf_path: s
 @click.option("--group", default=None, help="Only this villager group.")
 @click.option("--top", type=click.IntRange(1), default=None, help="Only places 1..N (ties kept).")
 @click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--xlsx", "xlsx_path", type=click.Path(dir_okay=False), default=None)
 @with_appcontext
 def ranking_command(
-    year: int, village_code: str | None, group: str | None, top: int | None, pdf_path
+    year: int, village_code: str | None, group: str | None, top: int | None, pdf_path, xlsx_path
 ):
     """The annual ranking (积分排名) by points earned; equal points share a rank (1, 2, 2, 4)."""
     with unit_of_work(get_db().writer) as session:
@@ -122,7 +132,7 @@ def ranking_command(
         ranking = transparency.annual_ranking(session, village, year, _tz(), group=group)
         groups = (
             transparency.group_rankings(session, village, year, _tz())
-            if pdf_path and group is None
+            if (pdf_path or xlsx_path) and group is None
             else None
         )
     click.echo(f"{ranking.village_name} {year}年度 积分排名" + (f" {group}" if group else ""))
@@ -137,6 +147,12 @@ def ranking_command(
 
         Path(pdf_path).write_bytes(ranking_pdf(ranking, _font(), groups=groups, top=top))
         click.echo(f"PDF written to {pdf_path}")
+    if xlsx_path:
+        from shop.sheets import to_xlsx
+        from shop.transparency.files import ranking_sheets
+
+        Path(xlsx_path).write_bytes(to_xlsx(ranking_sheets(ranking, groups)))
+        click.echo(f"XLSX written to {xlsx_path}")
 
 
 @click.group("year-end")

@@ -70,3 +70,31 @@ def test_ranking_and_year_end(runner, tmp_path):
         args=["year-end", "announce", str(year), "--policy", "expire", "--on", later]
     )
     assert ok.exit_code == 0, ok.output
+
+
+def test_report_commands_write_the_same_files_as_the_back_office(runner, tmp_path):
+    import openpyxl
+
+    now = dt.datetime.now(dt.UTC)
+    done = runner.invoke(
+        args=["notice", f"{now.year}-{now.month}", "--xlsx", str(tmp_path / "n.xlsx")]
+    )
+    assert done.exit_code == 0, done.output
+    assert openpyxl.load_workbook(tmp_path / "n.xlsx").sheetnames == ["公示明细", "户合计", "链头"]
+    done = runner.invoke(args=["ranking", str(now.year), "--xlsx", str(tmp_path / "r.xlsx")])
+    assert done.exit_code == 0, done.output
+    assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames[0] == "全村排名"
+    done = runner.invoke(args=["report", "balances", str(tmp_path / "b.csv")])
+    assert done.exit_code == 0 and "(60 rows)" in done.output, done.output
+    assert (tmp_path / "b.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    for kind in ("awards", "redemptions"):
+        done = runner.invoke(
+            args=["report", kind, str(tmp_path / f"{kind}.xlsx"), "--from", f"{now.year}-01-01"]
+        )
+        assert done.exit_code == 0, done.output
+    shown = runner.invoke(args=["report", "dashboard"])
+    assert shown.exit_code == 0 and "outstanding points" in shown.output
+    missing = runner.invoke(args=["report", "donor", "没有这家", str(tmp_path / "d.xlsx")])
+    assert missing.exit_code != 0 and "no deliveries" in missing.output
+    wrong = runner.invoke(args=["report", "balances", str(tmp_path / "b.txt")])
+    assert wrong.exit_code != 0
