@@ -56,3 +56,12 @@ def test_a_screen_plays_its_clips_and_the_sound_button_stops_them(page, live):
     page.wait_for_timeout(1500)
     assert len(asked) == before_asked
     assert page.evaluate("() => KioskVoice.played.length") == before_played
+
+
+def test_the_idle_warning_asks_if_anyone_is_still_there(page, live):
+    with live.config(IDLE_SECONDS=4):
+        page.goto(live.url + "/")
+        wedge_scan(page, live.passbooks.active(2)["存折二维码"])
+        expect(page.locator("#screen")).to_have_attribute("data-screen", "household")
+        expect(page.locator("#idle-warning")).to_be_visible(timeout=6000)
+        page.wait_for_function("() => KioskVoice.played.includes('still-there')")

@@ -171,3 +171,31 @@ def test_the_served_clip_is_the_villages_own_recording_when_it_made_one(app, kio
     # Revalidation is cheap: the same file again is a 304.
     again = kiosk.client.get("/voice/points", headers={"If-None-Match": own.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_every_screen_template_names_its_clips():
+    """A new screen (a partial whose root is #screen) says something too: its root carries
+    data-voice from voice_clips(...)."""
+    templates = Path(__file__).resolve().parents[2] / "templates" / "kiosk"
+    roots = 0
+    for template in sorted(templates.glob("*.html")):
+        for tag in re.findall(r'<section id="screen"[^>]*>', template.read_text()):
+            roots += 1
+            assert re.search(r'data-voice="\{\{ voice_clips\(', tag), f"{template.name}: {tag}"
+    assert roots >= 9
+
+
+def test_the_clips_are_served_when_the_database_is_down(app, kiosk):
+    """The "system is not answering" screen must still be heard: the machine's clip, with no
+    database to ask for the village."""
+    from kiosk.db import Database
+
+    real = app.extensions["kiosk_db"]
+    app.extensions["kiosk_db"] = Database.connect("sqlite:////nonexistent/dir/kiosk.db")
+    try:
+        response = kiosk.get("/voice/error-database_unavailable", htmx=False)
+    finally:
+        app.extensions["kiosk_db"].engine.dispose()
+        app.extensions["kiosk_db"] = real
+    assert response.status_code == 200
+    assert response.headers["X-Voice-Source"] == "machine"
