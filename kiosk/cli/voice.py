@@ -8,12 +8,16 @@ are made in the back-office and never touched here.
 
 Why `cmn-latn-pinyin` and not `cmn`: espeak-ng 1.51's `cmn` turns each 汉字 into pinyin and then
 reads the Latin letters as English ("qing3" as "king three"); `cmn-latn-pinyin` reads them as
-pinyin with the tones.
+pinyin with the tones. Its own dictionary misreads words with two readings (重新 as zhòngxīn) and
+keeps 不 and 一 in their first tones, so the words go to it as pinyin made by pypinyin (already a
+dependency, for the household search), with 不 and 一 changing tone before another syllable as
+speech does (不对 búduì, 一共 yígòng, 一点 yìdiǎn); espeak-ng does the third-tone changes itself.
 """
 
 from __future__ import annotations
 
 import array
+import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +37,37 @@ SPEED = 140  # words a minute: espeak's 175 is hurried for an elderly listener
 BITRATE = 24  # kbit/s Opus: clear speech at a few KB a clip
 SILENCE = 600  # |sample| below this (of 32767) counts as silence when trimming
 PAD_MS = 40  # kept before and after the voice, so clips in a row do not run together
+
+
+SYLLABLE = re.compile(r"^[a-z]+[1-5]$")
+PAUSES = {"，": ", ", "。": ". ", "？": "? ", "！": "! ", "、": ", "}
+
+
+def spoken(text: str) -> str:
+    """The words as pinyin with tones for espeak-ng: 请重新选 → "qing3 chong2 xin1 xuan3"."""
+    from pypinyin import Style, lazy_pinyin
+
+    tokens = lazy_pinyin(text, style=Style.TONE3, tone_sandhi=True, neutral_tone_with_five=True)
+    chars = iter(ch for ch in text if "\u3400" <= ch <= "\u9fff")
+    said: list[str] = []
+    for token in tokens:
+        if SYLLABLE.match(token):
+            char = next(chars, "")
+            said.append(
+                {"一": "yi", "不": "bu"}.get(char, token) if token[:-1] in ("yi", "bu") else token
+            )
+        else:
+            said.append("".join(PAUSES.get(ch, ch) for ch in token))
+    # 一 and 不 before another syllable: second tone before a fourth, else 一 yì and 不 bù;
+    # alone, yī and bù.
+    for i, token in enumerate(said):
+        if token in ("yi", "bu"):
+            following = said[i + 1] if i + 1 < len(said) else ""
+            if SYLLABLE.match(following) and following.endswith("4"):
+                said[i] = token + "2"
+            else:
+                said[i] = token + ("4" if SYLLABLE.match(following) or token == "bu" else "1")
+    return " ".join(token.strip() for token in said if token.strip())
 
 
 def tools_missing() -> list[str]:
@@ -70,7 +105,7 @@ def build_clip(clip: voice.Clip, out_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(prefix="voice-") as tmp:
         raw, trimmed = Path(tmp) / "raw.wav", Path(tmp) / "clip.wav"
         subprocess.run(
-            ["espeak-ng", "-v", ESPEAK_VOICE, "-s", str(SPEED), "-w", str(raw), clip.text],
+            ["espeak-ng", "-v", ESPEAK_VOICE, "-s", str(SPEED), "-w", str(raw), spoken(clip.text)],
             check=True,
             capture_output=True,
         )

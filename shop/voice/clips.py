@@ -49,15 +49,15 @@ _REFUSALS = (
     ("out_of_stock", "这件东西没货了，请重新选"),
     ("product_inactive", "这件东西不换了，请重新选"),
     ("empty_basket", "还没有选东西"),
-    ("invalid_quantity", "拿得太多了"),
+    ("invalid_quantity", "拿太多了"),
     ("outside_window", "现在不是兑换的日子"),
     ("day_closed", "今天的兑换已经结束，请明天再来"),
     ("limit_reached", "这件东西本期已经换满了"),
-    ("database_unavailable", "系统没有反应，积分没有扣，请等一会儿再试"),
+    ("database_unavailable", "系统没有反应，积分没有扣，请稍后再试"),
     ("unknown_kiosk", "这台兑换机还没有设置好，请找工作人员"),
     ("session_expired", "请重新扫存折"),
     ("problem", "出了点问题，请找工作人员"),
-    ("offline", "兑换机连不上系统，请等一会儿"),
+    ("offline", "兑换机连不上系统，请稍等"),
 )
 
 NUMBER_WORDS = {

@@ -35,3 +35,14 @@ def test_list_names_every_clip_with_its_words():
     lines = result.output.splitlines()
     assert len(lines) == len(voice.CLIPS)
     assert "scan-passbook\tscreen\t请扫积分存折" in lines
+
+
+def test_the_words_go_to_espeak_as_pinyin_with_the_tones_speech_uses():
+    spoken = voice_cli.spoken
+    assert spoken("请重新选") == "qing3 chong2 xin1 xuan3"  # 重 of two readings: chóng here
+    assert spoken("您家还有") == "nin2 jia1 hai2 you3"  # 还: hái, not huán
+    assert spoken("密码不对，请再输一次") == "mi4 ma3 bu2 dui4 , qing3 zai4 shu1 yi2 ci4"
+    assert spoken("积分不够") == "ji1 fen1 bu2 gou4"
+    assert spoken("一共") == "yi2 gong4" and spoken("一点") == "yi4 dian3"
+    assert spoken("一") == "yi1" and spoken("不") == "bu4"
+    assert spoken("还在吗？") == "hai2 zai4 ma5 ?"
