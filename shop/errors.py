@@ -45,6 +45,12 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "stocktake_closed": (409, N_("这次盘点已经结束，不能再改。")),
     "unknown_stocktake": (404, N_("没有这次盘点。")),
     "invalid_picture": (422, N_("图片无法识别。")),
+    # Recorded entries and their review (shop/points/review.py).
+    "photo_too_large": (413, N_("照片太大了（每张最多12MB）。请换一张或重新拍照。")),
+    "too_many_photos": (422, N_("照片最多4张。")),
+    "outside_groups": (403, N_("这一户不在您负责的村民小组，不能记分。")),
+    "already_decided": (409, N_("这一条已经审核过了。")),
+    "objection_open": (409, N_("这一条有未处理的异议，请先处理异议。")),
     # Going live: villages, kiosks and the first run (shop/regions).
     "invalid_code": (422, N_("编号只能用字母、数字和短横线，不能有空格或汉字。")),
     "name_required": (422, N_("请填写名称。")),

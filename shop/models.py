@@ -12,7 +12,17 @@ from shop import scope as _scope  # noqa: F401  (installs the scope hooks; shop/
 from shop.base import NAMING, Base, UTCDateTime, utcnow
 from shop.households.models import Household, HouseholdSearch, Passbook, ScanEvent
 from shop.ledger.models import Journal, LedgerHead, PointsEntry, StockMove
-from shop.points.models import AwardRequest, PointsApplication, Rule, RuleCategory
+from shop.points.models import (
+    AwardRequest,
+    PointsApplication,
+    PointsSettings,
+    ReviewBatch,
+    ReviewLine,
+    ReviewObjection,
+    ReviewPhoto,
+    Rule,
+    RuleCategory,
+)
 from shop.redemptions import dbfunctions
 from shop.redemptions.models import (
     DayClose,
@@ -50,6 +60,11 @@ __all__ = [
     "Rule",
     "AwardRequest",
     "PointsApplication",
+    "PointsSettings",
+    "ReviewBatch",
+    "ReviewLine",
+    "ReviewObjection",
+    "ReviewPhoto",
     "Product",
     "ReceivingDoc",
     "ReceivingLine",

@@ -19,7 +19,7 @@ from kiosk.db import reading, set_scope
 from shop.scope import Scope, for_staff
 from shop.words import N_
 
-ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor")
+ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor", "recorder")
 ALL_ROLES = ROLES
 PUBLIC = ("*public*",)
 ROLE_NAMES = {

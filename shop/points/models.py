@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -88,3 +90,112 @@ class PointsApplication(Base):
 
     household: Mapped[Household] = relationship()
     rule: Mapped[Rule] = relationship()
+
+
+# --- two-step review (录入 -> 审核) and the notice period (公示期) --------------------------------
+
+REVIEW_POLICIES = ("all", "deductions", "none")
+
+
+class PointsSettings(Base):
+    """A village's earning settings: which recorded entries wait for the panel (all, deductions
+    only, none) and how many days approved points are shown as 公示中 before they count (0: off,
+    they count when approved)."""
+
+    __tablename__ = "points_settings"
+    __table_args__ = (
+        CheckConstraint("review_policy IN ('all', 'deductions', 'none')", name="policy_known"),
+        CheckConstraint("notice_days >= 0 AND notice_days <= 60", name="notice_days_range"),
+    )
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    review_policy: Mapped[str] = mapped_column(String(16), default="all")
+    notice_days: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewBatch(Base):
+    """录入: what a recorder entered at once (one deed, one or more households, a note, photos),
+    reviewed by the panel as one batch (批次), whole or line by line."""
+
+    __tablename__ = "review_batches"
+    __table_args__ = (
+        CheckConstraint("state IN ('pending', 'decided')", name="state_known"),
+        Index("ix_review_batches_village_id_state", "village_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id"))
+    points: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    recorded_by: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[dt.datetime | None]
+
+    rule: Mapped[Rule] = relationship()
+    lines: Mapped[list[ReviewLine]] = relationship(back_populates="batch", order_by="ReviewLine.id")
+    photos: Mapped[list[ReviewPhoto]] = relationship(order_by="ReviewPhoto.id")
+
+
+class ReviewLine(Base):
+    """One household in a batch: pending -> rejected (with a reason) | noticed (公示中, counts
+    from `effective_on`) | posted (counts; `journal_id` is the award or deduction)."""
+
+    __tablename__ = "review_lines"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('pending', 'rejected', 'noticed', 'posted')", name="state_known"
+        ),
+        CheckConstraint("points <> 0", name="points_not_zero"),
+        Index("ix_review_lines_village_id_state", "village_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("review_batches.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None]
+    effective_on: Mapped[dt.date | None] = mapped_column(Date)
+    journal_id: Mapped[int | None] = mapped_column(ForeignKey("journal.id"))
+
+    batch: Mapped[ReviewBatch] = relationship(back_populates="lines")
+    household: Mapped[Household] = relationship()
+    objections: Mapped[list[ReviewObjection]] = relationship(order_by="ReviewObjection.id")
+
+
+class ReviewPhoto(Base):
+    """Evidence (拍照记录): re-encoded on the server as JPEG, at most 1280 px, no EXIF."""
+
+    __tablename__ = "review_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("review_batches.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReviewObjection(Base):
+    """异议: a villager's objection to a line shown as 公示中, recorded by staff on their behalf;
+    the panel confirms the line (dismissed) or corrects it (corrected: new points, or 0 to
+    withdraw it). A line with an open objection does not count until it is resolved."""
+
+    __tablename__ = "review_objections"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'confirmed', 'corrected')", name="state_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("review_lines.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    text: Mapped[str] = mapped_column(String(500))
+    raised_by: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    resolution: Mapped[str] = mapped_column(String(500), default="")
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[dt.datetime | None]

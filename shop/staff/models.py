@@ -22,7 +22,8 @@ class StaffUser(Base):
     __tablename__ = "staff_users"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'panel', 'clerk', 'volunteer', 'supervisor')", name="role_known"
+            "role IN ('admin', 'panel', 'clerk', 'volunteer', 'supervisor', 'recorder')",
+            name="role_known",
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,6 +31,8 @@ class StaffUser(Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64), default="")
     role: Mapped[str] = mapped_column(String(16))
+    # A recorder's (记分员) villager groups, one name a line: the households they may record for.
+    groups: Mapped[str] = mapped_column(String(500), default="", server_default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     badge_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -17,7 +17,7 @@ from shop.regions.models import Kiosk, Village
 from shop.staff.models import ApiToken, StaffUser
 from shop.text import plain_text
 
-ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor")
+ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor", "recorder")
 TOKEN_ROLES = ("kiosk", "panel", "admin")
 TOKEN_PREFIX = "jft_"
 _hasher = PasswordHasher()

@@ -1,0 +1,286 @@
+"""Two-step review (录入 -> 审核) and the notice period (公示期), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from shop import households
+from shop.errors import DomainError
+from shop.ledger.verify import verify_ledger
+from shop.models import Journal, ReviewLine
+from shop.points import review
+
+GROUP = ["第一村民小组"]
+
+
+def _jpeg_with_gps(size=(3000, 2000)) -> bytes:
+    image = Image.new("RGB", size, (200, 80, 40))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # orientation: rotate 90
+    exif[0x8825] = {1: "N", 2: (39.0, 54.0, 20.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def _journal(session, village, batch):
+    return list(
+        session.scalars(
+            select(Journal)
+            .where(Journal.village_id == village.id, Journal.ref == f"review:{batch.id}")
+            .order_by(Journal.seq)
+        )
+    )
+
+
+def _balance(session, household) -> int:
+    session.refresh(household)
+    return household.balance
+
+
+def test_a_recorded_deduction_waits_for_the_panel_then_bites_below_zero(
+    session, village, create_household, create_rule
+):
+    litter = create_rule(-20, name="乱倒垃圾")
+    home = create_household(5)
+    batch = review.record_entry(
+        session,
+        village.id,
+        litter,
+        [home.id],
+        actor="staff:leader1",
+        groups=GROUP,
+        note="河边倒垃圾",
+        photos=[_jpeg_with_gps()],
+    )
+    assert [line.state for line in batch.lines] == ["pending"]
+    assert _balance(session, home) == 5  # nothing counts before the panel decides
+    assert [b.id for b in review.pending_batches(session, village.id)] == [batch.id]
+
+    result = review.decide(
+        session, village.id, batch.id, approve=[batch.lines[0].id], actor="staff:panel1"
+    )
+    assert (result.posted, result.noticed, result.rejected) == (1, 0, 0)
+    assert _balance(session, home) == -15
+    assert batch.state == "decided" and batch.lines[0].state == "posted"
+    posted = session.get(Journal, batch.lines[0].journal_id)
+    assert (posted.kind, posted.actor) == ("deduction", "staff:panel1")
+    steps = _journal(session, village, batch)
+    assert [(j.actor, j.memo.split("：")[0]) for j in steps] == [
+        ("staff:leader1", f"录入 #{batch.id}"),
+        ("staff:panel1", f"审核 #{batch.id}"),
+    ]
+    assert verify_ledger(session.connection(), village.id).problems == []
+    with pytest.raises(DomainError) as again:
+        review.decide(
+            session, village.id, batch.id, approve=[batch.lines[0].id], actor="staff:panel1"
+        )
+    assert again.value.code == "already_decided"
+
+
+def test_a_batch_is_decided_line_by_line_and_a_rejection_needs_a_reason(
+    session, village, create_household, create_rule
+):
+    sweep = create_rule(5, name="打扫公共区域")
+    homes = [create_household() for _ in range(3)]
+    batch = review.record_entry(
+        session, village.id, sweep, [h.id for h in homes], actor="staff:leader1", groups=GROUP
+    )
+    first, second, third = batch.lines
+    with pytest.raises(DomainError) as no_reason:
+        review.decide(session, village.id, batch.id, reject=[third.id], actor="staff:panel1")
+    assert no_reason.value.code == "reason_required"
+    review.decide(
+        session,
+        village.id,
+        batch.id,
+        approve=[first.id, second.id],
+        reject=[third.id],
+        reason="当天没有参加",
+        actor="staff:panel1",
+    )
+    assert [line.state for line in batch.lines] == ["posted", "posted", "rejected"]
+    assert [_balance(session, h) for h in homes] == [5, 5, 0]
+    assert first.journal_id == second.journal_id  # one batch award for the approved lines
+    mine = review.recorded_by(session, village.id, "staff:leader1")
+    assert mine[0].lines[2].reason == "当天没有参加"
+
+
+def test_a_recorder_cannot_record_outside_their_groups(
+    session, village, create_household, create_rule
+):
+    rule = create_rule(5)
+    home = create_household()
+    with pytest.raises(DomainError) as refused:
+        review.record_entry(
+            session, village.id, rule, [home.id], actor="staff:leader2", groups=["第二村民小组"]
+        )
+    assert refused.value.code == "outside_groups"
+    assert review.pending_batches(session, village.id) == []
+    assert review.recorder_households(session, village.id, ["第二村民小组"]) == []
+    assert home in review.recorder_households(session, village.id, GROUP)
+
+
+def test_the_village_setting_decides_what_waits_for_review(
+    session, village, create_household, create_rule
+):
+    good, bad = create_rule(5, name="好人好事"), create_rule(-5, name="乱堆乱放")
+    home = create_household(10)
+    review.set_settings(
+        session, village.id, review_policy="deductions", notice_days=0, actor="staff:admin"
+    )
+    award = review.record_entry(
+        session, village.id, good, [home.id], actor="staff:leader1", groups=GROUP
+    )
+    deduction = review.record_entry(
+        session, village.id, bad, [home.id], actor="staff:leader1", groups=GROUP
+    )
+    assert award.lines[0].state == "posted" and deduction.lines[0].state == "pending"
+    assert _balance(session, home) == 15
+    review.set_settings(
+        session, village.id, review_policy="none", notice_days=0, actor="staff:admin"
+    )
+    now = review.record_entry(
+        session, village.id, bad, [home.id], actor="staff:leader1", groups=GROUP
+    )
+    assert now.lines[0].state == "posted" and _balance(session, home) == 10
+
+
+def test_a_double_submit_records_one_batch(session, village, create_household, create_rule):
+    rule = create_rule(5)
+    home = create_household()
+    kw = dict(actor="staff:leader1", groups=GROUP, client_key="page-key-0001")
+    first = review.record_entry(session, village.id, rule, [home.id], **kw)
+    second = review.record_entry(session, village.id, rule, [home.id], **kw)
+    assert first.id == second.id
+    assert len(review.pending_batches(session, village.id)) == 1
+
+
+def test_photos_are_resized_and_stripped_and_hostile_files_refused(
+    session, village, create_household, create_rule
+):
+    rule = create_rule(-5)
+    home = create_household()
+    batch = review.record_entry(
+        session,
+        village.id,
+        rule,
+        [home.id],
+        actor="staff:leader1",
+        groups=GROUP,
+        photos=[_jpeg_with_gps()],
+    )
+    stored = batch.photos[0]
+    with Image.open(io.BytesIO(stored.content)) as img:
+        assert img.format == "JPEG"
+        assert max(img.size) == 1280 and img.size == (853, 1280)  # turned upright, shrunk
+        assert dict(img.getexif()) == {}
+    assert b"PhoneMaker" not in stored.content
+
+    def refused(data_list):
+        with pytest.raises(DomainError) as caught:
+            review.record_entry(
+                session,
+                village.id,
+                rule,
+                [home.id],
+                actor="staff:leader1",
+                groups=GROUP,
+                photos=data_list,
+            )
+        return caught.value.code
+
+    assert refused([b"<html><script>alert(1)</script></html>"]) == "invalid_picture"
+    assert refused([_jpeg_with_gps()[:200]]) == "invalid_picture"  # cut off
+    assert refused([b"\x00" * (13 * 1024 * 1024)]) == "photo_too_large"
+    assert refused([_jpeg_with_gps((40, 40))] * 5) == "too_many_photos"
+    bomb = io.BytesIO()
+    Image.new("1", (12000, 12000)).save(bomb, "PNG")  # ~20 kB that opens to 144 megapixels
+    assert refused([bomb.getvalue()]) == "invalid_picture"
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    assert refused([svg]) == "invalid_picture"
+    assert len(review.pending_batches(session, village.id)) == 1  # nothing half-written
+
+
+def test_with_a_notice_period_points_count_only_when_it_ends(
+    session, village, create_household, create_rule
+):
+    rule = create_rule(10, name="义务劳动")
+    a, b = create_household(), create_household()
+    review.set_settings(session, village.id, review_policy="all", notice_days=7, actor="t")
+    batch = review.record_entry(
+        session, village.id, rule, [a.id, b.id], actor="staff:leader1", groups=GROUP
+    )
+    day = dt.date(2026, 12, 1)
+    review.decide(
+        session,
+        village.id,
+        batch.id,
+        approve=[line.id for line in batch.lines],
+        actor="staff:panel1",
+        today=day,
+    )
+    line_a, line_b = batch.lines
+    assert (line_a.state, line_a.effective_on) == ("noticed", dt.date(2026, 12, 8))
+    assert _balance(session, a) == 0 and review.pending_points(session, a.id) == 10
+    objection = review.record_objection(
+        session, village.id, line_b.id, "他那天在外地", actor="staff:clerk1"
+    )
+    assert review.post_matured(session, today=dt.date(2026, 12, 7), actor="system") == 0
+    assert review.post_matured(session, today=dt.date(2026, 12, 8), actor="system") == 1
+    assert _balance(session, a) == 10 and review.pending_points(session, a.id) == 0
+    assert line_b.state == "noticed" and _balance(session, b) == 0  # its objection is open
+    review.resolve_objection(
+        session, village.id, objection.id, points_after=5, resolution="只干了半天", actor="p"
+    )
+    assert review.post_matured(session, today=dt.date(2026, 12, 9), actor="system") == 1
+    assert _balance(session, b) == 5
+    assert session.get(Journal, line_b.journal_id).memo.endswith("（更正）")
+    assert review.post_matured(session, today=dt.date(2026, 12, 30), actor="system") == 0
+    assert verify_ledger(session.connection(), village.id).problems == []
+
+
+def test_an_objection_may_withdraw_a_line(session, village, create_household, create_rule):
+    rule = create_rule(-10, name="违规焚烧")
+    home = create_household(3)
+    review.set_settings(session, village.id, review_policy="all", notice_days=3, actor="t")
+    batch = review.record_entry(
+        session, village.id, rule, [home.id], actor="staff:leader1", groups=GROUP
+    )
+    review.decide(session, village.id, batch.id, approve=[batch.lines[0].id], actor="p")
+    objection = review.record_objection(
+        session, village.id, batch.lines[0].id, "烧的是自家落叶", actor="staff:clerk1"
+    )
+    review.resolve_objection(
+        session, village.id, objection.id, points_after=0, resolution="核实属实", actor="p"
+    )
+    assert batch.lines[0].state == "rejected"
+    assert review.post_matured(session, today=dt.date(2099, 1, 1), actor="system") == 0
+    assert _balance(session, home) == 3
+    states = session.scalars(
+        select(ReviewLine.state).where(ReviewLine.household_id == home.id)
+    ).all()
+    assert states == ["rejected"]
+
+
+def test_an_inactive_household_or_another_villages_is_refused(
+    session, village, create_village, create_household, create_rule
+):
+    rule = create_rule(5)
+    paused = create_household(status="inactive")
+    with pytest.raises(DomainError) as refused:
+        review.record_entry(session, village.id, rule, [paused.id], actor="x", groups=GROUP)
+    assert refused.value.code == "household_inactive"
+    other = create_village("别村")
+    stranger = households.create_household(
+        session, other, "99-001", "外人", group_name=GROUP[0], actor="t"
+    )
+    with pytest.raises(DomainError) as refused:
+        review.record_entry(session, village.id, rule, [stranger.id], actor="x", groups=GROUP)
+    assert refused.value.code == "unknown_household"
