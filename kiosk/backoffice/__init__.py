@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
         households_views,
         points_views,
         reports_views,
+        review_views,
         settings_views,
         setup_views,
         stock_views,

@@ -28,6 +28,7 @@ ROLE_NAMES = {
     "clerk": N_("记账员"),
     "volunteer": N_("志愿者"),
     "supervisor": N_("监督小组"),
+    "recorder": N_("记分员"),
 }
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")

@@ -86,6 +86,8 @@ def home():
 
     from .reports_views import dashboard_context
 
+    if current_user.role == "recorder":  # a recorder's back-office is the recording page
+        return redirect(url_for("backoffice.record_page"))
     with reading() as db:
         v = village(db)
         pending = len(pending_applications(db, v.id))
@@ -107,10 +109,12 @@ def staff_list():
 @bp.route("/staff", methods=["POST"])
 @roles_required("admin")
 def staff_add():
+    from shop.points.review import parse_groups
+
     form = request.form
     try:
         with writing() as db:
-            staff.create_staff(
+            user = staff.create_staff(
                 db,
                 form.get("username", ""),
                 form.get("role", ""),
@@ -120,6 +124,9 @@ def staff_add():
                 pin=form.get("pin") or None,
                 actor=current_user.actor,
             )
+            groups = parse_groups(form.get("groups", ""))
+            if groups:
+                accounts.set_staff_groups(db, user, groups, actor=current_user.actor)
         flash(_("已保存"), "ok")
     except DomainError as exc:
         flash_error(exc)
@@ -173,6 +180,18 @@ def staff_badge(user_id: int):
     return render_template(
         "backoffice/badge_issued.html", code=code, name=holder["name"], qr=qr_data_uri(code)
     )
+
+
+@bp.route("/staff/<int:user_id>/groups", methods=["POST"])
+@roles_required("admin")
+def staff_groups(user_id: int):
+    from shop.points.review import parse_groups
+
+    groups = parse_groups(request.form.get("groups", ""))
+    _staff_action(
+        user_id, lambda db, u: accounts.set_staff_groups(db, u, groups, actor=current_user.actor)
+    )
+    return redirect(url_for("backoffice.staff_list"), 303)
 
 
 @bp.route("/staff/<int:user_id>/role", methods=["POST"])

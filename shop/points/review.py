@@ -252,6 +252,7 @@ def pending_batches(session: Session, village_id: int) -> list[ReviewBatch]:
             .options(
                 selectinload(ReviewBatch.lines).selectinload(ReviewLine.household),
                 selectinload(ReviewBatch.rule),
+                selectinload(ReviewBatch.photos).load_only(ReviewPhoto.id),
             )
             .where(ReviewBatch.village_id == village_id, ReviewBatch.state == "pending")
             .order_by(ReviewBatch.id)
@@ -267,6 +268,7 @@ def recorded_by(session: Session, village_id: int, actor: str, limit: int = 30):
             .options(
                 selectinload(ReviewBatch.lines).selectinload(ReviewLine.household),
                 selectinload(ReviewBatch.rule),
+                selectinload(ReviewBatch.photos).load_only(ReviewPhoto.id),
             )
             .where(ReviewBatch.village_id == village_id, ReviewBatch.recorded_by == actor)
             .order_by(ReviewBatch.id.desc())

@@ -22,6 +22,7 @@ from shop.errors import DomainError
 from shop.households import codes
 from shop.staff.models import StaffUser
 from shop.staff.operations import ROLES, check_secret, hash_secret
+from shop.text import plain_text
 from shop.words import N_
 
 MAX_FAILURES = 5
@@ -171,6 +172,21 @@ def set_staff_role(session: Session, user: StaffUser, role: str, *, actor: str) 
     )
     session.refresh(user)
     _journal(session, user, f"role {role}", actor)
+
+
+def set_staff_groups(session: Session, user: StaffUser, groups: list[str], *, actor: str) -> None:
+    """A recorder's (记分员) villager groups: the households they may record points for."""
+    names: list[str] = []
+    for name in groups:
+        name = plain_text(name, "group", max_length=64)
+        if name and name not in names:
+            names.append(name)
+    text = "\n".join(names)
+    if len(text) > 500:
+        raise DomainError("invalid_input", "groups: too many")
+    session.execute(update(StaffUser).where(StaffUser.id == user.id).values(groups=text))
+    session.refresh(user)
+    _journal(session, user, f"groups {'、'.join(names) or '-'}", actor)
 
 
 def issue_badge(session: Session, user: StaffUser, *, actor: str, pin: str | None = None) -> str:

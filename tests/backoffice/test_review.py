@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -284,3 +285,140 @@ def test_an_inactive_household_or_another_villages_is_refused(
     with pytest.raises(DomainError) as refused:
         review.record_entry(session, village.id, rule, [stranger.id], actor="x", groups=GROUP)
     assert refused.value.code == "unknown_household"
+
+
+# --- the pages --------------------------------------------------------------------------------
+
+
+def _recorder(app, username="leader1", groups=("第一村民小组",)):
+    from shop import staff
+    from shop.db import unit_of_work
+    from shop.models import StaffUser, Village
+    from shop.staff import accounts
+
+    db = app.extensions["kiosk_db"]
+    with unit_of_work(db.writer) as s:
+        village = s.scalar(select(Village).order_by(Village.id).limit(1))
+        staff.create_staff(s, username, "recorder", "village-pass-1", village=village)
+        user = s.scalar(select(StaffUser).where(StaffUser.username == username))
+        accounts.set_staff_groups(s, user, list(groups), actor="test")
+
+
+def _a_household_of(app, group):
+    from shop.models import Household
+
+    db = app.extensions["kiosk_db"]
+    with db.reader() as s:
+        home = s.scalar(
+            select(Household)
+            .where(Household.group_name == group, Household.status == "active")
+            .order_by(Household.number)
+            .limit(1)
+        )
+        return home.id, home.number, home.balance
+
+
+def _a_rule(app, negative=True):
+    from shop.models import Rule
+
+    db = app.extensions["kiosk_db"]
+    with db.reader() as s:
+        rule = s.scalar(
+            select(Rule).where(Rule.points < 0 if negative else Rule.points > 0).limit(1)
+        )
+        return rule.id, rule.points
+
+
+def test_a_recorder_records_from_the_phone_page_and_the_panel_approves(app, staff_client):
+    from shop.models import Household
+
+    group = _group_of_first_household(app)
+    _recorder(app, groups=(group,))
+    home_id, number, before = _a_household_of(app, group)
+    rule_id, delta = _a_rule(app)
+    leader = staff_client()
+    assert leader.login("leader1").status_code == 303
+    assert leader.get("/backoffice/").headers["Location"].endswith("/backoffice/record")
+    page = leader.get("/backoffice/record")
+    assert page.status_code == 200 and number in page.text and group in page.text
+    assert leader.get("/backoffice/review").status_code == 403
+    assert leader.get("/backoffice/households").status_code == 403
+    sent = leader.post(
+        "/backoffice/record",
+        {
+            "rule_id": rule_id,
+            "household": str(home_id),
+            "note": "乱倒垃圾",
+            "key": "route-key-000001",
+            "photos": (io.BytesIO(_jpeg_with_gps()), "IMG_0001.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert sent.status_code == 303
+    mine = leader.get("/backoffice/record")
+    assert "待审核" in mine.text and 'data-line-state="pending"' in mine.text
+
+    panel = staff_client("panel")
+    queue = panel.get("/backoffice/review")
+    batch_id = int(re.search(r'data-batch="(\d+)"', queue.text).group(1))
+    photo_url = re.search(r'src="(/backoffice/review/photo/\d+)"', queue.text).group(1)
+    shown = panel.get(photo_url)
+    assert shown.mimetype == "image/jpeg" and b"Exif" not in shown.data[:64]
+    decided = panel.post(f"/backoffice/review/{batch_id}", {"action": "approve_all"})
+    assert decided.status_code == 303
+    db = app.extensions["kiosk_db"]
+    with db.reader() as s:
+        assert s.get(Household, home_id).balance == before + delta
+    assert "已通过" in leader.get("/backoffice/record").text
+
+
+def test_a_rejection_from_the_page_needs_a_reason_and_reaches_the_recorder(app, staff_client):
+    group = _group_of_first_household(app)
+    _recorder(app, "leader2", groups=(group,))
+    home_id, _, _ = _a_household_of(app, group)
+    rule_id, _ = _a_rule(app, negative=False)
+    leader = staff_client()
+    leader.login("leader2")
+    leader.post("/backoffice/record", {"rule_id": rule_id, "household": str(home_id)})
+    panel = staff_client("panel")
+    batch_id = int(re.search(r'data-batch="(\d+)"', panel.get("/backoffice/review").text).group(1))
+    refused = panel.post(
+        f"/backoffice/review/{batch_id}", {"action": "reject_all"}, follow_redirects=True
+    )
+    assert "请写明原因" in refused.text
+    panel.post(f"/backoffice/review/{batch_id}", {"action": "reject_all", "reason": "没有照片"})
+    assert "已退回：没有照片" in leader.get("/backoffice/record").text
+
+
+def test_a_hostile_upload_is_refused_in_plain_words(app, staff_client):
+    group = _group_of_first_household(app)
+    _recorder(app, "leader3", groups=(group,))
+    home_id, _, _ = _a_household_of(app, group)
+    rule_id, _ = _a_rule(app)
+    leader = staff_client()
+    leader.login("leader3")
+    answer = leader.post(
+        "/backoffice/record",
+        {
+            "rule_id": rule_id,
+            "household": str(home_id),
+            "photos": (io.BytesIO(b"MZ\x90\x00 not a picture"), "photo.jpg"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "图片无法识别" in answer.text
+    assert "还没有记录" in answer.text
+
+
+def _group_of_first_household(app) -> str:
+    from shop.models import Household
+
+    db = app.extensions["kiosk_db"]
+    with db.reader() as s:
+        return s.scalar(
+            select(Household.group_name)
+            .where(Household.status == "active", Household.group_name != "")
+            .order_by(Household.number)
+            .limit(1)
+        )
