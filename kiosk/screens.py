@@ -21,6 +21,7 @@ from sqlalchemy import select
 from shop import redemptions
 from shop.errors import DomainError
 from shop.households import pins
+from shop.points import review
 from shop.models import Household, PrintJob, Product, Redemption, Rule, utcnow
 from shop.redemptions import MAX_QTY_PER_LINE
 
@@ -114,6 +115,8 @@ def _shop_context(session, current: visit.Visit, *, entries: bool = False) -> di
     basket = shopfront.basket_of(household.balance, products, current.basket)
     return {
         "entries": shopfront.recent_entries(session, household) if entries else [],
+        # Approved but still 公示中: shown apart, never spendable until the period ends.
+        "pending_points": review.pending_points(session, household.id),
         "applications": shopfront.applications_of(session, household) if entries else [],
         "max_qty": MAX_QTY_PER_LINE,
         "closed": None,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from kiosk.cli import core, regions, reports, stock, transparency, voice
+from kiosk.cli import core, points, regions, reports, stock, transparency, voice
 
 COMMANDS = (
     *core.COMMANDS,
+    *points.COMMANDS,
     *regions.COMMANDS,
     *reports.COMMANDS,
     *stock.COMMANDS,

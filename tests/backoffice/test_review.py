@@ -422,3 +422,40 @@ def _group_of_first_household(app) -> str:
             .order_by(Household.number)
             .limit(1)
         )
+
+
+def test_kiosk_post_matured_posts_what_the_notice_period_let_through(app, staff_client):
+    """The daily command: a line whose 公示期 ended counts; one still in its period does not."""
+    from kiosk.cli import register
+    from shop.db import unit_of_work
+    from shop.models import Household, Rule, Village
+
+    db = app.extensions["kiosk_db"]
+    with unit_of_work(db.writer) as s:
+        village = s.scalar(select(Village).order_by(Village.id).limit(1))
+        home = s.scalar(
+            select(Household)
+            .where(Household.village_id == village.id, Household.status == "active")
+            .limit(1)
+        )
+        rule = s.scalar(select(Rule).where(Rule.points > 0).limit(1))
+        review.set_settings(s, village.id, review_policy="all", notice_days=3, actor="t")
+        early = review.record_entry(s, village.id, rule, [home.id], actor="x", groups=None)
+        review.decide(
+            s,
+            village.id,
+            early.id,
+            approve=[early.lines[0].id],
+            actor="p",
+            today=dt.date.today() - dt.timedelta(days=5),
+        )
+        late = review.record_entry(s, village.id, rule, [home.id], actor="x", groups=None)
+        review.decide(s, village.id, late.id, approve=[late.lines[0].id], actor="p")
+        home_id, before = home.id, home.balance
+    register(app)
+    result = app.test_cli_runner().invoke(args=["post-matured"])
+    assert result.exit_code == 0, result.output
+    assert "1 lines posted" in result.output
+    with db.reader() as s:
+        assert s.get(Household, home_id).balance == before + rule.points
+        assert review.pending_points(s, home_id) == rule.points
