@@ -21,8 +21,8 @@ from sqlalchemy import select
 from shop import redemptions
 from shop.errors import DomainError
 from shop.households import pins
-from shop.points import review
 from shop.models import Household, PrintJob, Product, Redemption, Rule, utcnow
+from shop.points import review as points_review
 from shop.redemptions import MAX_QTY_PER_LINE
 
 from . import i18n, shopfront, visit
@@ -116,7 +116,7 @@ def _shop_context(session, current: visit.Visit, *, entries: bool = False) -> di
     return {
         "entries": shopfront.recent_entries(session, household) if entries else [],
         # Approved but still 公示中: shown apart, never spendable until the period ends.
-        "pending_points": review.pending_points(session, household.id),
+        "pending_points": points_review.pending_points(session, household.id),
         "applications": shopfront.applications_of(session, household) if entries else [],
         "max_qty": MAX_QTY_PER_LINE,
         "closed": None,

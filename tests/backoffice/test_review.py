@@ -459,3 +459,21 @@ def test_kiosk_post_matured_posts_what_the_notice_period_let_through(app, staff_
     with db.reader() as s:
         assert s.get(Household, home_id).balance == before + rule.points
         assert review.pending_points(s, home_id) == rule.points
+
+
+def test_a_recorder_reaches_only_the_recording_pages(app, staff_client):
+    """记分员 are group leaders, not the panel: every other back-office page refuses them."""
+    from .test_security import EXPECTED, PUBLIC, _visit, backoffice_routes
+
+    _recorder(app, "leader9")
+    leader = staff_client()
+    assert leader.login("leader9").status_code == 303
+    for endpoint, method, path in backoffice_routes(app):
+        allowed = EXPECTED[endpoint]
+        if allowed == PUBLIC or endpoint == "backoffice.logout":
+            continue
+        response = _visit(leader, method, path)
+        if "recorder" in allowed or endpoint == "backoffice.home":
+            assert response.status_code not in (401, 403), (endpoint, response.status_code)
+        else:
+            assert response.status_code == 403, (endpoint, response.status_code)
