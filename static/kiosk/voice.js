@@ -12,6 +12,7 @@
  *    same passbook twice) does not start over
  *  - a cue (scan, done, error) that is playing finishes first
  *  - a clip that cannot play is skipped; autoplay refused before the first touch stays silent
+ *  - a tap on the screen's title says its sentence again
  */
 (function () {
   "use strict";
@@ -120,6 +121,13 @@
       }
     }).observe(warning, { attributes: true, attributeFilter: ["hidden"] });
   }
+
+  // A tap on the screen's title says it again (a villager who missed it).
+  document.addEventListener("click", function (evt) {
+    var title = evt.target.closest && evt.target.closest("#screen-title");
+    var screen = document.getElementById("screen");
+    if (title && screen && screen.contains(title) && screen.dataset.voice) say(screen.dataset.voice);
+  });
 
   // The toggle is swapped by htmx after the tap: stop on the tap itself (muting is immediate),
   // and speak again once it says "on".

@@ -34,6 +34,14 @@ def test_a_screen_plays_its_clips_and_the_sound_button_stops_them(page, live):
         timeout=15000,
     )
     assert all(clip in asked for clip in sentence)
+    # Missed it? A tap on the title says it again.
+    heard = page.evaluate("() => KioskVoice.played.length")
+    page.locator("#screen-title").click()
+    page.wait_for_function(
+        "([n, said]) => KioskVoice.played.length >= n && KioskVoice.played.slice(-1)[0] === said",
+        arg=[heard + len(sentence), sentence[-1]],
+        timeout=15000,
+    )
 
     # A long sentence of short clips, then the sound button in the middle of it: the clip
     # playing stops and none after it starts.
