@@ -59,10 +59,11 @@ def machine_clip(clip_id: str) -> Path:
 
 @bp.get("/voice/<clip_id>")
 def clip(clip_id: str):
-    """A clip: the village's recording when it has one, else the machine's."""
+    """A clip: the village's recording when it has one, else the machine's (always the
+    machine's with ?machine=1: the page asks for it when a recording will not play)."""
     if voice.get(clip_id) is None:
         abort(404)
-    village_id = _village_id()
+    village_id = None if request.args.get("machine") else _village_id()
     path, source = None, "village"
     if village_id is not None:
         path = voice.recording_of(current_app.instance_path, village_id, clip_id)

@@ -11,7 +11,8 @@
  *  - a screen that says what the one before it said (the receipt printed, the camera saw the
  *    same passbook twice) does not start over
  *  - a cue (scan, done, error) that is playing finishes first
- *  - a clip that cannot play is skipped; autoplay refused before the first touch stays silent
+ *  - a village's recording that cannot play is replaced by the machine's clip; a clip that
+ *    cannot play at all is skipped; autoplay refused before the first touch stays silent
  *  - a tap on the screen's title says its sentence again
  */
 (function () {
@@ -49,23 +50,37 @@
     if (!soundsOn()) { stop(); return; }
     index = i;
     var audio = players[i];
-    var next = function () { playFrom(i + 1, mine); };
+    var moved = false;
+    var attempt = 0;
+    var next = function () {
+      if (moved) return;  // one step forward per clip, whichever event says it first
+      moved = true;
+      playFrom(i + 1, mine);
+    };
+    // A clip that fails (the play() promise and the error event both tell, once per attempt):
+    // a village's recording this browser cannot play gives way to the machine's clip, once;
+    // then the clip is skipped. Autoplay refused before the first touch: stay quiet.
+    var fail = function (err, which) {
+      if (which !== attempt || moved || mine !== token) return;
+      if (err && err.name === "NotAllowedError") { stop(); return; }
+      if (attempt > 0) { next(); return; }
+      attempt = 1;
+      audio.src = base + encodeURIComponent(audio.dataset.clip) + "?machine=1";
+      start(1);
+    };
+    var start = function (which) {
+      try {
+        var p = audio.play();
+        if (p && p.catch) p.catch(function (err) { fail(err, which); });
+      } catch (e) { fail(e, which); }
+    };
     audio.onplaying = function () {
       played.push(audio.dataset.clip);
       if (played.length > 100) played.shift();
     };
     audio.onended = next;
-    audio.onerror = next;
-    try {
-      var p = audio.play();
-      if (p && p.catch) {
-        p.catch(function (err) {
-          // NotAllowedError: autoplay refused until a touch; stay quiet. Anything else: skip.
-          if (err && err.name === "NotAllowedError") { if (mine === token) stop(); return; }
-          next();
-        });
-      }
-    } catch (e) { next(); }
+    audio.onerror = function () { fail(null, attempt); };
+    start(0);
   }
 
   function cuePlaying() {

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from shop import voice
+from shop.db import unit_of_work
+from shop.models import Kiosk
 
 from .conftest import wedge_scan
 
@@ -73,3 +76,29 @@ def test_the_idle_warning_asks_if_anyone_is_still_there(page, live):
         expect(page.locator("#screen")).to_have_attribute("data-screen", "household")
         expect(page.locator("#idle-warning")).to_be_visible(timeout=6000)
         page.wait_for_function("() => KioskVoice.played.includes('still-there')")
+
+
+def test_a_recording_the_browser_cannot_play_gives_way_to_the_machines_clip(page, live):
+    # Passes the byte check (an Ogg Opus header) but holds no sound a browser can decode.
+    broken = b"OggS\x00\x02" + b"\x00" * 20 + b"\x01\x13OpusHead" + bytes(range(256)) * 4
+    with live.app.app_context(), unit_of_work(live.db().writer) as session:
+        village_id = session.scalar(
+            select(Kiosk.village_id).where(Kiosk.code == live.app.config["DEVICE"])
+        )
+        voice.record_clip(
+            session, village_id, "scan-passbook", broken, live.app.instance_path, actor="t"
+        )
+    asked: list[str] = []
+    page.route(
+        "**/voice/*",
+        lambda route: (asked.append(route.request.url.rsplit("/", 1)[1]), route.continue_()),
+    )
+    try:
+        page.goto(live.url + "/")
+        page.wait_for_function("() => KioskVoice.played.includes('scan-passbook')")
+        assert asked[:2] == ["scan-passbook", "scan-passbook?machine=1"]
+    finally:
+        with live.app.app_context(), unit_of_work(live.db().writer) as session:
+            voice.remove_recording(
+                session, village_id, "scan-passbook", live.app.instance_path, actor="t"
+            )

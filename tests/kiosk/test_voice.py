@@ -168,6 +168,10 @@ def test_the_served_clip_is_the_villages_own_recording_when_it_made_one(app, kio
     # Another village's recording never reaches this kiosk.
     neighbours = kiosk.get("/voice/balance-is", htmx=False)
     assert neighbours.headers["X-Voice-Source"] == "machine"
+    # A recording the browser cannot play: the page asks for the machine's clip instead.
+    fallback = kiosk.get("/voice/points?machine=1", htmx=False)
+    assert fallback.headers["X-Voice-Source"] == "machine"
+    assert fallback.data == (MACHINE / "points.ogg").read_bytes()
     # Revalidation is cheap: the same file again is a 304.
     again = kiosk.client.get("/voice/points", headers={"If-None-Match": own.headers["ETag"]})
     assert again.status_code == 304
