@@ -126,15 +126,16 @@
     if (text) say(text); else stop();
   }
 
-  function watchIdleWarning() {
+  // The idle warning ("还在吗？"): looked up each time, since a language switch may draw it anew.
+  var warned = false;
+  function warningChanged() {
     var warning = document.getElementById("idle-warning");
-    if (!warning) return;
-    new MutationObserver(function () {
-      if (!warning.hidden && warning.dataset.voice) {
-        say(warning.dataset.voice);
-        lastSaid = null;  // the screen after the warning speaks again
-      }
-    }).observe(warning, { attributes: true, attributeFilter: ["hidden"] });
+    var shown = !!warning && !warning.hidden;
+    if (shown && !warned && warning.dataset.voice) {
+      say(warning.dataset.voice);
+      lastSaid = null;  // the screen after the warning speaks again
+    }
+    warned = shown;
   }
 
   // A tap on the screen's title says it again (a villager who missed it).
@@ -165,8 +166,10 @@
     new MutationObserver(function () {
       screenChanged();
       toggleChanged();
-    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-sounds"] });
-    watchIdleWarning();
+      warningChanged();
+    }).observe(document.body, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["data-sounds", "hidden"]
+    });
     screenChanged();
   }
 
