@@ -41,6 +41,7 @@ ERROR_SCREENS = {
     "unknown_code": ("unknown-code", "start"),
     "damaged_code": ("unknown-code", "start"),
     "passbook_revoked": ("passbook-lost", "start"),
+    "passbook_void": ("passbook-lost", "start"),
     "household_inactive": ("household-paused", "start"),
     "household_locked": ("locked", "start"),
     "insufficient_points": ("not-enough", "basket"),
@@ -129,21 +130,8 @@ def _shop_context(session, current: visit.Visit, *, entries: bool = False) -> di
 
 
 def pin_required(household: Household, total: int) -> bool:
-    """PIN_POLICY: never | always | above:N (a basket worth more than N points).
-
-    Only households that chose a PIN are asked; the clerk sets it.
-    """
-    if not pins.has_pin(household):
-        return False
-    policy = str(current_app.config.get("PIN_POLICY") or "never").strip().lower()
-    if policy == "always":
-        return True
-    if policy.startswith("above:"):
-        try:
-            return total > int(policy.split(":", 1)[1])
-        except ValueError:
-            return True  # a mistyped threshold errs on the safe side
-    return False
+    """The shop's PIN policy (shop.households.pins) with this kiosk's PIN_POLICY setting."""
+    return pins.pin_required(household, total, current_app.config.get("PIN_POLICY"))
 
 
 def current_screen(current: visit.Visit | None, *, sound: str | None = None, notice=None):

@@ -12,6 +12,7 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "unknown_code": (404, N_("这张卡认不出来，请找管理员。")),
     "damaged_code": (422, N_("没扫清楚，请再扫一次。")),
     "passbook_revoked": (410, N_("这本积分存折已挂失，请找管理员。")),
+    "passbook_void": (410, N_("这本积分存折已作废，请找管理员。")),
     "household_inactive": (409, N_("这户暂停兑换，请找管理员。")),
     "household_locked": (423, N_("密码错太多次，已锁定，请找管理员。")),
     "unknown_household": (404, N_("没有这一户。")),
@@ -58,6 +59,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "already_set_up": (409, N_("这个系统已经开通过了。")),
     "kiosk_required": (422, N_("至少要有一台兑换机。")),
     "kiosk_retired": (409, N_("这台兑换机已停用，不能再兑换。")),
+    "pin_required": (403, N_("这户设了密码，请输入户密码。")),
+    "wrong_pin": (403, N_("户密码不对。")),
     # The kiosk's voice (shop/voice): a village's own recordings.
     "unknown_clip": (404, N_("没有这段语音。")),
     "voice_empty": (422, N_("没有收到录音，请再录一次。")),

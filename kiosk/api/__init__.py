@@ -19,6 +19,7 @@ from kiosk.db import reading, set_scope, writing
 from kiosk.i18n import error_text
 from shop import households, points, redemptions, staff
 from shop.errors import MESSAGES, DomainError
+from shop.households import pins
 from shop.models import Kiosk, Product, Rule
 from shop.scope import Scope
 
@@ -189,6 +190,28 @@ def create_redemption():
     code = body.get("passbook")
     if not isinstance(code, str) or not isinstance(key, str):
         raise DomainError("invalid_input", "passbook and idempotency_key are required strings")
+    pin = body.get("pin")
+    if pin is not None and not isinstance(pin, str):
+        raise DomainError("invalid_input", "pin is a string of digits")
+    refused = None
+    with writing() as session:
+        scan = households.lookup_passbook(session, code)
+        kiosk = _kiosk(session, body.get("kiosk"))
+        # The shop's lock and PIN policy, as at the kiosk (shop.households.pins).
+        check = pins.authorize_spend(
+            session,
+            scan.household,
+            redemptions.basket_total(session, scan.household.village_id, lines),
+            policy=current_app.config.get("PIN_POLICY"),
+            pin=pin,
+        )
+        if check is not None and not check.ok:
+            # A wrong PIN is counted (committed when this block ends), then refused.
+            refused = check
+    if refused is not None:
+        if refused.locked:
+            raise DomainError("household_locked")
+        return error("wrong_pin", f"tries left: {refused.tries_left}")
     with writing() as session:
         scan = households.lookup_passbook(session, code)
         kiosk = _kiosk(session, body.get("kiosk"))

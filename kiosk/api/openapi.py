@@ -42,7 +42,7 @@ OPENAPI = {
                 "responses": {
                     "200": _ok("The household", {"$ref": "#/components/schemas/PassbookView"}),
                     "404": _error("unknown_code"),
-                    "410": _error("passbook_revoked"),
+                    "410": _error("passbook_revoked (reported lost), passbook_void (cancelled)"),
                     "422": _error("damaged_code"),
                 },
             }
@@ -71,7 +71,9 @@ OPENAPI = {
                         "insufficient_points, out_of_stock, idempotency_conflict, "
                         "household_inactive, product_inactive"
                     ),
+                    "403": _error("pin_required, wrong_pin (the household's PIN policy)"),
                     "422": _error("invalid_input, invalid_quantity, empty_basket"),
+                    "423": _error("household_locked (too many wrong PINs; a clerk unlocks)"),
                 },
             }
         },
@@ -149,6 +151,10 @@ OPENAPI = {
                 "required": ["passbook", "lines", "idempotency_key"],
                 "properties": {
                     "passbook": {"type": "string"},
+                    "pin": {
+                        "type": "string",
+                        "description": "the household's PIN, when PIN_POLICY asks for one",
+                    },
                     "lines": {
                         "type": "array",
                         "items": {

@@ -36,6 +36,7 @@ from .common import (
     form_int,
     is_htmx,
     parse_date,
+    refused_status,
     render,
     today,
     tz,
@@ -138,6 +139,7 @@ def household_detail(household_id: int):
     return render_template(
         "backoffice/household.html",
         h=h,
+        reasons=households.REVOKE_REASONS,
         passbooks=books,
         has_entries=has_entries,
         groups=groups,
@@ -299,12 +301,17 @@ def _card(db, h: Household, book: Passbook, code: str) -> cards.Card:
 def passbook_issue(household_id: int):
     """Issue (发放) or reissue on loss (补办: the old one then scans as reported lost)."""
     reissue = request.form.get("reissue") == "1"
+    if reissue and (
+        request.form.get("confirm") != "1"
+        or request.form.get("reason") not in households.REISSUE_REASONS
+    ):
+        return _confirm_passbook("reissue", household_id)
     try:
         with writing() as db:
             h = _household(db, household_id)
             if reissue:
                 book, code = households.reissue_passbook(
-                    db, h, actor=current_user.actor, reason=request.form.get("reason") or "遗失补办"
+                    db, h, actor=current_user.actor, reason=request.form["reason"]
                 )
             else:
                 book, code = households.issue_passbook(db, h, actor=current_user.actor)
@@ -341,19 +348,58 @@ def passbook_issue_many():
 @bp.route("/passbooks/<int:passbook_id>/revoke", methods=["POST"])
 @roles_required(*EDITORS)
 def passbook_revoke(passbook_id: int):
-    with writing() as db:
+    """作废 one passbook, after a page that says what will happen and asks for the reason."""
+    with reading() as db:
         book = db.get(Passbook, passbook_id)
         if book is None:
             abort(404)
         household_id = book.household_id
+    reason = request.form.get("reason", "")
+    if request.form.get("confirm") != "1" or reason not in households.REVOKE_REASONS:
+        return _confirm_passbook("revoke", household_id, passbook_id=passbook_id)
+    with writing() as db:
         try:
             households.revoke_passbook(
-                db, book, actor=current_user.actor, reason=request.form.get("reason", "")
+                db, db.get(Passbook, passbook_id), actor=current_user.actor, reason=reason
             )
             flash(_("已保存"), "ok")
         except DomainError as exc:
             flash_error(exc)
     return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
+
+
+def _confirm_passbook(action: str, household_id: int, *, passbook_id: int | None = None):
+    """Reissue and revoke ask first: which passbook stops working, how the kiosk will name it
+    (已挂失 or 已作废), what is issued instead. Nothing is written until 确认."""
+    with reading() as db:
+        h = _household(db, household_id)
+        active = list(
+            db.scalars(
+                select(Passbook)
+                .where(Passbook.household_id == h.id, Passbook.status == "active")
+                .order_by(Passbook.id)
+            )
+        )
+        if passbook_id is not None:
+            active = [b for b in active if b.id == passbook_id]
+    reasons = (
+        households.REISSUE_REASONS if action == "reissue" else tuple(households.REVOKE_REASONS)
+    )
+    chosen = request.form.get("reason")
+    status = 200 if request.form.get("confirm") != "1" else refused_status()
+    return render_template(
+        "backoffice/passbook_confirm.html",
+        action=action,
+        h=h,
+        books=active,
+        passbook_id=passbook_id,
+        reasons=[
+            (key, households.REVOKE_REASONS[key], households.revoke_status(key)) for key in reasons
+        ],
+        chosen=chosen if chosen in reasons else None,
+        output=request.form.get("output", "a4"),
+        missing_reason=request.form.get("confirm") == "1",
+    ), status
 
 
 @bp.route("/cards/<token>.pdf")

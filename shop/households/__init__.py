@@ -3,6 +3,8 @@ PINs, the roster (名册) and its import, passbook cards and statements (积分�
 """
 
 from shop.households.operations import (
+    REISSUE_REASONS,
+    REVOKE_REASONS,
     Scan,
     create_household,
     get_household,
@@ -11,6 +13,7 @@ from shop.households.operations import (
     recent_entries,
     reissue_passbook,
     revoke_passbook,
+    revoke_status,
     set_household_status,
 )
 
@@ -19,6 +22,9 @@ __all__ = [
     "set_household_status",
     "issue_passbook",
     "revoke_passbook",
+    "revoke_status",
+    "REVOKE_REASONS",
+    "REISSUE_REASONS",
     "reissue_passbook",
     "Scan",
     "lookup_passbook",

@@ -16,6 +16,7 @@ from shop.ledger.models import Journal, PointsEntry
 from shop.points.models import Rule
 from shop.regions.models import Village
 from shop.text import plain_text
+from shop.words import N_
 
 
 def create_household(
@@ -108,11 +109,30 @@ def issue_passbook(
     return passbook, code
 
 
+# Why a passbook stops working, stored by key (language-neutral). A lost one scans at the kiosk
+# as 已挂失 (someone may be carrying it); every other reason as 已作废.
+REVOKE_REASONS = {
+    "lost": N_("遗失"),
+    "damaged": N_("损坏"),
+    "head_died": N_("户主去世"),
+    "moved_away": N_("户已迁出"),
+}
+REISSUE_REASONS = ("lost", "damaged")
+
+
+def revoke_status(reason: str) -> str:
+    """The passbook state a reason leads to: lost (已挂失) or revoked (已作废)."""
+    return "lost" if reason == "lost" else "revoked"
+
+
 def revoke_passbook(
     session: Session, passbook: Passbook, *, actor: str, reason: str = "", lost: bool = False
 ) -> None:
-    """Revoke one passbook; a lost one still scans, as 'reported lost'."""
-    status = "lost" if lost else "revoked"
+    """Revoke one passbook; a lost one scans as 'reported lost', any other as 'cancelled'.
+
+    `reason` is a key of REVOKE_REASONS (its state follows from it) or, from older callers, free
+    text with `lost` saying which state."""
+    status = revoke_status(reason) if reason in REVOKE_REASONS else ("lost" if lost else "revoked")
     done = session.execute(
         update(Passbook)
         .where(Passbook.id == passbook.id, Passbook.status == "active")
@@ -134,11 +154,12 @@ def revoke_passbook(
 def reissue_passbook(
     session: Session, household: Household, *, actor: str, reason: str = "lost"
 ) -> tuple[Passbook, str]:
-    """补办: the household's active passbooks are marked lost, and a new one is issued."""
+    """补办: the household's active passbooks stop working (lost: 已挂失; damaged: 已作废), and a
+    new one is issued."""
     for old in session.scalars(
         select(Passbook).where(Passbook.household_id == household.id, Passbook.status == "active")
     ):
-        revoke_passbook(session, old, actor=actor, reason=reason, lost=True)
+        revoke_passbook(session, old, actor=actor, reason=reason, lost=reason != "damaged")
     return issue_passbook(session, household, actor=actor)
 
 
@@ -149,7 +170,8 @@ class Scan:
 
 
 def lookup_passbook(session: Session, raw: str) -> Scan:
-    """Who this passbook belongs to. Raises unknown_code, damaged_code, passbook_revoked."""
+    """Who this passbook belongs to. Raises unknown_code, damaged_code, passbook_revoked (a
+    passbook reported lost: 已挂失) or passbook_void (cancelled for another reason: 已作废)."""
     code = codes.normalize(raw or "")
     if code is None:
         compact = "".join((raw or "").split()).upper()
@@ -164,8 +186,10 @@ def lookup_passbook(session: Session, raw: str) -> Scan:
     )
     if passbook is None:
         raise DomainError("unknown_code")
-    if passbook.status != "active":
+    if passbook.status == "lost":
         raise DomainError("passbook_revoked", passbook.status, household_id=passbook.household_id)
+    if passbook.status != "active":
+        raise DomainError("passbook_void", passbook.status, household_id=passbook.household_id)
     return Scan(passbook.household, passbook)
 
 

@@ -6,6 +6,10 @@ guarded UPDATE, so neither a restart nor two kiosks at once can reset or skip th
 
 `check_pin` reports a wrong PIN as a result, not as an exception: the caller's unit of work must
 commit the failure count, and a raised DomainError would roll it back.
+
+The policy (when a household with a PIN is asked for it) and the lock are rules of the shop, so
+they live here and every edge asks the same functions: the kiosk's screens, the JSON API, and
+`redemptions.redeem`, which refuses a locked household whoever calls it.
 """
 
 from __future__ import annotations
@@ -35,6 +39,77 @@ class PinCheck:
     @property
     def tries_left(self) -> int:
         return 0 if self.locked else max(0, MAX_FAILURES - self.failures)
+
+
+@dataclass(frozen=True)
+class PinPolicy:
+    """PIN_POLICY: `never`, `always`, or `above:N` (a basket worth more than N points).
+
+    Only households that chose a PIN are ever asked. A mistyped policy errs on the safe side
+    (always ask)."""
+
+    mode: str = "never"
+    above: int = 0
+
+    @classmethod
+    def parse(cls, text: str | None) -> PinPolicy:
+        value = str(text or "never").strip().lower()
+        if value in ("never", "always"):
+            return cls(value)
+        if value.startswith("above:"):
+            try:
+                return cls("above", int(value.split(":", 1)[1]))
+            except ValueError:
+                return cls("always")
+        return cls("always")
+
+    def asks(self, household: Household, total: int) -> bool:
+        """Whether this household must type its PIN before spending `total` points."""
+        if not has_pin(household):
+            return False
+        if self.mode == "always":
+            return True
+        if self.mode == "above":
+            return total > self.above
+        return False
+
+
+def pin_required(household: Household, total: int, policy: str | PinPolicy | None) -> bool:
+    if not isinstance(policy, PinPolicy):
+        policy = PinPolicy.parse(policy)
+    return policy.asks(household, total)
+
+
+def ensure_not_locked(session: Session, household: Household) -> None:
+    """Refuse a household locked after too many wrong PINs (read from the database, not from
+    an object loaded before another kiosk locked it)."""
+    locked = session.scalar(select(Household.is_pin_locked).where(Household.id == household.id))
+    if locked:
+        raise DomainError("household_locked", household.number, household_id=household.id)
+
+
+def authorize_spend(
+    session: Session,
+    household: Household,
+    total: int,
+    *,
+    policy: str | PinPolicy | None,
+    pin: str | None,
+) -> PinCheck | None:
+    """The lock and the PIN policy for one basket, for an edge without a keypad screen (the API).
+
+    Raises household_locked, or pin_required when the policy asks and no PIN came. With a PIN it
+    returns the `check_pin` outcome, whose failure count the caller commits before refusing
+    (wrong_pin); None when no PIN is needed.
+    """
+    ensure_not_locked(session, household)
+    if not pin_required(household, total, policy):
+        return None
+    if pin is None or pin == "":
+        raise DomainError("pin_required", household.number)
+    if not valid_pin(pin):
+        raise DomainError("wrong_pin", household.number)
+    return check_pin(session, household, pin)
 
 
 def valid_pin(pin: str) -> bool:

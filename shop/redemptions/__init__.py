@@ -5,6 +5,7 @@
 from shop.redemptions.dayclose import receipt_number
 from shop.redemptions.operations import (
     MAX_QTY_PER_LINE,
+    basket_total,
     get_redemption,
     normalize_lines,
     redeem,
@@ -15,6 +16,7 @@ __all__ = [
     "receipt_number",
     "MAX_QTY_PER_LINE",
     "normalize_lines",
+    "basket_total",
     "redeem",
     "get_redemption",
     "void_redemption",

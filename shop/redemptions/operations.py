@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
+from shop.households import pins
 from shop.households.models import Household
 from shop.redemptions import dayclose, limits
 from shop.redemptions.models import Redemption, RedemptionLine
@@ -40,6 +41,20 @@ def normalize_lines(lines: Iterable[tuple[str, int]] | Mapping[str, int]) -> dic
     if not wanted:
         raise DomainError("empty_basket")
     return wanted
+
+
+def basket_total(session: Session, village_id: int, lines) -> int:
+    """What a basket costs at today's prices (goods not on offer count nothing: `redeem`
+    refuses them by name). For the PIN policy, which asks above a total."""
+    wanted = normalize_lines(lines)
+    prices = dict(
+        session.execute(
+            select(Product.sku, Product.points).where(
+                Product.village_id == village_id, Product.sku.in_(wanted)
+            )
+        ).all()
+    )
+    return sum(prices.get(sku, 0) * qty for sku, qty in wanted.items())
 
 
 def redemption_path(session: Session) -> str:
@@ -71,6 +86,9 @@ def redeem(
     if kiosk.retired_at is not None:
         # Checked before both twins: a retired kiosk's device code sells no more.
         raise DomainError("kiosk_retired", kiosk.code)
+    # Checked before both twins too: a household locked after wrong PINs waits for the clerk,
+    # whichever edge (kiosk, API) asks.
+    pins.ensure_not_locked(session, household)
     wanted = normalize_lines(lines)
     request_hash = _request_hash(household.id, kiosk.id, wanted)
     if redemption_path(session) == "server":

@@ -251,7 +251,10 @@ def test_reissue_through_the_page_gives_a_one_time_card_sheet_and_the_old_code_s
     with app.extensions["kiosk_db"].reader() as db:
         hid = db.scalar(select(Household.id).where(Household.number == row["户号"]))
     client = staff_client("panel")
-    page = client.post(f"/backoffice/households/{hid}/passbooks", {"reissue": "1", "output": "a4"})
+    page = client.post(
+        f"/backoffice/households/{hid}/passbooks",
+        {"reissue": "1", "output": "a4", "confirm": "1", "reason": "lost"},
+    )
     assert page.status_code == 200
     link = re.search(r'href="(/backoffice/cards/[^"]+\.pdf)"', page.text).group(1)
     sheet = client.get(link)
@@ -294,7 +297,8 @@ def test_card_and_statement_go_to_the_receipt_printer(app, staff_client):
     with app.extensions["kiosk_db"].reader() as db:
         hid = db.scalar(select(Household.id).where(Household.status == "active").limit(1))
     issued = client.post(
-        f"/backoffice/households/{hid}/passbooks", {"reissue": "1", "output": "thermal"}
+        f"/backoffice/households/{hid}/passbooks",
+        {"reissue": "1", "output": "thermal", "confirm": "1", "reason": "damaged"},
     )
     assert issued.status_code == 200 and "存折卡已打印" in issued.text
     assert "cards-download" not in issued.text  # no sheet kept for a thermal card

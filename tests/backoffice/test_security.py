@@ -48,6 +48,8 @@ EXPECTED = {
     "backoffice.passbook_issue": PANEL,
     "backoffice.passbook_issue_many": PANEL,
     "backoffice.passbook_revoke": PANEL,
+    "backoffice.household_pin": PANEL,
+    "backoffice.household_pin_unlock": {"admin", "panel", "clerk"},
     "backoffice.cards_download": PANEL,
     "backoffice.statement": READ,
     "backoffice.statement_pdf": READ,
