@@ -18,11 +18,13 @@ setup: $(VENV)/.installed
 system-deps:
 	./scripts/system-deps.sh
 
-## run: set up, create or upgrade the database, seed the demo village when empty, serve on :5000
+## run: set up, then serve the demo village on :5000 from its own folder (instance-demo/), apart
+## from any real village's database (instance/, or KIOSK_DATABASE_URL, which run ignores)
+DEMO := env -u KIOSK_DATABASE_URL KIOSK_INSTANCE_PATH=instance-demo $(KIOSK)
 run: setup
-	$(KIOSK) init
-	$(KIOSK) demo --if-empty
-	$(KIOSK) serve --host 127.0.0.1 --port 5000
+	$(DEMO) init
+	$(DEMO) demo --if-empty
+	$(DEMO) serve --host 127.0.0.1 --port 5000
 
 ## test: set up and run the whole suite (PostgreSQL and browser tests included)
 test: setup

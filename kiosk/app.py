@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from shop import clock
 
 from . import config as kconfig
-from . import db, i18n
+from . import db, demo_mark, i18n
 from .htmx import htmx
 
 csrf = CSRFProtect()
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     i18n.init_app(app)
     htmx.init_app(app)
+    demo_mark.init_app(app)
     csrf.init_app(app)
 
     from kiosk.backoffice import init_app as init_backoffice

@@ -635,6 +635,7 @@ ENTRY_KINDS = {
     "award": lambda: _("Points awarded"),
     "deduction": lambda: _("Points deducted"),
     "year_end": lambda: _("Year end"),
+    "genesis": lambda: _("Opening balance"),
 }
 
 

@@ -59,6 +59,7 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "already_set_up": (409, N_("这个系统已经开通过了。")),
     "kiosk_required": (422, N_("至少要有一台兑换机。")),
     "kiosk_retired": (409, N_("这台兑换机已停用，不能再兑换。")),
+    "source_required": (422, N_("请写明期初积分从哪里来（例如：纸质积分存折）。")),
     "pin_required": (403, N_("这户设了密码，请输入户密码。")),
     "wrong_pin": (403, N_("户密码不对。")),
     # The kiosk's voice (shop/voice): a village's own recordings.

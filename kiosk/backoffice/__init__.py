@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
         accounts_views,
         clerk_views,
         households_views,
+        opening_views,
         pin_views,
         points_views,
         reports_views,

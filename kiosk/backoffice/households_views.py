@@ -27,6 +27,7 @@ from shop import households
 from shop.errors import DomainError
 from shop.households import cards, roster, statements
 from shop.models import Household, Passbook, utcnow
+from shop.regions import shop_title
 from shop.tabular import read_table
 
 from .access import bp, roles_required
@@ -286,7 +287,7 @@ def _deliver(made: list[cards.Card], output: str):
 
 def _card(db, h: Household, book: Passbook, code: str) -> cards.Card:
     return cards.Card(
-        village=village(db).name,
+        village=shop_title(village(db)),
         household_no=h.number,
         head_name=h.head_name,
         group_name=h.group_name,

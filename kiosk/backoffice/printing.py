@@ -58,6 +58,7 @@ def build_receipt(session, redemption_id: int, *, lang: str | None = None):
     from shop import clock
     from shop.models import Redemption, RedemptionLine, Village, utcnow
     from shop.paper import Receipt, ReceiptLine
+    from shop.regions import shop_title
 
     app = current_app
     lang = lang or _lang(app)
@@ -78,7 +79,7 @@ def build_receipt(session, redemption_id: int, *, lang: str | None = None):
         .order_by(RedemptionLine.id)
     )
     return Receipt(
-        shop_name=village.name,
+        shop_name=shop_title(village, lang),
         kiosk_name=redemption.kiosk.name,
         receipt_no=redemption.receipt_no,
         printed_at=clock.local(utcnow()),

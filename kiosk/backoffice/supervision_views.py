@@ -33,6 +33,7 @@ KINDS = {
     "staff_change": N_("人员变动"),
     "day_close": N_("日结"),
     "year_end": N_("年终积分处理"),
+    "genesis": N_("开通与期初积分"),
 }
 
 

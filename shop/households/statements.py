@@ -18,6 +18,7 @@ from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry
 from shop.paper import StatementRow, StatementSlip
 from shop.regions.models import Village
+from shop.regions.operations import shop_title
 from shop.words import N_
 
 KIND_ZH = {
@@ -26,6 +27,7 @@ KIND_ZH = {
     "redemption": N_("兑换商品"),
     "void": N_("小票作废退回"),
     "year_end": N_("年终结转"),
+    "genesis": N_("期初积分"),
 }
 
 
@@ -113,7 +115,7 @@ def statement_slip(
 ) -> StatementSlip:
     village = session.get(Village, household.village_id)
     return StatementSlip(
-        shop_name=village.name,
+        shop_name=shop_title(village, lang),
         household_no=household.number,
         head_name=household.head_name,
         rows=[

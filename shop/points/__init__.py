@@ -34,12 +34,16 @@ from shop.points.imports import (
     preview_award_import,
     row_key,
 )
+from shop.points.opening import OpeningPreview, apply_opening, preview_opening
 from shop.points.operations import (
     MAX_AWARD,
     award_points,
 )
 
 __all__ = [
+    "OpeningPreview",
+    "preview_opening",
+    "apply_opening",
     "MAX_AWARD",
     "award_points",
     "rules_catalog",

@@ -15,6 +15,7 @@ from shop.regions.operations import (
     list_villages,
     rename_village,
     retire_kiosk,
+    shop_title,
     village_groups,
 )
 from shop.regions.setup import FirstRun, KioskPlan, first_run, needs_first_run
@@ -32,6 +33,7 @@ __all__ = [
     "get_kiosk",
     "list_kiosks",
     "retire_kiosk",
+    "shop_title",
     "FirstRun",
     "KioskPlan",
     "first_run",

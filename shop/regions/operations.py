@@ -81,6 +81,16 @@ def create_village(
     return village
 
 
+DEMO_MARK = {"zh": "（演示）", "en": " (DEMO)"}
+
+
+def shop_title(village: Village, lang: str = "zh") -> str:
+    """The village's name as paper prints it: the demo village is marked 演示 on every slip."""
+    if not village.is_demo:
+        return village.name
+    return village.name + DEMO_MARK["en" if str(lang).startswith("en") else "zh"]
+
+
 def get_village(session: Session, code: str) -> Village:
     village = session.scalar(select(Village).where(Village.code == (code or "").strip()))
     if village is None:

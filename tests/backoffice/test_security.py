@@ -49,6 +49,8 @@ EXPECTED = {
     "backoffice.passbook_issue_many": PANEL,
     "backoffice.passbook_revoke": PANEL,
     "backoffice.household_pin": PANEL,
+    "backoffice.opening_import": PANEL,
+    "backoffice.opening_import_apply": PANEL,
     "backoffice.household_pin_unlock": {"admin", "panel", "clerk"},
     "backoffice.cards_download": PANEL,
     "backoffice.statement": READ,
