@@ -31,6 +31,8 @@ DEFAULTS = {
     "VIEWFINDER_FPS": 4,  # camera pictures a second on the waiting screen; 0: no viewfinder
     "SCAN_STREAMS": 2,  # event streams open at once (each holds a server thread); docs/SCANNING.md
     "VOICE": True,  # spoken guidance in Mandarin (语音播报); needs SOUNDS
+    "STOCKTAKE_WARN_PERCENT": 20,  # a stocktake difference above this share of the books ...
+    "STOCKTAKE_WARN_UNITS": 10,  # ... or above this many units is named before finishing
 }
 
 

@@ -19,7 +19,17 @@ from shop.models import Household, RuleCategory
 from shop.tabular import read_table
 
 from .access import bp, roles_required
-from .common import error_text, flash_error, form_int, parse_date, render, today, tz, village
+from .common import (
+    error_text,
+    flash_error,
+    form_int,
+    parse_date,
+    refused_status,
+    render,
+    today,
+    tz,
+    village,
+)
 from .households_views import ensure_search_index
 
 PANEL = ("admin", "panel")
@@ -98,23 +108,48 @@ def rule_active(rule_id: int):
 @bp.route("/awards/new")
 @roles_required(*PANEL)
 def award_new():
+    """The batch form, or (htmx) its household rows after a search, a group filter or a pick.
+
+    Ticks ride along with every search (the page sends the ticked households), so changing the
+    item, searching or filtering never loses them; ticked households stay listed first.
+    `pick`: `shown` ticks every household listed, `group` every active household of the chosen
+    group, `none` clears the ticks."""
     ensure_search_index()
     q = request.args.get("q", "").strip()
     group = request.args.get("group", "")
+    pick = request.args.get("pick", "")
+    chosen = {int(i) for i in request.args.getlist("household") if i.isdigit()}
     with reading() as db:
         v = village(db)
         catalog = points.rules_catalog(db, v.id)
-        rows = roster.search_households(db, v.id, q, group=group, status="active", limit=500)
+        if pick == "group" and group:
+            rows = roster.search_households(db, v.id, "", group=group, status="active", limit=5000)
+        else:
+            rows = roster.search_households(db, v.id, q, group=group, status="active", limit=500)
+        if pick in ("shown", "group"):
+            chosen |= {h.id for h in rows}
+        elif pick == "none":
+            chosen = set()
+        shown = {h.id for h in rows}
+        kept = [
+            h
+            for h in db.scalars(
+                select(Household)
+                .where(Household.village_id == v.id, Household.id.in_(chosen - shown))
+                .order_by(Household.number)
+            )
+        ]
+        chosen = {h.id for h in kept} | (chosen & shown)
         groups = roster.group_names(db, v.id)
     return render(
         "backoffice/award_batch.html",
         "backoffice/_award_households.html",
         catalog=catalog,
-        rows=rows,
+        rows=kept + list(rows),
         groups=groups,
         q=q,
         group=group,
-        chosen=set(),
+        chosen=chosen,
         batch_key=secrets.token_hex(16),
         on=today(),
     )
@@ -129,6 +164,14 @@ def _batch_form():
 @roles_required(*PANEL)
 def award_preview():
     rule_id, ids = _batch_form()
+    if not ids:
+        return render(
+            "backoffice/award_preview_page.html",
+            "backoffice/_award_preview.html",
+            preview=None,
+            error=_("请先勾选农户"),
+            http_status=refused_status(),
+        )
     try:
         with reading() as db:
             rule = points.get_rule(db, village(db).id, rule_id)
@@ -157,6 +200,9 @@ def award_preview():
 def award_apply():
     rule_id, ids = _batch_form()
     on = parse_date(request.form.get("on"))
+    if not ids:
+        flash(_("请先勾选农户"), "error")
+        return redirect(url_for("backoffice.award_new"), 303)
     try:
         with writing() as db:
             v = village(db)

@@ -502,6 +502,27 @@ def stocktake_count(stocktake_id: int):
 @bp.route("/stock/stocktake/<int:stocktake_id>/finalise", methods=["POST"])
 @roles_required(*VOLUNTEERS)
 def stocktake_finalise(stocktake_id: int):
+    """完成盘点 asks first: the lines nobody counted and each large difference, by name; only
+    the volunteer's second press (confirm) writes the adjustment."""
+    if request.form.get("confirm") != "1":
+        with reading() as db:
+            take = _take(db, stocktake_id)
+            check = stocktake.check_finish(
+                db,
+                take,
+                percent=int(current_app.config["STOCKTAKE_WARN_PERCENT"]),
+                units=int(current_app.config["STOCKTAKE_WARN_UNITS"]),
+            )
+            names = {p.id: p for p in _products(db)}
+            context = _take_context(db, take)
+        return render_template(
+            "backoffice/stock/stocktake_finish.html",
+            check=check,
+            names=names,
+            percent=current_app.config["STOCKTAKE_WARN_PERCENT"],
+            units=current_app.config["STOCKTAKE_WARN_UNITS"],
+            **context,
+        )
     try:
         with writing() as db:
             stocktake.finalise_stocktake(db, _take(db, stocktake_id), actor=current_user.actor)

@@ -12,6 +12,8 @@ count replaces the older one. Uncounted products are left alone.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -95,6 +97,47 @@ def review(session: Session, take: Stocktake) -> list[StocktakeLine]:
             .where(StocktakeLine.stocktake_id == take.id)
             .order_by(StocktakeLine.product_id)
         )
+    )
+
+
+# A difference worth a second look before anything is written off: more than this share of the
+# books, or more than this many units (config STOCKTAKE_WARN_PERCENT / STOCKTAKE_WARN_UNITS).
+WARN_PERCENT = 20
+WARN_UNITS = 10
+
+
+def is_large_difference(
+    line: StocktakeLine, *, percent: int = WARN_PERCENT, units: int = WARN_UNITS
+) -> bool:
+    difference = line.difference
+    if not difference:
+        return False
+    books = line.on_hand_at_count or 0
+    return abs(difference) > units or abs(difference) * 100 > percent * books
+
+
+@dataclass(frozen=True)
+class FinishCheck:
+    """What the volunteer must see before finishing: the lines nobody counted (left as they
+    are) and each line whose difference is large."""
+
+    uncounted: list[StocktakeLine]
+    large: list[StocktakeLine]
+    counted: int
+
+    @property
+    def clean(self) -> bool:
+        return not self.uncounted and not self.large
+
+
+def check_finish(
+    session: Session, take: Stocktake, *, percent: int = WARN_PERCENT, units: int = WARN_UNITS
+) -> FinishCheck:
+    lines = review(session, take)
+    return FinishCheck(
+        uncounted=[line for line in lines if line.counted is None],
+        large=[line for line in lines if is_large_difference(line, percent=percent, units=units)],
+        counted=sum(1 for line in lines if line.counted is not None),
     )
 
 

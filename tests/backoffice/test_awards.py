@@ -338,3 +338,65 @@ def test_household_search_swaps_only_the_rows_for_htmx(app, staff_client):
     assert full.text.lstrip().startswith("<!doctype html>")
     # A supervisor reads but sees no buttons that change anything.
     assert "新增一户" not in full.text and "为选中的户发放存折" not in full.text
+
+
+def test_batch_ticks_survive_a_search_and_a_rule_change_and_pick_all_or_a_group(app, staff_client):
+    import re
+
+    client = staff_client("panel")
+    page = client.get("/backoffice/awards/new").text
+    assert "change from:select[name=group]" in page  # choosing another item never reloads rows
+    ids = re.findall(r'name="household" value="(\d+)"', page)
+    ticked = ids[:2]
+    hx = {"HX-Request": "true"}
+    # a search for a household that is not ticked keeps the ticked ones, listed first and ticked
+    with app.extensions["kiosk_db"].reader() as db:
+        other = db.get(Household, int(ids[-1]))
+    rows = client.get(
+        "/backoffice/awards/new",
+        query_string={"q": other.number, "household": ticked},
+        headers=hx,
+    ).text
+    for i in ticked:
+        assert re.search(rf'value="{i}" id="pick-{i}" checked', rows)
+    assert f'value="{other.id}" id="pick-{other.id}" >' in rows or f'id="pick-{other.id}" >' in rows
+    assert re.search(r'id="award-chosen">[^<]*<b>2</b>', rows)
+    with app.extensions["kiosk_db"].reader() as db:
+        groups = sorted({h.group_name for h in db.scalars(select(Household))})
+        in_group = {
+            h.id
+            for h in db.scalars(
+                select(Household).where(
+                    Household.group_name == groups[0], Household.status == "active"
+                )
+            )
+        }
+    group_rows = client.get(
+        "/backoffice/awards/new", query_string={"group": groups[0], "pick": "group"}, headers=hx
+    ).text
+    assert {
+        int(i) for i in re.findall(r'value="(\d+)" id="pick-\d+" checked', group_rows)
+    } == in_group
+    shown = client.get(
+        "/backoffice/awards/new", query_string={"q": other.number, "pick": "shown"}, headers=hx
+    ).text
+    assert re.findall(r'value="(\d+)" id="pick-\d+" checked', shown) == [str(other.id)]
+    none = client.get(
+        "/backoffice/awards/new", query_string={"household": ticked, "pick": "none"}, headers=hx
+    ).text
+    assert "checked" not in none
+
+
+def test_a_batch_with_no_household_ticked_says_so_instead_of_times_zero(app, staff_client):
+    import re
+
+    client = staff_client("panel")
+    page = client.get("/backoffice/awards/new").text
+    rule_id = re.search(r'<option value="(\d+)">', page).group(1)
+    preview = client.post(
+        "/backoffice/awards/preview", {"rule_id": rule_id}, headers={"HX-Request": "true"}
+    )
+    assert "请先勾选农户" in preview.text and "× 0" not in preview.text
+    applied = client.post("/backoffice/awards", {"rule_id": rule_id, "batch_key": "k" * 32})
+    assert applied.status_code == 303
+    assert "请先勾选农户" in client.get("/backoffice/awards/new").text

@@ -225,11 +225,18 @@ def test_a_stocktake_counts_by_scan_and_by_typing_then_finalises_and_locks(app, 
     typed = client.post(
         url, {"product_id": _product_id(app, "FZ-1"), "counted": soap + 2}, headers=HX
     )
-    assert re.search(r'id="count-FZ-1".*?\+2', typed.text, re.S)
-    assert re.search(rf'id="count-JY-5L".*?{3 - oil:+d}', typed.text, re.S)
+    # a blind count: what was counted shows, the books and the difference do not
+    assert re.search(rf'id="count-FZ-1".*?value="{soap + 2}"', typed.text, re.S)
+    assert re.search(r'id="count-JY-5L".*?value="3"', typed.text, re.S)
+    assert '<th class="num">账面' not in typed.text and f'placeholder="{oil}"' not in typed.text
     refused = client.post(url, {"scan": "no-such-code"}, headers=HX)
     assert 'data-code="unknown_product"' in refused.text
-    done = client.post(f"/backoffice/stock/stocktake/{take_id}/finalise", headers=HX)
+    review = client.post(f"/backoffice/stock/stocktake/{take_id}/finalise")
+    assert review.status_code == 200 and 'id="stocktake-finish"' in review.text
+    assert _on_hand(app, "JY-5L") == oil  # nothing written before the second press
+    done = client.post(
+        f"/backoffice/stock/stocktake/{take_id}/finalise", {"confirm": "1"}, headers=HX
+    )
     assert done.headers["HX-Redirect"].endswith(f"/backoffice/stock/stocktake/{take_id}")
     assert (_on_hand(app, "JY-5L"), _on_hand(app, "FZ-1")) == (3, soap + 2)
     page = client.get(f"/backoffice/stock/stocktake/{take_id}")
@@ -252,3 +259,43 @@ def test_a_cancelled_stocktake_changes_no_stock(app, staff_client):
         assert db.scalar(select(Stocktake.state).where(Stocktake.id == take_id)) == "cancelled"
         assert db.scalar(select(func.count(Stocktake.id)).where(Stocktake.state == "open")) == 0
     assert 'id="stocktake-begin"' in client.get("/backoffice/stock/stocktake").text
+
+
+def test_finishing_a_stocktake_names_the_uncounted_and_each_large_difference(app, staff_client):
+    client = staff_client("volunteer")
+    client.post("/backoffice/stock/stocktake")
+    with app.extensions["kiosk_db"].reader() as db:
+        take_id = db.scalar(select(Stocktake.id).where(Stocktake.state == "open"))
+    url = f"/backoffice/stock/stocktake/{take_id}/count"
+    soap, oil = _on_hand(app, "FZ-1"), _on_hand(app, "JY-5L")
+    assert soap >= 1 and oil >= 1
+    client.post(url, {"product_id": _product_id(app, "FZ-1"), "counted": soap}, headers=HX)
+    client.post(url, {"product_id": _product_id(app, "JY-5L"), "counted": oil + 11}, headers=HX)
+    review = client.post(f"/backoffice/stock/stocktake/{take_id}/finalise")
+    uncounted = re.search(r'id="stocktake-uncounted">(.*?)</ul>', review.text, re.S).group(1)
+    large = re.search(r'id="stocktake-large">(.*?)</table>', review.text, re.S).group(1)
+    with app.extensions["kiosk_db"].reader() as db:
+        names = dict(db.execute(select(Product.sku, Product.name)).all())
+    assert names["JY-5L"] in large and "+11" in large  # more than 10 units
+    assert names["FZ-1"] not in large and names["FZ-1"] not in uncounted  # counted, no difference
+    others = [sku for sku in names if sku not in ("FZ-1", "JY-5L")]
+    assert all(names[sku] in uncounted for sku in others)
+    assert _on_hand(app, "JY-5L") == oil
+    client.post(f"/backoffice/stock/stocktake/{take_id}/finalise", {"confirm": "1"})
+    assert _on_hand(app, "JY-5L") == oil + 11
+
+
+def test_a_large_difference_is_more_than_a_fifth_of_the_books_or_ten_units():
+    from shop.stock.stocktake import is_large_difference
+
+    class Line:
+        def __init__(self, books, counted):
+            self.on_hand_at_count, self.counted = books, counted
+            self.difference = counted - books
+
+    assert not is_large_difference(Line(10, 8))  # 20%: not more than a fifth
+    assert is_large_difference(Line(10, 7))  # 30%
+    assert not is_large_difference(Line(100, 90))  # 10 units, 10%
+    assert is_large_difference(Line(100, 89))  # 11 units
+    assert is_large_difference(Line(0, 1))  # found where the books say none
+    assert not is_large_difference(Line(5, 5))
