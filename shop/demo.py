@@ -7,12 +7,14 @@ import datetime as dt
 import random
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from shop import households, points, redemptions, regions, stock
+from shop import clock, households, points, redemptions, regions, stock
 from shop.households import roster
 from shop.points.models import Rule, RuleCategory
+from shop.redemptions import dayclose
+from shop.redemptions.models import Redemption
 from shop.regions.models import Village
 from shop.sheets import Column, Sheet, to_csv
 
@@ -200,6 +202,7 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
     negative = [r for r in rules if r.points < 0]
     today = dt.datetime.now(dt.UTC).replace(hour=2, minute=0, second=0, microsecond=0)
     start = today - dt.timedelta(days=120)
+    shop_days: list[dt.datetime] = []
     for month in range(4):
         award_day = start + dt.timedelta(days=30 * month)
         for n, (household, _) in enumerate(rows):
@@ -225,6 +228,7 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
                 )
         if month in (1, 3):  # 一季一兑换: the shop opened in these months
             shop_day = award_day + dt.timedelta(days=10)
+            shop_days.append(shop_day)
             for n, (household, _) in enumerate(rng.sample(rows, 25)):
                 session.refresh(household)
                 basket = {}
@@ -242,14 +246,23 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
                         idempotency_key=f"demo-{month}-{n}-{household.id}",
                         at=shop_day + dt.timedelta(minutes=n * 7),
                     )
+    # The history is history: its receipts came out of the printer and its days were closed by
+    # the clerk, so the reprint queue and the day close show only what a clerk must do today.
+    session.execute(
+        update(Redemption)
+        .where(Redemption.village_id == village.id)
+        .values(print_state="printed")
+        .execution_options(synchronize_session=False)
+    )
+    for day in sorted({clock.local(d).date() for d in shop_days}):
+        if day < clock.today():
+            dayclose.close_day(session, kiosk, day, actor="clerk:demo", clerk="演示记账员")
     # One household paused, one passbook reported lost, so every kiosk screen can be tried.
     paused = rows[-1][0]
     households.set_household_status(session, paused, "inactive", actor=actor)
     lost_household, lost_code = rows[-2]
     rows.append([lost_household, lost_code, "lost"])
-    _, new_code = households.reissue_passbook(
-        session, lost_household, actor=actor, reason="遗失补办"
-    )
+    _, new_code = households.reissue_passbook(session, lost_household, actor=actor, reason="lost")
     rows[-3][1] = new_code
 
     roster.reindex_missing(session)  # search by name and pinyin initials in the back-office

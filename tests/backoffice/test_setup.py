@@ -128,3 +128,19 @@ def test_a_demo_database_never_shows_the_setup_page(app):
     assert client.get("/backoffice/login").status_code == 200
     page = client.get("/backoffice/setup")
     assert page.status_code == 303 and page.location.endswith("/backoffice/login")
+
+
+def test_the_demo_is_marked_and_its_history_needs_no_clerk(app, staff_client):
+    from shop.models import DayClose, Redemption
+
+    clerk = staff_client("clerk")
+    page = clerk.get("/backoffice/clerk/receipts").text
+    assert 'id="demo-mark"' in page and "演示" in page
+    assert 'id="reprint-queue"' not in page  # the demo's receipts came out of the printer
+    with app.extensions["kiosk_db"].reader() as db:
+        assert {r.print_state for r in db.scalars(select(Redemption))} == {"printed"}
+        sale_days = {r.created_at.date() for r in db.scalars(select(Redemption))}
+        closed = set(db.scalars(select(DayClose.business_date)))
+    assert sale_days and len(closed) == len(sale_days)  # every old shop day is closed
+    kiosk = app.test_client().get("/").text
+    assert 'id="demo-mark"' in kiosk
