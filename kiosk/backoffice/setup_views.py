@@ -49,6 +49,9 @@ def _setup_code() -> str:
         else:
             with os.fdopen(fd, "w") as f:
                 f.write(f"{secrets.randbelow(10**8):08d}\n")
+            current_app.logger.warning(
+                "first run from another machine: the setup code is in %s", path
+            )
     return path.read_text().strip()
 
 
