@@ -1,9 +1,10 @@
 """The first run (开通): on an empty database the back-office opens the village, its villager
 groups, its kiosks and the first admin in one short page (shop.regions.first_run).
 
-The page exists only while the database holds no village. From the box itself (loopback) it
-asks nothing more; from another machine on the network it also asks for the setup code written
-to the instance folder (`setup-code`), so a stranger on the LAN cannot open the village first.
+The page exists only while the database holds no village. From the box itself (as
+kiosk.scan_access.on_the_box decides) it asks nothing more; from another machine on the network
+it also asks for the setup code written to the instance folder (`setup-code`), so a stranger on
+the LAN cannot open the village first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from kiosk.db import reading, writing
+from kiosk.scan_access import on_the_box
 from shop import regions
 from shop.errors import DomainError
 from shop.staff import accounts
@@ -26,7 +28,6 @@ from .access import Staff, bp, public, roles_required
 from .common import error_text
 
 KIOSK_ROWS = 3
-LOOPBACK = ("127.0.0.1", "::1")
 
 
 def needs_first_run() -> bool:
@@ -56,7 +57,9 @@ def _setup_code() -> str:
 
 
 def _local_request() -> bool:
-    return request.remote_addr in LOOPBACK
+    """On the box itself (kiosk.scan_access.on_the_box): a loopback peer, a loopback host name,
+    no proxy header. A reverse proxy on the box does not make LAN clients local."""
+    return on_the_box()
 
 
 def _plan(form) -> regions.FirstRun:

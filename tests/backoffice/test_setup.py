@@ -123,6 +123,13 @@ def test_another_machine_needs_the_setup_code_from_the_box(empty_app, tmp_path):
     assert not (tmp_path / "setup-code").exists()
 
 
+def test_a_forwarded_request_through_a_proxy_on_the_box_is_not_local(empty_app):
+    page = empty_app.test_client().get(
+        "/backoffice/setup", headers={"X-Forwarded-For": "192.168.1.20"}
+    )
+    assert 'name="setup_code"' in page.text
+
+
 def test_a_demo_database_never_shows_the_setup_page(app):
     client = app.test_client()
     assert client.get("/backoffice/login").status_code == 200
