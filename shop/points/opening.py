@@ -1,6 +1,7 @@
 """Opening balances (期初积分): what each household already had on the paper passbook (or in the
 points app used before), carried into the ledger once, as one journaled opening entry per
-household with the source named (journal kind `genesis`, ref `opening:<户号>`).
+household with the source named (journal kind `genesis`, ref `opening:<户号>`). A passbook that
+stood below zero after deductions opens below zero, as a deduction would leave it.
 
 `preview_opening` reads the file and says what would happen; `apply_opening` writes it all or
 nothing, and refuses a file with any bad row. A household that already has its opening entry is
@@ -118,9 +119,7 @@ def preview_opening(
             preview.errors.append((line, N_("户主和名册不一致")))
         elif points is None:
             preview.errors.append((line, N_("期初积分不是整数")))
-        elif points < 0:
-            preview.errors.append((line, N_("期初积分不能是负数")))
-        elif points > MAX_POINTS:
+        elif abs(points) > MAX_POINTS:
             preview.errors.append((line, N_("期初积分太大")))
         else:
             if opening_ref(number) in opened:

@@ -32,7 +32,7 @@ def test_preview_names_every_bad_row_and_apply_refuses_the_whole_file(session, v
         _csv(
             "户号,户主,期初积分",
             "1-1,张三,120",
-            "1-2,李四,-5",
+            "1-2,李四,5万",
             "1-3,王六,30",
             "9-9,赵七,10",
             "1-1,张三,1",
@@ -42,7 +42,7 @@ def test_preview_names_every_bad_row_and_apply_refuses_the_whole_file(session, v
     preview = points.preview_opening(session, village, table, source="纸质积分存折")
     assert [line for line, _ in preview.errors] == [3, 4, 5, 6, 7]
     reasons = dict(preview.errors)
-    assert reasons[3] == "期初积分不能是负数" and reasons[4] == "户主和名册不一致"
+    assert reasons[3] == "期初积分不是整数" and reasons[4] == "户主和名册不一致"
     assert reasons[5].startswith("没有这一户") and reasons[6] == "户号在文件里重复"
     assert reasons[7] == "期初积分不是整数"
     before = session.scalar(select(Journal.seq).order_by(Journal.seq.desc()).limit(1))
@@ -59,14 +59,15 @@ def test_one_opening_entry_per_household_with_its_source_and_never_twice(fresh_b
         village = regions.create_village(s, "OPEN", "期初村")
         for number, name in (("1-1", "张三"), ("1-2", "李四"), ("1-3", "王五")):
             households.create_household(s, village, number, name, actor="test")
-    table = _rows(_csv("户号,户主,期初积分", "1-1,张三,120", "1-2,李四,0", "1-3,,35"))
+    table = _rows(_csv("户号,户主,期初积分", "1-1,张三,120", "1-2,李四,0", "1-3,,-35"))
     with unit_of_work(sessions) as s:
         village = regions.get_village(s, "OPEN")
         done = points.apply_opening(s, village, table, source="纸质积分存折", actor="staff:boss")
-        assert (len(done.to_open), done.total) == (2, 155)
+        assert (len(done.to_open), done.total) == (2, 85)
     with unit_of_work(sessions) as s:
         balances = dict(s.execute(select(Household.number, Household.balance)).all())
-        assert balances == {"1-1": 120, "1-2": 0, "1-3": 35}
+        # a passbook below zero after deductions opens below zero
+        assert balances == {"1-1": 120, "1-2": 0, "1-3": -35}
         rows = s.execute(
             select(Journal.kind, Journal.ref, Journal.memo, Journal.actor).where(
                 Journal.ref.like("opening:%")
