@@ -151,3 +151,15 @@ def test_the_demo_is_marked_and_its_history_needs_no_clerk(app, staff_client):
     assert sale_days and len(closed) == len(sale_days)  # every old shop day is closed
     kiosk = app.test_client().get("/").text
     assert 'id="demo-mark"' in kiosk
+
+
+def test_every_slip_of_the_demo_says_demo(app):
+    from kiosk.backoffice.printing import build_receipt
+    from shop.models import Redemption
+
+    with app.app_context(), app.extensions["kiosk_db"].reader() as db:
+        receipt_id = db.scalar(select(Redemption.id).limit(1))
+        zh = build_receipt(db, receipt_id, lang="zh")
+        en = build_receipt(db, receipt_id, lang="en")
+    assert zh.shop_name.endswith("（演示）") and en.shop_name.endswith("(DEMO)")
+    assert any("演示" in line for line in zh.layout(32).text_lines())
