@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFProtect
 from shop import clock
 
 from . import config as kconfig
-from . import db, demo_mark, i18n
+from . import db, demo_mark, edge, i18n
 from .htmx import htmx
 
 csrf = CSRFProtect()
@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # The kiosk page stays open for days; its CSRF token lives as long as its session.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
 
+    edge.init_app(app)  # before any route: `<int:...>` is bounded, inputs are checked
     db.init_app(app)
     i18n.init_app(app)
     htmx.init_app(app)

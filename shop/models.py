@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 
+from shop import columns as _columns  # noqa: F401  (every write fits its column)
 from shop import scope as _scope  # noqa: F401  (installs the scope hooks; shop/scope.py)
 from shop.base import NAMING, Base, UTCDateTime, utcnow
 from shop.households.models import Household, HouseholdSearch, Passbook, ScanEvent

@@ -73,7 +73,7 @@ def _http_error(exc: HTTPException):
     if not request.path.startswith(bp.url_prefix + "/"):
         return exc
     code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-        exc.code or 500, "bad_request"
+        exc.code or 500, "server_error" if (exc.code or 500) >= 500 else "bad_request"
     )
     body = {"error": {"code": code, "message": f"{exc.name} / {exc.description}"}}
     return jsonify(body), exc.code
