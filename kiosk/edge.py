@@ -4,9 +4,10 @@ fit the database: a clear 422, never a 500.
 Two halves of one mechanism (the other half is `shop/columns.py`, which holds every write to its
 column's length, characters and integer range on every engine):
 
-- `before_request`: every query argument, form field, uploaded file name and JSON value is read
-  once. Control characters (NUL and the other C0 controls but tab and line breaks) and integers
-  beyond 64 bits are refused; so is a JSON nesting deeper than a body of this API ever needs.
+- `before_request`: every query argument, JSON value, and the form fields and file names of the
+  kiosk's screens and scan posts are read once (the back-office's forms are answered inside the
+  form, by the services and the column check). Control characters (NUL and the other C0
+  controls but tab and line breaks) and integers beyond 64 bits are refused; so is a JSON nesting deeper than a body of this API ever needs.
   URL ids (`<int:...>`) beyond 64 bits are not routes at all (404).
 - error handlers: a database refusal of a value (PostgreSQL's DataError: a NUL, a number or a date
   out of range that slipped past) and Python's OverflowError (SQLite's 64-bit integers) become
@@ -76,7 +77,9 @@ def check_request() -> None:
         if request.is_json:
             body = request.get_json(silent=True)
             _check_json("body", body)
-        else:
+        elif request.blueprint != "backoffice":
+            # The back-office's forms answer in the form itself (the services' plain_text and
+            # shop/columns.py refuse the value with the field named); elsewhere, here.
             for key, value in request.form.items(multi=True):
                 _check_text(key, key)
                 _check_text(key, value)
@@ -93,8 +96,14 @@ def refused(message_detail: str, code: str = "invalid_input"):
     return error_text(exc), 422, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+MAX_UPLOAD = 16 * 1024 * 1024  # a request body: pictures, imports and recordings are far smaller
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
+    # Flask's defaults hold the key (None: no limit), so setdefault would do nothing.
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD
 
     @app.before_request
     def _inputs_fit():

@@ -10,6 +10,7 @@ because every debit is a guarded UPDATE whose row count is checked.
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 from collections.abc import Iterator
 
@@ -26,6 +27,7 @@ SQLITE_BUSY_TIMEOUT_S = 30
 def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        _private_file(parsed.database)
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
@@ -38,6 +40,18 @@ def make_engine(url: str, **kwargs) -> Engine:
     engine = create_engine(url, **kwargs)
     _drop_dead_connections(engine)
     return engine
+
+
+def _private_file(path: str | None) -> None:
+    """The shop's database is readable by its owner only (0600): households, balances, hashes.
+    SQLite makes its -wal and -shm files with the database file's permissions."""
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    with contextlib.suppress(OSError):
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        elif os.stat(path).st_mode & 0o077:
+            os.chmod(path, 0o600)
 
 
 def _drop_dead_connections(engine: Engine) -> None:

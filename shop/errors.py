@@ -74,6 +74,11 @@ MESSAGES: dict[str, tuple[int, str]] = {
         N_("录音文件太大了（最多1MB，约一分钟）。一句话录几秒就够了，请录短一点。"),
     ),
     "voice_too_short": (422, N_("录音太短了，听不到声音。请再录一次。")),
+    "last_admin": (409, N_("这是最后一位管理员，不能停用或改成别的角色。请先添加另一位管理员。")),
+    "import_too_large": (
+        413,
+        N_("文件太大或行数太多（最多两万行），请分成几个文件导入。"),
+    ),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -80,3 +80,11 @@ def done(url: str):
 def refused_status() -> int:
     """A refused form: 422 for a plain browser, 200 for htmx (which swaps only 2xx answers)."""
     return 200 if is_htmx() else 422
+
+
+def attachment(response, filename: str, *, inline: bool = False):
+    """Content-Disposition by Werkzeug's helper (quoted, RFC 5987 for Chinese names), with any
+    control character in the name replaced: a stored name never becomes a header of its own."""
+    safe = "".join("_" if ord(ch) < 32 or ord(ch) == 127 else ch for ch in filename)
+    response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=safe)
+    return response

@@ -32,6 +32,7 @@ from shop.tabular import read_table
 
 from .access import bp, roles_required
 from .common import (
+    attachment,
     error_text,
     flash_error,
     form_int,
@@ -403,22 +404,35 @@ def _confirm_passbook(action: str, household_id: int, *, passbook_id: int | None
     ), status
 
 
+def _cards_file(token: str) -> Path:
+    if not token.replace("-", "").replace("_", "").isalnum():
+        abort(404)
+    return _cards_dir() / f"{token}.pdf"
+
+
 @bp.route("/cards/<token>.pdf")
 @roles_required(*EDITORS)
 def cards_download(token: str):
-    """The sheet of fresh cards, once: it is deleted as it is sent."""
-    if not token.replace("-", "").replace("_", "").isalnum():
-        abort(404)
-    path = _cards_dir() / f"{token}.pdf"
+    """The sheet of fresh cards. A GET changes nothing (a browser's prefetch or a second tab must
+    not destroy the only copy of the codes): the file goes when the clerk deletes it or after an
+    hour (CARD_TTL_S)."""
     try:
-        data = path.read_bytes()
+        data = _cards_file(token).read_bytes()
     except FileNotFoundError:
         abort(404)
-    path.unlink(missing_ok=True)
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="passbook-cards-{today()}.pdf"'
+    attachment(response, f"passbook-cards-{today()}.pdf")
     return response
+
+
+@bp.route("/cards/<token>/discard", methods=["POST"])
+@roles_required(*EDITORS)
+def cards_discard(token: str):
+    """The cards are printed: delete the sheet (the only copy of the codes) now."""
+    _cards_file(token).unlink(missing_ok=True)
+    flash(_("已删除"), "ok")
+    return redirect(url_for("backoffice.household_list"), 303)
 
 
 # --- statements --------------------------------------------------------------------------------
@@ -466,7 +480,7 @@ def statement_pdf(household_id: int):
         )
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="statement-{h.number}.pdf"'
+    attachment(response, f"statement-{h.number}.pdf")
     return response
 
 

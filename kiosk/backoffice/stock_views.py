@@ -29,6 +29,7 @@ from shop.stock import products, receiving, stocktake
 
 from .access import bp, roles_required
 from .common import (
+    attachment,
     done,
     error_text,
     flash_error,
@@ -383,7 +384,7 @@ def receiving_pdf(doc_no: str):
         slip = receiving.receiving_slip(db, _doc(db, doc_no), lang=lang())
     body = make_pdf(slip, current_app.config.get("CJK_FONT") or None)
     response = current_app.response_class(body, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{slip.doc_no}.pdf"'
+    attachment(response, f"{slip.doc_no}.pdf", inline=True)
     return response
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
@@ -18,6 +19,17 @@ from shop.regions.models import Village
 from shop.text import plain_text
 from shop.words import N_
 
+# 户号: letters (Chinese too), digits and - _ . / # ( ), at most 32. No quotes, spaces or line
+# breaks: a number ends up in file names, receipts and download headers.
+NUMBER_RE = re.compile(r"[\w\-./#()（）]{1,32}")
+
+
+def household_number(value) -> str:
+    number = plain_text(value, "number", max_length=32)
+    if number and not NUMBER_RE.fullmatch(number):
+        raise DomainError("invalid_input", f"number: {number!r}", field="number")
+    return number
+
 
 def create_household(
     session: Session,
@@ -29,7 +41,7 @@ def create_household(
     members: int = 1,
     actor: str = "",
 ) -> Household:
-    number = plain_text(number, "number", max_length=32)
+    number = household_number(number)
     head_name = plain_text(head_name, "head_name", max_length=64)
     group_name = plain_text(group_name, "group_name", max_length=64)
     if not number or not head_name or members < 1:

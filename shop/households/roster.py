@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from shop import households, ledger
 from shop.errors import DomainError
 from shop.households.models import Household, HouseholdSearch
+from shop.households.operations import NUMBER_RE
 from shop.ledger.models import PointsEntry
 from shop.regions.models import Village
 from shop.tabular import pick
@@ -269,12 +270,16 @@ def preview_roster(session: Session, village: Village, rows: list[dict]) -> Rost
             errors.append((i, "缺少户号"))
             continue
         if len(number) > 32:
-            errors.append((i, f"户号太长：{number}"))
+            errors.append((i, f"户号太长：{number[:40]}"))
+            continue
+        if not NUMBER_RE.fullmatch(number):
+            errors.append((i, f"户号只能用汉字、字母、数字和 - _ . / # ( )：{number}"))
             continue
         if not head:
             errors.append((i, f"户号 {number}：缺少户主姓名"))
             continue
-        if not members_text.isdigit() or int(members_text) < 1:
+        # isdecimal, not isdigit: "²" is a digit that int() refuses; 3 figures at most.
+        if not (members_text.isdecimal() and len(members_text) <= 3) or int(members_text) < 1:
             errors.append((i, f"户号 {number}：人口应为正整数，而不是“{members_text}”"))
             continue
         if number in seen:

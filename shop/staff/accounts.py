@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from shop import ledger
@@ -149,10 +149,28 @@ def unlock_staff(session: Session, user: StaffUser, *, actor: str) -> None:
     _journal(session, user, "unlock", actor)
 
 
+def _keep_an_admin(session: Session, user: StaffUser) -> None:
+    """A village never loses its last active admin (nobody could manage staff any more)."""
+    if user.role != "admin" or not user.is_active:
+        return
+    others = session.scalar(
+        select(func.count(StaffUser.id)).where(
+            StaffUser.village_id == user.village_id,
+            StaffUser.role == "admin",
+            StaffUser.is_active,
+            StaffUser.id != user.id,
+        )
+    )
+    if not others:
+        raise DomainError("last_admin", user.username)
+
+
 def set_staff_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
     """Disable (ends every session at once) or enable again."""
     if not active and actor == f"staff:{user.username}":
         raise DomainError("invalid_input", "cannot disable yourself")
+    if not active:
+        _keep_an_admin(session, user)
     session.execute(
         update(StaffUser)
         .where(StaffUser.id == user.id)
@@ -165,6 +183,8 @@ def set_staff_active(session: Session, user: StaffUser, active: bool, *, actor: 
 def set_staff_role(session: Session, user: StaffUser, role: str, *, actor: str) -> None:
     if role not in ROLES:
         raise DomainError("invalid_input", f"role {role}")
+    if role != "admin":
+        _keep_an_admin(session, user)
     session.execute(
         update(StaffUser)
         .where(StaffUser.id == user.id)

@@ -1,14 +1,15 @@
 """Products (商品) in the back-office: edit, picture, low-stock list.
 
 Creating a product is shop.stock.create_product. Pictures are stored in the instance folder as
-``pictures/<village id>/<sku>.<jpg|png>`` (Product.picture holds that path relative to the
+``pictures/<village id>/<product id>.<jpg|png>`` (by id: two SKUs such as COL.1 and COL_1 once
+shared one file when named by SKU) (Product.picture holds that path relative to the
 instance folder), resized to at most 480 px on the long side; the kiosk serves them from there.
 """
 
 from __future__ import annotations
 
 import io
-import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from shop.text import plain_text
 
 PICTURE_MAX_PX = 480
 PICTURE_MAX_BYTES = 10 * 1024 * 1024
+# Decoded size, checked from the header before any pixel is decoded: a 687 KB PNG of
+# 13,300 x 13,300 once took 1.4 GB. JPEGs are first decoded at a reduced scale (draft), so a
+# phone's 48-megapixel photo still fits.
+PICTURE_MAX_PIXELS = 25_000_000
 _EDITABLE = {
     "name": str,
     "name_en": str,
@@ -34,7 +39,6 @@ _EDITABLE = {
     "is_active": bool,
     "sort_order": int,
 }
-_SAFE = re.compile(r"[^0-9A-Za-z_-]+")
 
 
 def update_product(session: Session, product: Product, *, actor: str = "", **changes) -> Product:
@@ -85,15 +89,29 @@ def set_product_picture(
     if not data or len(data) > PICTURE_MAX_BYTES:
         raise DomainError("invalid_picture", f"{len(data or b'')} bytes")
     try:
-        with Image.open(io.BytesIO(data)) as opened:
+        with warnings.catch_warnings():
+            # Pillow only warns up to twice its limit; for a picture, its warning is a refusal.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data), formats=("JPEG", "PNG", "WEBP", "GIF", "BMP"))
+        with opened:
+            if opened.format == "JPEG":
+                opened.draft("RGB", (PICTURE_MAX_PX * 2, PICTURE_MAX_PX * 2))
+            if opened.width * opened.height > PICTURE_MAX_PIXELS:
+                raise DomainError("invalid_picture", f"{opened.width}x{opened.height} pixels")
             opened.load()
             image = ImageOps.exif_transpose(opened)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise DomainError("invalid_picture", str(exc)[:100]) from exc
     image.thumbnail((PICTURE_MAX_PX, PICTURE_MAX_PX))
     has_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
     ext = "png" if has_alpha else "jpg"
-    relative = Path("pictures") / str(product.village_id) / f"{_SAFE.sub('_', product.sku)}.{ext}"
+    relative = Path("pictures") / str(product.village_id) / f"{product.id}.{ext}"
     target = Path(instance_path) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_suffix(f".{ext}.tmp")

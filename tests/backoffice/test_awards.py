@@ -259,7 +259,11 @@ def test_reissue_through_the_page_gives_a_one_time_card_sheet_and_the_old_code_s
     link = re.search(r'href="(/backoffice/cards/[^"]+\.pdf)"', page.text).group(1)
     sheet = client.get(link)
     assert sheet.status_code == 200 and sheet.data.startswith(b"%PDF")
-    assert client.get(link).status_code == 404  # one download only
+    # A GET changes nothing (finding 26: a prefetch must not destroy the only copy of the codes)
+    assert client.get(link).status_code == 200
+    token = link.rsplit("/", 1)[1].removesuffix(".pdf")
+    assert client.post(f"/backoffice/cards/{token}/discard").status_code == 303
+    assert client.get(link).status_code == 404  # deleted when the clerk says so
     with app.extensions["kiosk_db"].reader() as db, pytest.raises(DomainError) as lost:
         households.lookup_passbook(db, row["存折二维码"])
     assert lost.value.code == "passbook_revoked"

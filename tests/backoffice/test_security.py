@@ -53,6 +53,7 @@ EXPECTED = {
     "backoffice.opening_import_apply": PANEL,
     "backoffice.household_pin_unlock": {"admin", "panel", "clerk"},
     "backoffice.cards_download": PANEL,
+    "backoffice.cards_discard": PANEL,
     "backoffice.statement": READ,
     "backoffice.statement_pdf": READ,
     "backoffice.statement_print": READ,

@@ -54,7 +54,7 @@ def test_a_picture_is_resized_to_480_and_stored_in_the_instance_folder(
 ):
     soap = create_product()
     path = products.set_product_picture(session, soap, _png((1600, 900)), tmp_path)
-    assert path == f"pictures/{soap.village_id}/{soap.sku}.jpg" and soap.picture == path
+    assert path == f"pictures/{soap.village_id}/{soap.id}.jpg" and soap.picture == path
     with Image.open(tmp_path / path) as stored:
         assert stored.size == (480, 270) and stored.format == "JPEG"
     # A transparent picture stays PNG and replaces the JPEG.
@@ -80,3 +80,39 @@ def test_low_stock_lists_goods_below_minimum_with_the_quantity_to_reorder(
         (soap.sku, 3, 27),
         (salt.sku, 0, 5),
     ]
+
+
+def _huge_png(side: int = 13_300) -> bytes:
+    """A small file that decodes to side x side pixels (the audit's 687 KB, 1.4 GB picture)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (side + 1)
+    data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_picture_of_too_many_pixels_is_refused_before_decoding(session, create_product, tmp_path):
+    data = _huge_png()
+    assert len(data) < 1_000_000
+    with pytest.raises(DomainError) as err:
+        products.set_product_picture(session, create_product(), data, tmp_path)
+    assert err.value.code == "invalid_picture"
+
+
+def test_two_skus_that_look_alike_keep_their_own_pictures(session, create_product, tmp_path):
+    dot, underscore = create_product(sku="COL.1"), create_product(sku="COL_1")
+    first = products.set_product_picture(session, dot, _png((100, 100)), tmp_path)
+    second = products.set_product_picture(session, underscore, _png((200, 100)), tmp_path)
+    assert first != second
+    with Image.open(tmp_path / first) as a, Image.open(tmp_path / second) as b:
+        assert a.size == (100, 100) and b.size == (200, 100)
