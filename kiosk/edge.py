@@ -7,7 +7,8 @@ column's length, characters and integer range on every engine):
 - `before_request`: every query argument, JSON value, and the form fields and file names of the
   kiosk's screens and scan posts are read once (the back-office's forms are answered inside the
   form, by the services and the column check). Control characters (NUL and the other C0
-  controls but tab and line breaks) and integers beyond 64 bits are refused; so is a JSON nesting deeper than a body of this API ever needs.
+  controls but tab and line breaks) and integers beyond 64 bits are refused; so is a JSON
+  nesting deeper than a body of this API ever needs.
   URL ids (`<int:...>`) beyond 64 bits are not routes at all (404).
 - error handlers: a database refusal of a value (PostgreSQL's DataError: a NUL, a number or a date
   out of range that slipped past) and Python's OverflowError (SQLite's 64-bit integers) become
