@@ -115,6 +115,20 @@ def init_app(app: Flask) -> None:
             return refused(str(exc), code)
         return None
 
+    @app.after_request
+    def _never_framed(response):
+        """No page of the app may be framed by another site (finding 15): clickjacking a clerk
+        into voiding or an admin into issuing a badge. Every response, not only the kiosk's."""
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        policy = response.headers.get("Content-Security-Policy")
+        if not policy:
+            response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+        elif "frame-ancestors" not in policy:
+            response.headers["Content-Security-Policy"] = f"{policy}; frame-ancestors 'none'"
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
     @app.errorhandler(DataError)
     def _database_refused_a_value(exc: DataError):
         log.warning("a value the database refused: %s", str(exc.orig).splitlines()[0])

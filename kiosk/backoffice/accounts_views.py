@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -10,7 +10,7 @@ from sqlalchemy import select
 from kiosk.db import reading, writing
 from shop import staff
 from shop.errors import DomainError
-from shop.models import StaffUser
+from shop.models import Kiosk, StaffUser
 from shop.scope import Scope
 from shop.staff import accounts
 
@@ -202,3 +202,71 @@ def staff_role(user_id: int):
         user_id, lambda db, u: accounts.set_staff_role(db, u, role, actor=current_user.actor)
     )
     return redirect(url_for("backoffice.staff_list"), 303)
+
+
+# --- credentials: passwords and API tokens (finding 10) ----------------------------------------
+
+
+@bp.route("/staff/<int:user_id>/password", methods=["POST"])
+@roles_required("admin")
+def staff_password(user_id: int):
+    """重置密码: the admin sets a new password; the member's sessions end; journaled."""
+    password = request.form.get("password", "")
+    _staff_action(
+        user_id,
+        lambda db, u: accounts.set_password(db, u, password, actor=current_user.actor),
+    )
+    return redirect(url_for("backoffice.staff_list"), 303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@roles_required(*ALL_ROLES)
+def account_password():
+    """修改密码: one's own, with the current one; every other session of it ends."""
+    if request.method == "GET":
+        return render_template("backoffice/account_password.html")
+    form = request.form
+    try:
+        if form.get("new_password", "") != form.get("confirm", ""):
+            raise DomainError("invalid_input", "confirm")
+        # One's own row, whichever village it is in (as at sign-in and logout).
+        with writing(Scope.everything()) as db:
+            user = accounts.get_staff(db, current_user.user_id)
+            accounts.set_password(
+                db,
+                user,
+                form.get("new_password", ""),
+                current=form.get("current", ""),
+                actor=current_user.actor,
+            )
+            fresh = Staff(user, current_user.scope)
+        login_user(fresh)  # this browser stays signed in; the others are out
+        flash(_("密码已修改"), "ok")
+        return redirect(url_for("backoffice.home"), 303)
+    except DomainError as exc:
+        flash_error(exc)
+        return render_template("backoffice/account_password.html"), 422
+
+
+@bp.route("/tokens")
+@roles_required("admin")
+def token_list():
+    """接口令牌: the village's API tokens, active and revoked (their secrets are never kept)."""
+    with reading() as db:
+        tokens = accounts.list_api_tokens(db)
+        kiosks = {k.id: k.code for k in db.scalars(select(Kiosk))}
+    return render_template("backoffice/tokens.html", tokens=tokens, kiosks=kiosks)
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@roles_required("admin")
+def token_revoke(token_id: int):
+    try:
+        with writing() as db:
+            accounts.revoke_api_token(db, token_id, actor=current_user.actor)
+        flash(_("令牌已作废"), "ok")
+    except DomainError as exc:
+        if exc.code == "not_found":
+            abort(404)
+        flash_error(exc)
+    return redirect(url_for("backoffice.token_list"), 303)

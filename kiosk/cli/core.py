@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from kiosk.cli.common import current_village, fail
 from kiosk.db import get_db
-from shop import clock, demo, households, schema, staff
+from shop import clock, demo, households, schema, scope, staff
 from shop.db import unit_of_work
 from shop.errors import DomainError
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Kiosk, StaffUser, Village
+from shop.scope import Scope
 
 
 @click.command("init")
@@ -168,6 +169,25 @@ def staff_unlock(username: str):
     click.echo(f"{username} unlocked")
 
 
+@staff_group.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def staff_password(username: str, password: str):
+    """Reset a staff member's password (ends their sessions, unlocks the account; journaled)."""
+    from shop.staff import accounts
+
+    with unit_of_work(get_db().writer) as session:
+        user = session.scalar(select(StaffUser).where(StaffUser.username == username))
+        if user is None:
+            raise click.ClickException(f"no staff user {username}")
+        try:
+            accounts.set_password(session, user, password, actor="cli")
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"password of {username} reset")
+
+
 @staff_group.command("badge")
 @click.argument("username")
 @click.option(
@@ -206,11 +226,14 @@ def token_create(role, label, kiosk_code, village_code):
     """Print a new bearer token (shown once; only its hash is kept)."""
     with unit_of_work(get_db().writer) as session:
         village = current_village(session, village_code)
+        # From here the command acts for that village only: another village's kiosk is not
+        # there (finding 24), by the same scope as every page (shop/scope.py).
+        scope.bind(session, Scope.of([village.id]))
         kiosk = None
         if kiosk_code:
             kiosk = session.scalar(select(Kiosk).where(Kiosk.code == kiosk_code))
             if kiosk is None:
-                raise click.ClickException(f"no kiosk {kiosk_code}")
+                raise click.ClickException(f"no kiosk {kiosk_code} in {village.code}")
         try:
             _, token = staff.create_api_token(
                 session, village, role, label=label, kiosk=kiosk, actor="cli"
@@ -218,6 +241,42 @@ def token_create(role, label, kiosk_code, village_code):
         except DomainError as exc:
             raise fail(exc) from exc
     click.echo(token)
+
+
+@token_group.command("list")
+@click.option("--village", "village_code", default=None)
+@with_appcontext
+def token_list(village_code):
+    """The village's API tokens: id, role, label, kiosk, active or revoked (never the secret)."""
+    from shop.staff import accounts
+
+    with unit_of_work(get_db().reader) as session:
+        village = current_village(session, village_code)
+        scope.bind(session, Scope.of([village.id]))
+        for t in accounts.list_api_tokens(session):
+            kiosk = session.get(Kiosk, t.kiosk_id).code if t.kiosk_id else "-"
+            state = "active" if t.is_active else "revoked"
+            click.echo(
+                f"{t.id}\t{t.role}\t{t.label or '-'}\t{kiosk}\t{state}\t{t.created_at:%Y-%m-%d}"
+            )
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--village", "village_code", default=None)
+@with_appcontext
+def token_revoke(token_id: int, village_code):
+    """Revoke an API token (journaled); it is refused from its next request on."""
+    from shop.staff import accounts
+
+    with unit_of_work(get_db().writer) as session:
+        village = current_village(session, village_code)
+        scope.bind(session, Scope.of([village.id]))
+        try:
+            accounts.revoke_api_token(session, token_id, actor="cli")
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"token {token_id} revoked")
 
 
 @click.command("backup")

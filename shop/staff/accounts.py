@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from shop import ledger
 from shop.errors import DomainError
 from shop.households import codes
-from shop.staff.models import StaffUser
+from shop.staff.models import ApiToken, StaffUser
 from shop.staff.operations import ROLES, check_secret, hash_secret
 from shop.text import plain_text
 from shop.words import N_
@@ -224,3 +224,50 @@ def issue_badge(session: Session, user: StaffUser, *, actor: str, pin: str | Non
     session.refresh(user)
     _journal(session, user, "issue badge", actor)
     return code
+
+
+def set_password(
+    session: Session, user: StaffUser, new_password: str, *, actor: str, current: str | None = None
+) -> None:
+    """Change (the member, who gives `current`) or reset (an admin, the command line) a password.
+    Ends every other session of that member; unlocks the account; journaled without the secret."""
+    if current is not None and not check_secret(user.password_hash, current):
+        raise DomainError("invalid_input", "current password")
+    if len(new_password or "") < 8 or len(new_password) > 200:
+        raise DomainError("invalid_input", "a password of 8+ characters is required")
+    session.execute(
+        update(StaffUser)
+        .where(StaffUser.id == user.id)
+        .values(
+            password_hash=hash_secret(new_password),
+            failed_logins=0,
+            is_locked=False,
+            session_version=StaffUser.session_version + 1,
+        )
+    )
+    session.refresh(user)
+    _journal(session, user, "password changed" if current is not None else "password reset", actor)
+
+
+def list_api_tokens(session: Session) -> list[ApiToken]:
+    """The API tokens the session's scope can see, newest first (never their secrets)."""
+    return list(session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+
+
+def revoke_api_token(session: Session, token_id: int, *, actor: str) -> ApiToken:
+    """A token stops working at its next request; journaled. Revoking twice is harmless."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise DomainError("not_found", f"token {token_id}")
+    if token.is_active:
+        session.execute(update(ApiToken).where(ApiToken.id == token.id).values(is_active=False))
+        session.refresh(token)
+        ledger.append(
+            session,
+            token.village_id,
+            "staff_change",
+            actor=actor,
+            ref=f"token:{token.id}",
+            memo=f"revoke api token {token.label}".strip(),
+        )
+    return token

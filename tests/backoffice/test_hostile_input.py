@@ -123,3 +123,12 @@ def test_a_download_name_is_never_a_header(app, staff_client):
     assert "\r" not in header and "\n" not in header and "Set-Cookie" not in answer.headers
     expected = number.replace("\r", "_").replace("\n", "_")
     assert parse_options_header(header)[1]["filename"] == f"statement-{expected}.pdf"
+
+
+def test_no_page_can_be_framed_by_another_site(app, staff_client):
+    """Finding 15: frame-ancestors and X-Frame-Options on every response, back-office included."""
+    admin = staff_client("admin")
+    for path in ("/backoffice/login", "/backoffice/", "/backoffice/staff", "/healthz", "/"):
+        answer = admin.get(path)
+        assert answer.headers.get("X-Frame-Options") == "DENY", path
+        assert "frame-ancestors 'none'" in answer.headers.get("Content-Security-Policy", ""), path
