@@ -43,6 +43,7 @@ _REFUSALS = (
     ("unknown_code", "这不是本村的积分存折"),
     ("damaged_code", "没扫清楚，请再扫一次"),
     ("passbook_revoked", "这本存折已经挂失，请找工作人员"),
+    ("passbook_void", "这本存折已经作废，请找工作人员"),
     ("household_inactive", "这户暂停兑换，请找工作人员"),
     ("household_locked", "密码错的次数太多，请找工作人员"),
     ("insufficient_points", "积分不够，请少拿一点"),
