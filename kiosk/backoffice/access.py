@@ -67,7 +67,8 @@ def _load_user(user_id: str):
     # Who the caller is must be found before their scope is known: this lookup is the operator's.
     with reading(Scope.everything()) as session:
         user = session.get(StaffUser, uid)
-        if user is None or not user.is_active or user.is_locked or user.session_version != version:
+        # A lock stops new sign-ins; it never ends a live session (finding 13).
+        if user is None or not user.is_active or user.session_version != version:
             return None
         return Staff(user, for_staff(session, user))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
@@ -13,9 +13,14 @@ from shop.errors import DomainError
 from shop.models import Kiosk, StaffUser
 from shop.scope import Scope
 from shop.staff import accounts
+from shop.words import N_
 
+from . import throttle
 from .access import ALL_ROLES, Staff, bp, public, roles_required
 from .common import flash_error, village
+from .throttle import Throttle
+
+GENERIC_REFUSAL = N_("没能登录：用户名或密码不对，或者试错太多次，请过几分钟再试。")
 
 
 def _safe_next(target: str | None) -> str:
@@ -24,9 +29,33 @@ def _safe_next(target: str | None) -> str:
     return url_for("backoffice.home")
 
 
+def _throttle() -> Throttle:
+    return current_app.extensions.setdefault("kiosk_signin_throttle", Throttle())
+
+
+def _refused(template: str, status: int = 401):
+    """One answer for every refused sign-in: it never says whether the name exists."""
+    return render_template(template, error=_(GENERIC_REFUSAL), code="refused"), status
+
+
+def _signed_in(template: str, name: str, attempt):
+    """Run a sign-in attempt unless this name or this client must wait; count the outcome."""
+    keys = throttle.keys(name, request.remote_addr)
+    if _throttle().wait(keys) > 0:
+        return None, _refused(template, 429)
+    result = attempt()
+    if not result.ok:
+        _throttle().failed(keys)
+        if result.code == "bad_badge":  # a card that is not a staff badge: say so
+            return None, (render_template(template, error=_(result.text), code=result.code), 401)
+        return None, _refused(template)
+    _throttle().succeeded(keys[0])
+    return result, None
+
+
 def _finish_sign_in(result: accounts.SignIn, template: str):
     if not result.ok:
-        return render_template(template, error=_(result.text), code=result.code), 401
+        return _refused(template)
     session.pop("_fresh", None)
     login_user(Staff(result.user))
     return redirect(_safe_next(request.args.get("next")), 303)
@@ -42,11 +71,14 @@ def login():
             return redirect(url_for("backoffice.setup"), 303)
         return render_template("backoffice/login.html")
     # Finding who signs in is the operator's lookup: no caller, so no scope yet.
-    with writing(Scope.everything()) as db:
-        result = accounts.sign_in_password(
-            db, request.form.get("username", ""), request.form.get("password", "")
-        )
-    return _finish_sign_in(result, "backoffice/login.html")
+    name = request.form.get("username", "")
+
+    def attempt():
+        with writing(Scope.everything()) as db:
+            return accounts.sign_in_password(db, name, request.form.get("password", ""))
+
+    result, refusal = _signed_in("backoffice/login.html", name, attempt)
+    return refusal or _finish_sign_in(result, "backoffice/login.html")
 
 
 @bp.route("/badge", methods=["GET", "POST"])
@@ -55,11 +87,14 @@ def badge_login():
     """On the kiosk: scan the badge (wedge scanner types it into the field), then the PIN."""
     if request.method == "GET":
         return render_template("backoffice/badge.html")
-    with writing(Scope.everything()) as db:
-        result = accounts.sign_in_badge(
-            db, request.form.get("badge", ""), request.form.get("pin", "")
-        )
-    return _finish_sign_in(result, "backoffice/badge.html")
+    badge = request.form.get("badge", "")
+
+    def attempt():
+        with writing(Scope.everything()) as db:
+            return accounts.sign_in_badge(db, badge, request.form.get("pin", ""))
+
+    result, refusal = _signed_in("backoffice/badge.html", "badge:" + badge[:32], attempt)
+    return refusal or _finish_sign_in(result, "backoffice/badge.html")
 
 
 @bp.route("/logout", methods=["POST"])

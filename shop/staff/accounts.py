@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from shop import ledger
@@ -88,23 +88,18 @@ def _check(session: Session, user: StaffUser | None, stored: str | None, given: 
 
 
 def record_failure(session: Session, user: StaffUser) -> SignIn:
-    """Count one failed attempt; the fifth locks the account (in the same guarded UPDATE)."""
-    row = session.execute(
+    """Count one failed attempt (shown to the admin; reset by a success). It locks nothing: a
+    lock let anyone shut every admin out and ended live sessions (finding 13); the edge slows
+    repeated attempts down instead (kiosk/backoffice/throttle.py)."""
+    failures = session.execute(
         update(StaffUser)
-        .where(StaffUser.id == user.id, StaffUser.is_locked.is_(False))
-        .values(
-            failed_logins=StaffUser.failed_logins + 1,
-            is_locked=case((StaffUser.failed_logins + 1 >= MAX_FAILURES, True), else_=False),
-        )
-        .returning(StaffUser.failed_logins, StaffUser.is_locked)
-    ).one_or_none()
+        .where(StaffUser.id == user.id)
+        .values(failed_logins=StaffUser.failed_logins + 1)
+        .returning(StaffUser.failed_logins)
+    ).scalar_one()
     session.refresh(user)
-    if row is None:  # someone else's attempt locked it first
-        return SignIn(None, "account_locked", user.failed_logins)
-    failures, locked = row
-    if locked:
-        _journal(session, user, f"locked after {failures} failed sign-ins", "system")
-        return SignIn(None, "account_locked", failures)
+    if failures == MAX_FAILURES:
+        _journal(session, user, f"{failures} failed sign-ins in a row", "system")
     return SignIn(None, "bad_credentials", failures)
 
 
