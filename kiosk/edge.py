@@ -102,6 +102,12 @@ MAX_UPLOAD = 16 * 1024 * 1024  # a request body: pictures, imports and recording
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
+    if app.config.get("BEHIND_PROXY"):
+        # TLS ends at a reverse proxy (docs/SECURITY.md): trust its X-Forwarded-Proto/For, one
+        # hop, so the session cookie is Secure and sign-in throttling sees the real client.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
     # Flask's defaults hold the key (None: no limit), so setdefault would do nothing.
     if not app.config.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 
-from flask import Blueprint, Flask, abort, current_app, request
+from flask import Blueprint, Flask, abort, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import LoginManager, UserMixin, current_user
+from flask_login import LoginManager, UserMixin, current_user, logout_user
 
 from kiosk.db import reading, set_scope
 from shop.scope import Scope, for_staff
@@ -104,6 +105,30 @@ def _every_route_declares_its_roles():
     view = current_app.view_functions.get(request.endpoint)
     if getattr(view, "backoffice_roles", None) is None:
         abort(403)
+
+
+STAFF_IDLE_MINUTES = 30  # config STAFF_IDLE_MINUTES: no request for this long signs out
+STAFF_MAX_HOURS = 12  # config STAFF_MAX_HOURS: a sign-in lasts a working day at most
+
+
+@bp.before_request
+def _staff_sessions_expire():
+    """Idle and absolute expiry of a staff session (finding 16): a laptop left signed in at the
+    shop does not stay a clerk's for days. The times ride in the signed session cookie."""
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    idle = 60 * int(current_app.config.get("STAFF_IDLE_MINUTES") or STAFF_IDLE_MINUTES)
+    longest = 3600 * int(current_app.config.get("STAFF_MAX_HOURS") or STAFF_MAX_HOURS)
+    since = session.setdefault("staff_since", now)
+    seen = session.get("staff_seen", now)
+    if now - seen > idle or now - since > longest:
+        logout_user()
+        session.pop("staff_since", None)
+        session.pop("staff_seen", None)
+        return login_manager.unauthorized()
+    session["staff_seen"] = now
+    return None
 
 
 @bp.before_request

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -57,6 +59,7 @@ def _finish_sign_in(result: accounts.SignIn, template: str):
     if not result.ok:
         return _refused(template)
     session.pop("_fresh", None)
+    session["staff_since"] = session["staff_seen"] = int(time.time())
     login_user(Staff(result.user))
     return redirect(_safe_next(request.args.get("next")), 303)
 

@@ -100,3 +100,30 @@ def test_a_token_cannot_bind_another_villages_kiosk(app):
     assert refused.exit_code != 0
     with app.extensions["kiosk_db"].reader() as db:
         assert db.scalar(select(ApiToken).where(ApiToken.kiosk_id.is_not(None))) is None
+
+
+def test_staff_sessions_expire_when_idle_and_after_a_working_day(app, staff_client):
+    """Finding 16: idle (30 min) and absolute (12 h) expiry of a staff session."""
+    import time
+
+    for field, age in (("staff_seen", 31 * 60), ("staff_since", 13 * 3600)):
+        clerk = staff_client("clerk")
+        assert clerk.get("/backoffice/").status_code == 200
+        with clerk.client.session_transaction() as session:
+            session[field] = int(time.time()) - age
+        assert clerk.get("/backoffice/").status_code == 302, field
+
+
+def test_the_session_cookie_is_secure_over_tls_behind_a_proxy(make_app):
+    app = make_app(BEHIND_PROXY=True)
+    client = app.test_client()
+    page = client.get("/backoffice/login", headers={"X-Forwarded-Proto": "https"})
+    csrf = page.text.split('name="csrf-token" content="')[1].split('"')[0]
+    answer = client.post(
+        "/backoffice/login",
+        data={"username": "admin", "password": PASSWORD, "csrf_token": csrf},
+        headers={"X-Forwarded-Proto": "https", "Referer": "https://localhost/backoffice/login"},
+    )
+    assert answer.status_code == 303
+    cookie = answer.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
