@@ -4,19 +4,31 @@ PY      := $(VENV)/bin/python
 KIOSK   := $(VENV)/bin/kiosk
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench setup system-deps voice clean translations
+.PHONY: run test lint bench setup system-deps voice clean translations lock audit
 
-$(VENV)/.installed: pyproject.toml scripts/system-deps.sh
+# The exact versions come from requirements.lock (pip-tools), so CI, `make run` and every
+# laptop install the same ones; `make lock` refreshes it after pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml requirements.lock scripts/system-deps.sh
 	./scripts/system-deps.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,dev]'
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed
 
 system-deps:
 	./scripts/system-deps.sh
+
+## lock: pin every dependency (and theirs) from pyproject.toml into requirements.lock
+lock: setup
+	$(VENV)/bin/pip-compile -q --strip-extras --extra test --extra dev --no-emit-index-url \
+		--no-emit-find-links -o requirements.lock pyproject.toml
+
+## audit: the locked versions against the Python vulnerability database (needs the internet)
+audit: setup
+	$(VENV)/bin/pip-audit -r requirements.lock --no-deps --disable-pip --progress-spinner off
 
 ## run: set up, then serve the demo village on :5000 from its own folder (instance-demo/), apart
 ## from any real village's database (instance/, or KIOSK_DATABASE_URL, which run ignores)
