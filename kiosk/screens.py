@@ -53,6 +53,7 @@ ERROR_SCREENS = {
     "day_closed": ("shop-closed", "start"),
     "limit_reached": ("out-of-stock", "basket"),
     "database_unavailable": ("database", "retry"),
+    "storage_unavailable": ("database", "retry"),
     "unknown_kiosk": ("problem", "start"),
     "session_expired": ("problem", "reload"),
     "problem": ("problem", "reload"),
@@ -275,8 +276,8 @@ def scan():
                 outcome=failure.code if failure else "ok",
                 household_id=household_id,
             )
-    except DomainError as exc:
-        failure = failure or exc
+    except Exception as exc:
+        log.warning("scan not logged: %r", exc)
 
     if failure is not None:
         # Whoever stands at the kiosk now is not the household shown before.

@@ -129,6 +129,23 @@ def is_connection_error(exc: BaseException) -> bool:
     return False
 
 
+STORAGE_ERRORS = (
+    "database or disk is full",  # SQLite, a full disk
+    "readonly database",  # SQLite, a read-only file or folder
+    "disk i/o error",
+    "no space left on device",  # PostgreSQL
+    "read-only transaction",  # PostgreSQL, a standby or default_transaction_read_only
+)
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """True when the database could not write for want of disk (not when a value was refused)."""
+    if isinstance(exc, (OperationalError, DBAPIError)):
+        text = str(getattr(exc, "orig", exc)).lower()
+        return any(s in text for s in STORAGE_ERRORS)
+    return False
+
+
 @contextlib.contextmanager
 def unit_of_work(factory: sessionmaker[Session], scope=None) -> Iterator[Session]:
     """The edge's transaction: commit on success, roll back on any error.
@@ -154,6 +171,8 @@ def unit_of_work(factory: sessionmaker[Session], scope=None) -> Iterator[Session
             session.rollback()
         if is_connection_error(exc):
             raise DomainError("database_unavailable", str(exc.orig)) from exc
+        if is_storage_error(exc):
+            raise DomainError("storage_unavailable", str(exc.orig)) from exc
         raise
     except BaseException:
         session.rollback()
