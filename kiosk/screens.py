@@ -54,6 +54,7 @@ ERROR_SCREENS = {
     "limit_reached": ("out-of-stock", "basket"),
     "database_unavailable": ("database", "retry"),
     "storage_unavailable": ("database", "retry"),
+    "database_busy": ("database", "retry"),
     "unknown_kiosk": ("problem", "start"),
     "session_expired": ("problem", "reload"),
     "problem": ("problem", "reload"),

@@ -173,6 +173,8 @@ def unit_of_work(factory: sessionmaker[Session], scope=None) -> Iterator[Session
             raise DomainError("database_unavailable", str(exc.orig)) from exc
         if is_storage_error(exc):
             raise DomainError("storage_unavailable", str(exc.orig)) from exc
+        if "database is locked" in str(exc.orig).lower():  # SQLite's wait ran out (finding 12)
+            raise DomainError("database_busy", str(exc.orig)) from exc
         raise
     except BaseException:
         session.rollback()

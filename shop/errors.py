@@ -40,6 +40,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "database_unavailable": (503, N_("系统暂时连不上，请稍后再试。")),
     # A full disk or a read-only instance (shop/db.py): nothing was written.
     "storage_unavailable": (503, N_("系统暂时不能用，请找管理员。")),
+    # Another long job (an import) held the database past the wait (shop/db.py).
+    "database_busy": (503, N_("系统正忙，请稍等一下再试。")),
     # Stock, windows, limits and day close (shop/receiving, stocktake, limits, dayclose).
     "outside_window": (409, N_("现在不是兑换时间，请在兑换期内再来。")),
     "limit_reached": (409, N_("这件商品本期每户限兑的数量已经用完了。")),

@@ -56,3 +56,28 @@ def test_healthz_reports_a_full_or_read_only_instance(app, monkeypatch):
     monkeypatch.setattr(health.os, "access", lambda _p, _mode: False)
     body = client.get("/healthz").get_json()
     assert body["storage"]["writable"] is False and body["status"] == "degraded"
+
+
+def test_a_database_held_by_a_long_import_is_a_busy_screen_the_kiosk_explains(app):
+    """Finding 12 (in part): SQLite's `database is locked` after its wait is database_busy, a
+    screen with a way to try again, never the generic problem screen."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from kiosk import screens
+
+    def locked(*_args, **_kwargs):
+        raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))
+
+    db = app.extensions["kiosk_db"]
+    try:
+        with unit_of_work(db.writer):
+            locked()
+    except DomainError as exc:
+        assert exc.code == "database_busy"
+    else:
+        raise AssertionError("no refusal")
+    with app.test_request_context():
+        page = screens.error_screen("database_busy")
+    assert b'data-code="database_busy"' in page.get_data() and page.status_code == 503
