@@ -55,6 +55,8 @@ _REFUSALS = (
     ("day_closed", "今天的兑换已经结束，请明天再来"),
     ("limit_reached", "这件东西本期已经换满了"),
     ("database_unavailable", "系统没有反应，积分没有扣，请稍后再试"),
+    ("database_busy", "系统正忙，请稍等一下再试"),
+    ("storage_unavailable", "系统暂时不能用，请找管理员"),
     ("unknown_kiosk", "这台兑换机还没有设置好，请找工作人员"),
     ("session_expired", "请重新扫存折"),
     ("problem", "出了点问题，请找工作人员"),

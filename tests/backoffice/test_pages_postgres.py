@@ -87,7 +87,10 @@ def test_receiving_void_and_day_close_on_postgresql(pg_app):
     assert f'id="dc-issued">{expected["receipts"]["issued"]}<' in page
     clerk.post("/backoffice/clerk/dayclose", {"kiosk": kiosk.code, "day": day.isoformat()})
     with app.extensions["kiosk_db"].reader() as db:
-        assert db.scalar(select(func.count(DayClose.id))) == 1
+        closes = select(func.count(DayClose.id)).where(
+            DayClose.kiosk_id == kiosk.id, DayClose.business_date == day
+        )
+        assert db.scalar(closes) == 1  # the second close of the same day changed nothing
 
 
 def test_every_report_and_the_dashboard_on_postgresql(pg_app):

@@ -41,7 +41,7 @@ EXPECTED = {
     "backoffice.staff_password": {"admin"},
     "backoffice.token_list": {"admin"},
     "backoffice.token_revoke": {"admin"},
-    "backoffice.account_password": ALL,
+    "backoffice.account_password": ALL | {"recorder"},  # one's own password, whatever the role
     "backoffice.household_list": READ,
     "backoffice.household_new": PANEL,
     "backoffice.household_create": PANEL,

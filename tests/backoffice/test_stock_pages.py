@@ -171,7 +171,9 @@ def test_a_product_is_created_with_its_picture_and_edited(app, staff_client):
             2,
             True,
         )
-        assert knife.picture.endswith("CD-1.png")
+        # Named by the product's id, never its code (COL.1 and COL_1 would share a file).
+        assert knife.picture == f"pictures/{knife.village_id}/{knife.id}.png"
+        assert (Path(app.instance_path) / knife.picture).is_file()
     edit = {
         "name": "菜刀",
         "unit": "把",
