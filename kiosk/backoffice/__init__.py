@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from shop import clock
 
+from . import common
 from .access import (
     ROLE_NAMES,
     _load_user,
@@ -59,6 +60,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals.update(bo_lang=lang, bo_allowed=allowed, ROLE_NAMES=ROLE_NAMES)
     app.jinja_env.filters["bo_local"] = _local
+    app.jinja_env.filters.update(
+        journal_what=common.journal_what,
+        journal_kind=common.journal_kind,
+        journal_who=common.journal_who,
+    )
 
 
 def _local(moment, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import flash, make_response, redirect, render_template, request
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk import i18n
 from shop import clock
 from shop.errors import DomainError
+from shop.ledger import sentences
 from shop.models import Village
 
 
@@ -36,6 +38,47 @@ def today() -> dt.date:
 def error_text(exc: DomainError) -> str:
     text = i18n.error_text(exc)
     return f"{text}（{exc.detail}）" if exc.detail else text
+
+
+def said(said: sentences.Said | None) -> str:
+    """A sentence of the journal (shop.ledger.sentences) in the reader's language."""
+    from .access import ROLE_NAMES
+
+    if said is None:
+        return ""
+    fields = {}
+    for name, value in said.fields.items():
+        how = said.words.get(name)
+        if how == "word":
+            value = gettext(value)
+        elif how == "role":
+            value = gettext(ROLE_NAMES.get(value, value))
+        elif how == "changes":
+            value = " · ".join(f"{gettext(w)} {v}" for w, v in sentences.changes(value))
+        fields[name] = value
+    return gettext(said.text).format(**fields) if fields else gettext(said.text)
+
+
+def journal_what(row, names: dict[str, str]) -> str:
+    """What a journal row says: its reference in words (staff by name), then its memo as a
+    sentence (or as the person typed it)."""
+    ref = sentences.ref_said(row.ref)
+    if ref and row.ref in names:
+        ref = sentences.Said(ref.text, {"ref": names[row.ref]})
+    parts = [said(ref) or row.ref]
+    memo = sentences.say(row.kind, row.ref, row.memo)
+    parts.append(said(memo) if memo else row.memo)
+    return " · ".join(p for p in parts if p)
+
+
+def journal_kind(row, kinds: dict[str, str]) -> str:
+    """The kind as the shop names it: an application decision reads as an application."""
+    memo = sentences.say(row.kind, row.ref, row.memo)
+    return gettext(memo.kind if memo and memo.kind else kinds.get(row.kind, row.kind))
+
+
+def journal_who(actor: str, names: dict[str, str]) -> str:
+    return said(sentences.actor_said(actor, names))
 
 
 def flash_error(exc: DomainError) -> None:

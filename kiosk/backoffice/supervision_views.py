@@ -12,6 +12,7 @@ from shop import transparency
 from shop.errors import DomainError
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Household
+from shop.reports.lists import actor_names
 from shop.words import N_
 
 from .access import bp, roles_required
@@ -56,6 +57,7 @@ def journal():
                 select(Household).where(Household.village_id == here.id, Household.number == number)
             )
         actors = sorted(transparency.journal_actors(db, here.id))
+        names = actor_names(db, here.id)
         page = None
         if number and household is None:
             problem = error_text(DomainError("unknown_household", number))
@@ -88,6 +90,7 @@ def journal():
         page=page,
         actors=actors,
         staff_actors=[a for a in actors if a.startswith("staff:")],
+        names=names,
         kinds=KINDS,
         filters=filters,
         problem=problem,

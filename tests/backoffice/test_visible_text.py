@@ -55,7 +55,11 @@ class _Visible(HTMLParser):
         # button, <x lang="zh-CN">); the on-screen twin of paper, printed in the shop's language.
         if self.skipping and tag == self.skipping[-1][0]:
             self.skipping[-1][1] += 1
-        elif tag in HIDDEN_TAGS or values.get("lang") or "receipt-paper" in classes:
+        elif (
+            tag in HIDDEN_TAGS
+            or (values.get("lang") and tag != "html")  # the page's own language is not "other"
+            or "receipt-paper" in classes
+        ):
             self.skipping.append([tag, 1])
         if tag == "a" and values.get("href"):
             self.links.append(values["href"])

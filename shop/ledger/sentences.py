@@ -1,0 +1,284 @@
+"""What a journal row says, as a sentence in the reader's language.
+
+The journal stores language-neutral facts: a kind, a typed reference (``household:02-006``,
+``staff:wang``, ``K01:2026-09-15``) and a memo in a small fixed grammar (``status inactive``,
+``create role clerk``, ``reject application #3: 照片不清楚``) with the village's own words (names,
+reasons) as data. These rows are hash-chained, so their text never changes; this module reads
+them. `say(kind, ref, memo)` matches the memo against the grammar below and hands back a
+`Said`: a sentence marked for the catalogues (Chinese source) with its fields. The edge
+translates the sentence and the fields that are shop words (`kiosk.i18n.say`). A memo outside
+the grammar is text a person typed (an award's note, a delivery's memo) and is shown as written.
+
+A new kind of journal memo adds its pattern here; `tests/transparency/test_sentences.py` walks
+every memo the shop writes and fails on one that reads as machine text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from shop.words import N_
+
+# Fields whose values are shop words ("word": a msgid below) the edge translates.
+STATUS = {
+    "active": N_("正常"),
+    "inactive": N_("暂停兑换"),
+    "paused": N_("暂停兑换"),
+    "moved": N_("已迁出"),
+    "lost": N_("已挂失"),
+    "revoked": N_("已作废"),
+}
+REASONS = {
+    "lost": N_("遗失"),
+    "damaged": N_("损坏"),
+    "deceased": N_("户主去世"),
+    "moved": N_("户已迁出"),
+}
+FIELDS = {"head_name": N_("户主"), "group_name": N_("小组"), "members": N_("人口")}
+REFS = {
+    "household": N_("农户 {ref}"),
+    "passbook": N_("存折 {ref}"),
+    "staff": N_("工作人员 {ref}"),
+    "token": N_("接口令牌 {ref}"),
+    "rule": N_("积分项目 {ref}"),
+    "category": N_("积分类别 {ref}"),
+    "kiosk": N_("兑换机 {ref}"),
+    "village": N_("村 {ref}"),
+    "review": N_("录入批次 {ref}"),
+    "voice": N_("语音 {ref}"),
+}
+APPLICATION = N_("积分申请")
+# Village set-up rows (rename, kiosks) are journaled under the chain's first kind.
+SETUP_KINDS = {"genesis": ("staff_change",)}
+
+
+@dataclass(frozen=True)
+class Said:
+    """A sentence (a catalogue msgid with {named} fields) and the fields that fill it."""
+
+    text: str
+    fields: dict[str, str] = field(default_factory=dict)
+    # field -> "word" (a msgid), "role" (a role code) or "changes" (see `changes`)
+    words: dict[str, str] = field(default_factory=dict)
+    kind: str | None = None  # what happened, when it is not the journal kind's own name
+
+
+def _words(**vocabulary: str) -> dict[str, str]:
+    return vocabulary
+
+
+# (journal kind, memo pattern, sentence, fields that are words, the kind as shown)
+GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = tuple(
+    (kind, re.compile(pattern, re.S), text, words, shown)
+    for kind, pattern, text, words, shown in (
+        (
+            "household_change",
+            r"create (?P<head>\S+)(?: (?P<group>.+))?",
+            N_("新建农户，户主{head}，{group}"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"status (?P<status>\w+)",
+            N_("状态改为{status}"),
+            _words(status="word"),
+            None,
+        ),
+        (
+            "household_change",
+            r"edit (?P<changes>.+)",
+            N_("修改户籍：{changes}"),
+            _words(changes="changes"),
+            None,
+        ),
+        ("household_change", r"pin set", N_("设置兑换密码"), {}, None),
+        ("household_change", r"pin cleared", N_("取消兑换密码"), {}, None),
+        ("household_change", r"pin unlocked", N_("解除密码锁定"), {}, None),
+        (
+            "household_change",
+            r"application #(?P<id>\d+): (?P<rule>.+?) (?P<points>[+-]\d+)(?: (?P<note>.*))?",
+            N_("提交申请：{rule}（{points}分）{note}"),
+            {},
+            APPLICATION,
+        ),
+        (
+            "household_change",
+            r"reject application #(?P<id>\d+): (?P<reason>.*)",
+            N_("申请未通过，理由：{reason}"),
+            {},
+            APPLICATION,
+        ),
+        ("passbook_issue", r"household (?P<number>\S+)", N_("发给农户 {number}"), {}, None),
+        (
+            "passbook_revoke",
+            r"(?P<status>lost|revoked)(?: (?P<reason>.*))?",
+            N_("{status}，原因：{reason}"),
+            _words(status="word", reason="word"),
+            None,
+        ),
+        (
+            "staff_change",
+            r"create role (?P<role>\w+)",
+            N_("新增工作人员，角色：{role}"),
+            _words(role="role"),
+            None,
+        ),
+        ("staff_change", r"role (?P<role>\w+)", N_("角色改为{role}"), _words(role="role"), None),
+        ("staff_change", r"groups (?P<groups>.+)", N_("负责的小组：{groups}"), {}, None),
+        ("staff_change", r"unlock", N_("解除锁定"), {}, None),
+        ("staff_change", r"enable", N_("启用"), {}, None),
+        ("staff_change", r"disable", N_("停用"), {}, None),
+        ("staff_change", r"issue badge", N_("发放工作证"), {}, None),
+        ("staff_change", r"password changed", N_("修改了自己的密码"), {}, None),
+        ("staff_change", r"password reset", N_("重设密码"), {}, None),
+        (
+            "staff_change",
+            r"(?P<count>\d+) failed sign-ins in a row",
+            N_("连续{count}次登录失败"),
+            {},
+            None,
+        ),
+        (
+            "staff_change",
+            r"create api token role (?P<role>\w+)(?: (?P<label>.*))?",
+            N_("新建接口令牌「{label}」，权限：{role}"),
+            _words(role="role"),
+            None,
+        ),
+        (
+            "staff_change",
+            r"revoke api token ?(?P<label>.*)",
+            N_("收回接口令牌「{label}」"),
+            {},
+            None,
+        ),
+        ("staff_change", r"create category (?P<name>.+)", N_("新增积分类别：{name}"), {}, None),
+        (
+            "staff_change",
+            r"create rule (?P<name>.+) (?P<points>[+-]\d+)",
+            N_("新增积分项目：{name}（{points}分）"),
+            {},
+            None,
+        ),
+        ("staff_change", r"retire (?P<name>.+)", N_("停用积分项目：{name}"), {}, None),
+        ("staff_change", r"restore (?P<name>.+)", N_("恢复积分项目：{name}"), {}, None),
+        (
+            "staff_change",
+            r"rename (?P<old>.+) -> (?P<new>.+)",
+            N_("村名由{old}改为{new}"),
+            {},
+            None,
+        ),
+        (
+            "staff_change",
+            r"kiosk added, receipts (?P<prefix>\S+?)-?",
+            N_("新增兑换机，小票编号以 {prefix} 开头"),
+            {},
+            None,
+        ),
+        ("staff_change", r"kiosk retired", N_("兑换机停用"), {}, None),
+        (
+            "staff_change",
+            r"voice recorded (?P<text>.+?) \((?P<file>\w+), \d+ bytes, sha256 \w+\)",
+            N_("录制语音「{text}」"),
+            {},
+            None,
+        ),
+        (
+            "staff_change",
+            r"voice recording removed (?P<text>.+)",
+            N_("删除录音「{text}」"),
+            {},
+            None,
+        ),
+        (
+            "genesis",
+            r"village opened; kiosks ?(?P<kiosks>.*)",
+            N_("开通本村，兑换机：{kiosks}"),
+            {},
+            None,
+        ),
+        (
+            "day_close",
+            r"report sha256 \w+; receipts (?P<issued>\d+) \((?P<first>\S+)\.\.(?P<last>\S+)\), "
+            r"gaps (?P<gaps>\d+), voids (?P<voids>\d+), points (?P<points>-?\d+)",
+            N_(
+                "日结：小票{issued}张（{first}至{last}），缺号{gaps}张，作废{voids}张，净积分{points}"
+            ),
+            {},
+            None,
+        ),
+    )
+)
+
+
+def say(kind: str, ref: str, memo: str) -> Said | None:
+    """The sentence of a journal row's memo, or None when the memo is a person's own text."""
+    memo = memo or ""
+    for grammar_kind, pattern, text, words, shown in GRAMMAR:
+        if kind != grammar_kind and grammar_kind not in SETUP_KINDS.get(kind, ()):
+            continue
+        match = pattern.fullmatch(memo)
+        if match:
+            fields = {k: (v or "").strip() for k, v in match.groupdict().items()}
+            if "status" in fields and words.get("status") == "word":
+                fields["status"] = STATUS.get(fields["status"], fields["status"])
+            if "reason" in fields and words.get("reason") == "word":
+                fields["reason"] = REASONS.get(fields["reason"], fields["reason"])
+            if "kiosks" in fields:
+                fields["kiosks"] = " ".join(
+                    re.sub(r"\(\w+\)", "", k) for k in fields["kiosks"].split()
+                )
+            return Said(text, fields, words, shown)
+    return None
+
+
+def changes(text: str) -> list[tuple[str, str]]:
+    """'head_name=张三 members=4' as [(户主, 张三), (人口, 4)]: field words to translate, values."""
+    pairs = []
+    for part in text.split():
+        name, _, value = part.partition("=")
+        pairs.append((FIELDS.get(name, name), value))
+    return pairs
+
+
+def ref_said(ref: str) -> Said | None:
+    """A typed reference as words ("household:02-006" -> 农户 02-006); None for a plain one."""
+    kind, sep, rest = (ref or "").partition(":")
+    if sep and kind in REFS:
+        return Said(REFS[kind], {"ref": rest})
+    return None
+
+
+ACTORS = {
+    "kiosk": N_("兑换机 {ref}"),
+    "api": N_("接口 {ref}"),
+    "panel": N_("评定小组 {ref}"),
+    "clerk": N_("记账员 {ref}"),
+    "system": N_("系统"),
+}
+ACTOR_WORDS = {
+    "cli": N_("命令行"),
+    "setup": N_("开通向导"),
+    "system": N_("系统"),
+    "demo": N_("演示"),
+}
+
+
+def actor_said(actor: str, names: dict[str, str]) -> Said:
+    """Who did it: a staff member by display name, a kiosk by its code, the command line…"""
+    actor = actor or ""
+    if actor in names and names[actor]:
+        return Said("{who}", {"who": names[actor]})
+    if actor in ACTOR_WORDS:
+        return Said(ACTOR_WORDS[actor])
+    kind, sep, rest = actor.partition(":")
+    if kind == "staff" and sep:
+        return Said("{who}", {"who": rest})
+    if sep and kind in ACTORS:
+        if rest == "demo" or kind == "system":
+            return Said(ACTOR_WORDS["demo"] if rest == "demo" else ACTORS["system"])
+        return Said(ACTORS[kind], {"ref": rest})
+    return Said("{who}", {"who": actor})

@@ -1,0 +1,175 @@
+"""The journal reads as sentences: every kind of row the shop writes, in Chinese and in English.
+
+The journal keeps language-neutral facts (a typed reference, a memo in a fixed grammar); the
+supervisor's page reads them as sentences (shop/ledger/sentences.py). Here the village does a day
+of staff work through the domain, then the journal's pages are read as a person sees them: no
+`household:02-006`, `create role clerk` or `staff:vol` in Chinese, no Chinese but the village's own
+names in English. The village's own words (names, reasons, notes) are data and may stay.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import String, Text, select
+
+from shop import staff
+from shop.db import unit_of_work
+from shop.households import operations as households
+from shop.households import pins, roster
+from shop.ledger import sentences
+from shop.models import (
+    Base,
+    Household,
+    Journal,
+    Kiosk,
+    Passbook,
+    Rule,
+    RuleCategory,
+    StaffUser,
+    Village,
+)
+from shop.points import applications, catalog
+from shop.regions import operations as regions
+from shop.staff import accounts
+
+from .conftest import StaffClient
+from .test_visible_text import ALLOWED_LATIN, CJK, MACHINE, _Visible
+
+# The journal's own columns are what this test reads as words, so they are not "data".
+JOURNAL_COLUMNS = {"memo", "ref", "actor", "kind", "hash", "prev_hash"}
+
+
+def _staff_day(app) -> None:
+    """A day of staff work, each step journaled by the domain as it is in the back-office."""
+    with unit_of_work(app.extensions["kiosk_db"].writer) as db:
+        village = db.scalar(select(Village).order_by(Village.id))
+        actor = "staff:admin"
+        clerk = staff.create_staff(db, "xiaoli", "clerk", "pass-word-1", village=village,
+                                   display_name="李会计", actor=actor)  # fmt: skip
+        accounts.set_staff_role(db, clerk, "volunteer", actor=actor)
+        accounts.set_staff_active(db, clerk, False, actor=actor)
+        accounts.set_staff_active(db, clerk, True, actor=actor)
+        accounts.issue_badge(db, clerk, actor=actor, pin="1357")
+        accounts.set_password(db, clerk, "pass-word-2", actor=actor)
+        accounts.unlock_staff(db, clerk, actor=actor)
+        token, _secret = staff.create_api_token(db, village, "kiosk", label="二号机", actor=actor)
+        accounts.revoke_api_token(db, token.id, actor=actor)
+        category = db.scalar(select(RuleCategory).where(RuleCategory.village_id == village.id))
+        rule = catalog.add_rule(db, category, "清扫门前", 3, actor=actor)
+        catalog.set_rule_active(db, rule, False, actor=actor)
+        catalog.set_rule_active(db, rule, True, actor=actor)
+        regions.rename_village(db, village, "幸福村", actor=actor)
+        kiosk = regions.add_kiosk(db, village, "K09", "二号兑换机", actor=actor)
+        regions.retire_kiosk(db, kiosk, actor=actor)
+        home = roster.add_household(db, village, "09-001", "赵大山", group_name="第一村民小组",
+                                    members=3, actor=actor)  # fmt: skip
+        roster.update_household(db, home, head_name="赵大山", group_name="第二村民小组",
+                                members=4, actor=actor)  # fmt: skip
+        households.set_household_status(db, home, "inactive", actor=actor)
+        households.set_household_status(db, home, "active", actor=actor)
+        pins.set_pin(db, home, "2468", actor=actor)
+        pins.clear_pin(db, home, actor=actor)
+        households.issue_passbook(db, home, actor=actor)
+        passbook = db.scalar(select(Passbook).where(Passbook.household_id == home.id))
+        households.revoke_passbook(db, passbook, actor=actor, reason="damaged")
+        deed = db.scalar(select(Rule).where(Rule.category_id == category.id, Rule.points > 0))
+        application = applications.submit_application(
+            db, home, deed, memo="帮邻居修路", actor="kiosk:K01"
+        )
+        applications.reject_application(
+            db, village.id, application.id, reason="照片看不清", actor=actor
+        )
+        assert db.scalar(select(Kiosk).where(Kiosk.code == "K09")) is not None
+        assert db.scalar(select(Household).where(Household.number == "09-001")) is not None
+
+
+def _data_outside_the_journal(app) -> set[str]:
+    found: list[str] = []
+    with app.extensions["kiosk_db"].engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            columns = [
+                c
+                for c in table.columns
+                if isinstance(c.type, String | Text)
+                and not (table.name == "journal" and c.name in JOURNAL_COLUMNS)
+                and not c.name.endswith("_by")  # who did it: machine words, read here
+            ]
+            if columns:
+                for row in conn.execute(select(*columns)):
+                    found.extend(str(value) for value in row if value)
+    # Reasons and notes a person typed are data too (they ride in the memo), and so is a memo or
+    # a reference outside the shop's grammar (an award's note, a delivery's source).
+    found += ["帮邻居修路", "照片看不清"]
+    with app.extensions["kiosk_db"].engine.connect() as conn:
+        for kind, ref, memo in conn.execute(select(Journal.kind, Journal.ref, Journal.memo)):
+            found += [ref] if sentences.ref_said(ref) is None else []
+            found += [memo] if sentences.say(kind, ref, memo) is None else []
+    # Whole words and whole runs of Hanzi: a fragment of a longer value is not data.
+    return {
+        w for text in found for w in re.findall(r"[\w:-]+", text) + re.findall(r"[A-Za-z]+", text)
+    } | {run for text in found for run in CJK.findall(text)}
+
+
+def _journal_pages(app, lang: str) -> list[str]:
+    client = StaffClient(app)
+    assert client.login("supervisor").status_code == 303
+    if lang == "en":
+        client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    texts, offset = [], 0
+    while True:
+        page = client.get(f"/backoffice/journal?offset={offset}")
+        assert page.status_code == 200
+        parser = _Visible()
+        parser.feed(page.get_data(as_text=True))
+        texts.extend(parser.parts)
+        if "较早" not in page.text and "Older" not in page.text:
+            return texts
+        offset += 50
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_journal_row_reads_as_a_sentence(app, lang):
+    _staff_day(app)
+    data = _data_outside_the_journal(app)
+    strange: set[str] = set()
+    for text in _journal_pages(app, lang):
+        if lang == "zh":
+            for pattern in MACHINE:
+                strange |= {
+                    m.group(0)
+                    for m in pattern.finditer(text)
+                    if m.group(0) not in ALLOWED_LATIN and m.group(0) not in data
+                }
+        else:
+            strange |= {run for run in CJK.findall(text) if run not in data}
+    assert not strange, sorted(strange)[:20]
+
+
+def test_the_shops_memos_are_in_the_grammar(app):
+    """Every memo the shop wrote above (not a person's note) is read by a sentence."""
+    _staff_day(app)
+    with app.extensions["kiosk_db"].reader() as db:
+        rows = db.execute(select(Journal.kind, Journal.ref, Journal.memo)).all()
+    unread = {
+        (kind, memo)
+        for kind, ref, memo in rows
+        if memo and re.search(r"[A-Za-z]{3,}", memo) and sentences.say(kind, ref, memo) is None
+    }
+    assert not unread, sorted(unread)[:10]
+
+
+def test_an_application_decision_reads_as_an_application(app):
+    _staff_day(app)
+    client = StaffClient(app)
+    client.login("supervisor")
+    page = client.get("/backoffice/journal?household=09-001").text
+    assert "积分申请" in page and "申请未通过，理由：照片看不清" in page
+    assert "新建农户，户主赵大山" in page and "修改户籍：小组 第二村民小组 · 人口 4" in page
+    staff_page = client.get("/backoffice/journal?actor=staff:admin").text
+    assert (
+        "新增工作人员，角色：记账员" in staff_page
+        and "staff:admin" not in staff_page.split("<table", 1)[1]
+    )
+    assert StaffUser is not None
