@@ -7,10 +7,11 @@
 #   fonts-unifont    GNU Unifont: the rest of the BMP and emoji, so no character prints as a box
 #   espeak-ng        the offline Mandarin voice that `kiosk voice build` makes the clips with
 #   opus-tools       opusenc: the clips as small Ogg Opus files
+#   poppler-utils    pdftoppm: the first-day test reads the printed passbook sheet back as a picture
 # As root it installs what is missing through apt; otherwise it names what to install.
 set -euo pipefail
 need=()
-for pkg in libzbar0 chromium fonts-wqy-zenhei fonts-hanazono fonts-unifont espeak-ng opus-tools; do
+for pkg in libzbar0 chromium fonts-wqy-zenhei fonts-hanazono fonts-unifont espeak-ng opus-tools poppler-utils; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
