@@ -4,7 +4,10 @@ Every export (day close, balances, award and redemption lists, notice, ranking, 
 report) describes its columns and rows here and never touches openpyxl or csv itself, so the
 rules below hold everywhere at once:
 
-- headers are the column titles the caller gives (Chinese by default), one value per cell;
+- headers are the column titles the caller gives, marked Chinese words (``N_``), written in the
+  reader's language (``lang``, from the same catalogues as every page: shop.words.translator),
+  and so are the sheet's name and the cells of "word" columns (a status, a kind); one value per
+  cell;
 - numbers are stored as numbers, money (元) with two decimals, dates as dates, moments as local
   date-times on the business clock (shop.clock), never as text;
 - column widths fit the content (a Hanzi counts twice), the header row is bold and frozen;
@@ -28,8 +31,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from shop import clock
+from shop.words import translator
 
-KINDS = ("text", "int", "number", "money", "date", "datetime", "any")
+KINDS = ("text", "word", "int", "number", "money", "date", "datetime", "any")
 DANGEROUS_LEADS = ("=", "+", "-", "@", "\t", "\r")
 REPLACEMENT = "\ufffd"
 MIN_WIDTH, MAX_WIDTH = 6, 60
@@ -38,6 +42,11 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MONEY_FORMAT = "#,##0.00"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
+
+
+class Word(str):
+    """A cell that is one of the shop's marked words (N_), written in the reader's language
+    whatever its column's kind."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ def _cell(value, kind: str):
         return None
     if kind == "any":
         kind = _kind_of(value)
-    if kind == "text":
+    if kind in ("text", "word"):
         return neutral_text(value)
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
@@ -163,8 +172,23 @@ def typed_rows(sheet: Sheet) -> list[list]:
     return out
 
 
-def to_xlsx(sheets: Iterable[Sheet]) -> bytes:
-    """A workbook with one tab per sheet.
+def in_language(sheet: Sheet, lang: str = "zh") -> Sheet:
+    """The sheet with its name, its titles and its "word" cells in `lang` (Chinese as written)."""
+    tr = translator(lang)
+    words = {i for i, c in enumerate(sheet.columns) if c.kind == "word"}
+    rows = [
+        [
+            tr(v) if v and (isinstance(v, Word) or (i in words and isinstance(v, str))) else v
+            for i, v in enumerate(row)
+        ]
+        for row in sheet.rows
+    ]
+    columns = [Column(tr(c.title), c.kind, c.width) for c in sheet.columns]
+    return Sheet(tr(sheet.name), columns, rows)
+
+
+def to_xlsx(sheets: Iterable[Sheet], lang: str = "zh") -> bytes:
+    """A workbook with one tab per sheet, in the reader's language.
 
     Written with XlsxWriter: each cell by its kind (write_string never makes a formula, whatever
     the text; numbers and dates with their formats), rows streamed in constant memory. It writes
@@ -186,6 +210,7 @@ def to_xlsx(sheets: Iterable[Sheet]) -> bytes:
     formats = {kind: book.add_format({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
     taken: list[str] = []
     for sheet in sheets:
+        sheet = in_language(sheet, lang)
         name = _tab_name(sheet.name, taken)
         taken.append(name)
         ws = book.add_worksheet(name)
@@ -207,7 +232,7 @@ def to_xlsx(sheets: Iterable[Sheet]) -> bytes:
                 if value is None:
                     continue
                 kind = _kind_of(value) if kind == "any" else kind
-                if kind == "text":
+                if kind in ("text", "word"):
                     ws.write_string(r, col, value)
                 elif kind in ("date", "datetime"):
                     if not isinstance(value, dt.datetime):
@@ -226,8 +251,9 @@ def to_xlsx(sheets: Iterable[Sheet]) -> bytes:
 _FORMATS = {"money": MONEY_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
 
 
-def to_csv(sheet: Sheet) -> bytes:
+def to_csv(sheet: Sheet, lang: str = "zh") -> bytes:
     """One sheet as CSV: UTF-8 with a BOM, CRLF line ends, typed values written plainly."""
+    sheet = in_language(sheet, lang)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutral_text(c.title) for c in sheet.columns])

@@ -21,6 +21,7 @@ from shop.transparency import files as tfiles
 
 from .access import bp, roles_required
 from .common import error_text, parse_date, today, village
+from .i18n import lang
 
 READERS = ("admin", "panel", "clerk", "supervisor")
 GOODS_READERS = ("admin", "clerk", "volunteer", "supervisor")
@@ -121,7 +122,7 @@ def notice_file(month: str, fmt: str):
 
         body = notice_pdf(notice, _font())
     else:
-        body = sheets.to_xlsx(tfiles.notice_sheets(notice))
+        body = sheets.to_xlsx(tfiles.notice_sheets(notice), lang=lang())
     return _send(body, f"notice-{year}-{mon:02d}", fmt)
 
 
@@ -174,7 +175,7 @@ def ranking_file(year: int, fmt: str):
 
         body = ranking_pdf(ranking, _font(), groups=groups or None)
     else:
-        body = sheets.to_xlsx(tfiles.ranking_sheets(ranking, groups))
+        body = sheets.to_xlsx(tfiles.ranking_sheets(ranking, groups), lang=lang())
     return _send(body, f"ranking-{year}", fmt)
 
 
@@ -228,7 +229,7 @@ def year_end_file(year: int, fmt: str):
 
         body = year_end_pdf(report, _font())
     else:
-        body = sheets.to_xlsx(tfiles.year_end_sheets(report))
+        body = sheets.to_xlsx(tfiles.year_end_sheets(report), lang=lang())
     return _send(body, f"year-end-{year}", fmt)
 
 
@@ -242,7 +243,9 @@ def balances_file(fmt: str):
         abort(404)
     with reading() as db:
         sheet = reports.balances_sheet(db, village(db))
-    body = sheets.to_xlsx([sheet]) if fmt == "xlsx" else sheets.to_csv(sheet)
+    body = (
+        sheets.to_xlsx([sheet], lang=lang()) if fmt == "xlsx" else sheets.to_csv(sheet, lang=lang())
+    )
     return _send(body, f"balances-{today().isoformat()}", fmt)
 
 
@@ -254,7 +257,9 @@ def awards_file(fmt: str):
     first, last = _period()
     with reading() as db:
         sheet = reports.awards_sheet(db, village(db), first, last)
-    body = sheets.to_xlsx([sheet]) if fmt == "xlsx" else sheets.to_csv(sheet)
+    body = (
+        sheets.to_xlsx([sheet], lang=lang()) if fmt == "xlsx" else sheets.to_csv(sheet, lang=lang())
+    )
     return _send(body, f"awards-{first.isoformat()}-{last.isoformat()}", fmt)
 
 
@@ -266,7 +271,9 @@ def redemptions_file(fmt: str):
     first, last = _period()
     with reading() as db:
         made = reports.redemptions_sheets(db, village(db), first, last)
-    body = sheets.to_xlsx(made) if fmt == "xlsx" else sheets.to_csv(made[0])
+    body = (
+        sheets.to_xlsx(made, lang=lang()) if fmt == "xlsx" else sheets.to_csv(made[0], lang=lang())
+    )
     return _send(body, f"redemptions-{first.isoformat()}-{last.isoformat()}", fmt)
 
 
@@ -298,7 +305,7 @@ def donor_file():
         report = reports.donor_report(db, village(db).id, name) if name else None
     if report is None:
         abort(404)
-    return _send(sheets.to_xlsx(reports.donor_sheets(report)), "donor-report", "xlsx")
+    return _send(sheets.to_xlsx(reports.donor_sheets(report), lang=lang()), "donor-report", "xlsx")
 
 
 # --- the dashboard on the back-office home -------------------------------------------------------

@@ -15,12 +15,23 @@ from shop.points.models import Rule, RuleCategory
 from shop.redemptions.models import Redemption, RedemptionLine
 from shop.regions.models import Kiosk, Village
 from shop.reports.goods import SOURCE_NAMES, DonorReport
-from shop.sheets import Column, Sheet
+from shop.sheets import Column, Sheet, Word
 from shop.staff.models import StaffUser
 from shop.stock.models import Product
+from shop.words import N_
 
-STATUS_NAMES = {"active": "正常", "paused": "暂停兑换", "inactive": "暂停兑换", "moved": "已迁出"}
-KIND_NAMES = {"award": "加分", "deduction": "扣分", "year_end": "年终处理", "opening": "期初余额"}
+STATUS_NAMES = {
+    "active": N_("正常"),
+    "paused": N_("暂停兑换"),
+    "inactive": N_("暂停兑换"),
+    "moved": N_("已迁出"),
+}
+KIND_NAMES = {
+    "award": N_("加分"),
+    "deduction": N_("扣分"),
+    "year_end": N_("年终处理"),
+    "opening": N_("期初余额"),
+}
 
 
 def actor_names(session: Session, village_id: int) -> dict[str, str]:
@@ -70,15 +81,15 @@ def balances_sheet(session: Session, village: Village) -> Sheet:
         .order_by(Household.number)
     ).all()
     sheet = Sheet(
-        "积分余额",
+        N_("积分余额"),
         [
-            Column("村民小组"),
-            Column("户号"),
-            Column("户主"),
-            Column("人口", "int"),
-            Column("状态"),
-            Column("积分余额", "int"),
-            Column("最近变动", "datetime"),
+            Column(N_("村民小组")),
+            Column(N_("户号")),
+            Column(N_("户主")),
+            Column(N_("人口"), "int"),
+            Column(N_("状态"), "word"),
+            Column(N_("积分余额"), "int"),
+            Column(N_("最近变动"), "datetime"),
         ],
     )
     for group, number, head, members, status, balance, at in rows:
@@ -119,19 +130,19 @@ def awards_sheet(session: Session, village: Village, first: dt.date, last: dt.da
         .order_by(Journal.seq, PointsEntry.id)
     ).all()
     sheet = Sheet(
-        "加扣分明细",
+        N_("加扣分明细"),
         [
-            Column("时间", "datetime"),
-            Column("类型"),
-            Column("村民小组"),
-            Column("户号"),
-            Column("户主"),
-            Column("类别"),
-            Column("项目"),
-            Column("分值", "int"),
-            Column("说明"),
-            Column("经手"),
-            Column("账本序号", "int"),
+            Column(N_("时间"), "datetime"),
+            Column(N_("类型"), "word"),
+            Column(N_("村民小组")),
+            Column(N_("户号")),
+            Column(N_("户主")),
+            Column(N_("类别")),
+            Column(N_("项目")),
+            Column(N_("分值"), "int"),
+            Column(N_("说明")),
+            Column(N_("经手")),
+            Column(N_("账本序号"), "int"),
         ],
     )
     for at, kind, seq, actor, memo, group, number, head, category, rule, delta in rows:
@@ -181,18 +192,18 @@ def redemptions_sheets(
         .order_by(Redemption.created_at, Redemption.id)
     ).all()
     head = Sheet(
-        "兑换小票",
+        N_("兑换小票"),
         [
-            Column("小票号"),
-            Column("时间", "datetime"),
-            Column("兑换机"),
-            Column("村民小组"),
-            Column("户号"),
-            Column("户主"),
-            Column("积分", "int"),
-            Column("状态"),
-            Column("作废原因"),
-            Column("作废经手"),
+            Column(N_("小票号")),
+            Column(N_("时间"), "datetime"),
+            Column(N_("兑换机")),
+            Column(N_("村民小组")),
+            Column(N_("户号")),
+            Column(N_("户主")),
+            Column(N_("积分"), "int"),
+            Column(N_("状态")),
+            Column(N_("作废原因")),
+            Column(N_("作废经手")),
         ],
     )
     for r in receipts:
@@ -205,23 +216,23 @@ def redemptions_sheets(
             r.number,
             r.head_name,
             r.total,
-            "已作废" if voided else "正常",
+            Word(N_("已作废") if voided else N_("正常")),
             (r.void_reason or "") if voided else "",
             _who(names, r.voided_by) if voided else "",
         )
     lines = Sheet(
-        "兑换明细",
+        N_("兑换明细"),
         [
-            Column("小票号"),
-            Column("时间", "datetime"),
-            Column("户号"),
-            Column("商品编码"),
-            Column("品名"),
-            Column("单位"),
-            Column("数量", "int"),
-            Column("单价（积分）", "int"),
-            Column("积分", "int"),
-            Column("状态"),
+            Column(N_("小票号")),
+            Column(N_("时间"), "datetime"),
+            Column(N_("户号")),
+            Column(N_("商品编码")),
+            Column(N_("品名")),
+            Column(N_("单位")),
+            Column(N_("数量"), "int"),
+            Column(N_("单价（积分）"), "int"),
+            Column(N_("积分"), "int"),
+            Column(N_("状态")),
         ],
     )
     by_id = {r.id: r for r in receipts}
@@ -255,14 +266,14 @@ def redemptions_sheets(
                 qty,
                 each,
                 qty * each,
-                "已作废" if r.state == "voided" else "正常",
+                Word(N_("已作废") if r.state == "voided" else N_("正常")),
             )
     return [head, lines]
 
 
 def donor_sheets(report: DonorReport) -> list[Sheet]:
     """One partner company's or donor's goods: deliveries, and per product what became of it."""
-    summary = Sheet("汇总", [Column("项目"), Column("内容", "any")])
+    summary = Sheet(N_("汇总"), [Column(N_("项目")), Column(N_("内容"), "any")])
     summary.add("来源", SOURCE_NAMES.get(report.source_kind, report.source_kind))
     summary.add("单位名称", report.source_name)
     summary.add("入库次数", len(report.deliveries))
@@ -270,23 +281,24 @@ def donor_sheets(report: DonorReport) -> list[Sheet]:
     summary.add("已兑给村民（元）", round(report.value_redeemed, 2))
     summary.add("兑换户数", report.households)
     deliveries = Sheet(
-        "入库单", [Column("入库单号"), Column("日期", "date"), Column("价值（元）", "money")]
+        N_("入库单"),
+        [Column(N_("入库单号")), Column(N_("日期"), "date"), Column(N_("价值（元）"), "money")],
     )
     for doc_no, at, value in report.deliveries:
         deliveries.add(doc_no, at, value)
     goods = Sheet(
-        "去向",
+        N_("去向"),
         [
-            Column("商品编码"),
-            Column("品名"),
-            Column("单位"),
-            Column("入库数量", "int"),
-            Column("已兑换", "int"),
-            Column("在架", "int"),
-            Column("报损", "int"),
-            Column("入库价值（元）", "money"),
-            Column("已兑换价值（元）", "money"),
-            Column("在架价值（元）", "money"),
+            Column(N_("商品编码")),
+            Column(N_("品名")),
+            Column(N_("单位")),
+            Column(N_("入库数量"), "int"),
+            Column(N_("已兑换"), "int"),
+            Column(N_("在架"), "int"),
+            Column(N_("报损"), "int"),
+            Column(N_("入库价值（元）"), "money"),
+            Column(N_("已兑换价值（元）"), "money"),
+            Column(N_("在架价值（元）"), "money"),
         ],
     )
     for line in report.lines:

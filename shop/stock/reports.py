@@ -17,87 +17,49 @@ from pathlib import Path
 from shop import clock
 from shop.paper import QR, Layout, Rule, Text, clean_text, display_width, wrap
 from shop.sheets import Column, Sheet, to_csv, to_xlsx
+from shop.words import N_, in_language, translator
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 MONO_IN_TTC = 1  # WenQuanYi Zen Hei Mono: every Hanzi exactly two Latin widths
 DAY_CLOSE_QR_PREFIX = "JD1"
 
 _L = {
-    "zh": {
-        "title": "日结单",
-        "date": "日期：",
-        "kiosk": "终端：",
-        "clerk": "会计：",
-        "closed_at": "日结时间：",
-        "range": "小票号：",
-        "to": " 至 ",
-        "none": "无",
-        "issued": "开出小票",
-        "issued_voided": "其中已作废",
-        "voids": "记入本日的作废",
-        "reprinted": "重打印次数",
-        "never_printed": "未打印小票",
-        "gaps": "缺号：",
-        "missing": "缺号张数",
-        "redeemed": "兑出积分",
-        "returned": "作废退回积分",
-        "net": "净兑积分",
-        "goods": "商品出库（出/退/净）",
-        "stocktake": "盘点 #{id}（账/盘/差）",
-        "void_list": "作废明细",
-        "moved": "原单已日结，记入本日",
-        "chain": "账本链头：",
-        "sign": "会计签字：",
-        "unit_receipts": "张",
-        "points": "分",
-        "receiving": "入库单",
-        "doc_no": "单号：",
-        "source": "来源：",
-        "value": "价值：",
-        "received_by": "经手：",
-        "memo": "备注：",
-        "lines": "品名 / 数量（入库后库存）",
-    },
-    "en": {
-        "title": "Day close",
-        "date": "Date: ",
-        "kiosk": "Kiosk: ",
-        "clerk": "Clerk: ",
-        "closed_at": "Closed: ",
-        "range": "Receipts: ",
-        "to": " to ",
-        "none": "none",
-        "issued": "Receipts issued",
-        "issued_voided": "of which voided",
-        "voids": "Voids booked today",
-        "reprinted": "Reprints",
-        "never_printed": "Never printed",
-        "gaps": "Missing numbers: ",
-        "missing": "Numbers missing",
-        "redeemed": "Points redeemed",
-        "returned": "Points returned",
-        "net": "Net points",
-        "goods": "Goods out (out/back/net)",
-        "stocktake": "Stocktake #{id} (books/count/diff)",
-        "void_list": "Voids",
-        "moved": "receipt's day closed, booked today",
-        "chain": "Ledger chain head: ",
-        "sign": "Clerk's signature: ",
-        "unit_receipts": "",
-        "points": " pts",
-        "receiving": "Goods received",
-        "doc_no": "No.: ",
-        "source": "Source: ",
-        "value": "Value: ",
-        "received_by": "Received by: ",
-        "memo": "Memo: ",
-        "lines": "Item / qty (on hand after)",
-    },
+    "title": N_("日结单"),
+    "date": N_("日期："),
+    "kiosk": N_("终端："),
+    "clerk": N_("会计："),
+    "closed_at": N_("日结时间："),
+    "range": N_("小票号："),
+    "to": N_(" 至 "),
+    "none": N_("无"),
+    "issued": N_("开出小票"),
+    "issued_voided": N_("其中已作废"),
+    "voids": N_("记入本日的作废"),
+    "reprinted": N_("重打印次数"),
+    "never_printed": N_("未打印小票"),
+    "gaps": N_("缺号："),
+    "missing": N_("缺号张数"),
+    "redeemed": N_("兑出积分"),
+    "returned": N_("作废退回积分"),
+    "net": N_("净兑积分"),
+    "goods": N_("商品出库（出/退/净）"),
+    "stocktake": N_("盘点 #{id}（账/盘/差）"),
+    "void_list": N_("作废明细"),
+    "moved": N_("原单已日结，记入本日"),
+    "chain": N_("账本链头："),
+    "sign": N_("会计签字："),
+    "n_receipts": N_("{n}张"),
+    "n_points": N_("{n}分"),
+    "receiver_sign": N_("经手人签字："),
+    "receiving": N_("入库单"),
+    "doc_no": N_("单号："),
+    "source": N_("来源："),
+    "value": N_("价值："),
+    "received_by": N_("经手："),
+    "memo": N_("备注："),
+    "lines": N_("品名 / 数量（入库后库存）"),
 }
-SOURCE_NAMES = {
-    "zh": {"budget": "区财政预算", "partner": "村企结对", "donation": "捐赠"},
-    "en": {"budget": "District budget", "partner": "Partner company", "donation": "Donation"},
-}
+SOURCE_NAMES = {"budget": N_("区财政预算"), "partner": N_("村企结对"), "donation": N_("捐赠")}
 
 
 class _Rows:
@@ -164,9 +126,10 @@ class DayCloseSlip:
         )
 
     def layout(self, columns: int) -> Layout:
-        t = _L[self.lang]
+        t = in_language(_L, self.lang)
         r = self.report
-        pts = t["points"]
+        pts = t["n_points"].format
+        sheets = t["n_receipts"].format
         b = _Rows(columns)
         b.title(r["village"]["name"])
         b.title(t["title"])
@@ -183,11 +146,11 @@ class DayCloseSlip:
             b.text(f"{t['range']}{rc['first']}{t['to']}{rc['last']}")
         else:
             b.text(f"{t['range']}{t['none']}")
-        b.pair(t["issued"], f"{rc['issued']}{t['unit_receipts']}")
-        b.pair(t["issued_voided"], f"{rc['issued_then_voided']}{t['unit_receipts']}")
-        b.pair(t["voids"], f"{len(r['voids'])}{t['unit_receipts']}")
+        b.pair(t["issued"], sheets(n=rc["issued"]))
+        b.pair(t["issued_voided"], sheets(n=rc["issued_then_voided"]))
+        b.pair(t["voids"], sheets(n=len(r["voids"])))
         b.pair(t["reprinted"], str(rc["reprinted"]))
-        b.pair(t["never_printed"], f"{len(rc['never_printed'])}{t['unit_receipts']}")
+        b.pair(t["never_printed"], sheets(n=len(rc["never_printed"])))
         for first, last in _number_ranges(rc["never_printed"]):
             b.text(f"  {first}" + ("" if first == last else f"{t['to']}{last}"))
         b.pair(t["missing"], str(rc["missing"]), bold=bool(rc["missing"]))
@@ -195,9 +158,9 @@ class DayCloseSlip:
             for first, last in rc["gaps"]:
                 b.text(f"{t['gaps']}{first}" + ("" if first == last else f"{t['to']}{last}"))
         b.rule()
-        b.pair(t["redeemed"], f"{r['points']['redeemed']}{pts}")
-        b.pair(t["returned"], f"{r['points']['returned']}{pts}")
-        b.pair(t["net"], f"{r['points']['net']}{pts}", bold=True)
+        b.pair(t["redeemed"], pts(n=r["points"]["redeemed"]))
+        b.pair(t["returned"], pts(n=r["points"]["returned"]))
+        b.pair(t["net"], pts(n=r["points"]["net"]), bold=True)
         if r["goods"]:
             b.rule()
             b.text(t["goods"])
@@ -215,7 +178,7 @@ class DayCloseSlip:
             b.rule()
             b.text(t["void_list"])
             for v in r["voids"]:
-                b.pair(f"{v['receipt_no']} ({v['issued_on']})", f"-{v['points']}{pts}")
+                b.pair(f"{v['receipt_no']} ({v['issued_on']})", pts(n=-v["points"]))
                 if v["reason"]:
                     b.text(f"  {v['reason']}")
                 if v["moved_from_closed_day"]:
@@ -253,14 +216,14 @@ class ReceivingSlip:
         return f"receiving-{self.doc_no}"
 
     def layout(self, columns: int) -> Layout:
-        t = _L[self.lang]
+        t = in_language(_L, self.lang)
         b = _Rows(columns)
         b.title(self.village_name)
         b.title(t["receiving"])
         b.rule()
         b.text(f"{t['doc_no']}{self.doc_no}")
         b.text(self.created_at)
-        source = SOURCE_NAMES[self.lang][self.source_kind]
+        source = translator(self.lang)(SOURCE_NAMES[self.source_kind])
         b.text(f"{t['source']}{source}" + (f" · {self.source_name}" if self.source_name else ""))
         b.text(f"{t['value']}¥{self.value_fen / 100:,.2f}")
         b.text(f"{t['received_by']}{self.received_by}")
@@ -271,7 +234,7 @@ class ReceivingSlip:
         for name, qty, unit, after in self.lines:
             b.pair(name, f"{qty}{unit} ({after})")
         b.rule()
-        b.text(t["sign"].replace("会计", "经手人").replace("Clerk's", "Receiver's"))
+        b.text(t["receiver_sign"])
         b.text("")
         b.text("_" * min(columns, 24))
         return b.build(self.slug)
@@ -323,141 +286,71 @@ def receiving_pdf(slip: ReceivingSlip, font_path: str | None = None) -> bytes:
 
 
 _X = {
-    "zh": {
-        "section": "分类",
-        "item": "项目",
-        "value": "数值",
-        "note": "说明",
-        "day": "日结",
-        "village": "村",
-        "kiosk": "终端",
-        "date": "日期",
-        "clerk": "会计",
-        "closed_at": "日结时间",
-        "receipts": "小票",
-        "first": "首张小票号",
-        "last": "末张小票号",
-        "issued": "开出小票",
-        "issued_then_voided": "其中已作废",
-        "voids_booked": "记入本日的作废",
-        "reprinted": "重打印次数",
-        "never_printed": "未打印小票",
-        "missing": "缺号张数",
-        "gap": "缺号",
-        "gap_from": "缺号起",
-        "gap_to": "缺号止",
-        "points": "积分",
-        "redeemed": "兑出积分",
-        "returned": "作废退回积分",
-        "net": "净兑积分",
-        "goods": "商品",
-        "out": "出库",
-        "back": "退回",
-        "net_out": "净出库",
-        "stocktake": "盘点",
-        "void": "作废",
-        "chain": "账本链头",
-        "chain_seq": "链头序号",
-        "chain_hash": "链头哈希",
-        "moved": "原单已日结，记入本日",
-        "tabs": ("汇总", "小票", "小票明细", "商品", "作废", "盘点"),
-        "receipt_no": "小票号",
-        "time": "时间",
-        "household": "户号",
-        "head": "户主",
-        "items": "件数",
-        "state": "状态",
-        "print": "打印",
-        "sku": "商品编码",
-        "name": "品名",
-        "unit": "单位",
-        "qty": "数量",
-        "each": "单价（积分）",
-        "line_points": "积分",
-        "issued_on": "原单日期",
-        "reason": "原因",
-        "by": "经手",
-        "moved_col": "原单已日结",
-        "take": "盘点号",
-        "books": "账面",
-        "counted": "实盘",
-        "difference": "差异",
-        "yes": "是",
-        "states": {"completed": "正常", "voided": "已作废"},
-        "prints": {
-            "pending": "未打印",
-            "sent": "已发送",
-            "printed": "已打印",
-            "failed": "打印失败",
-        },
-    },
-    "en": {
-        "section": "Section",
-        "item": "Item",
-        "value": "Value",
-        "note": "Note",
-        "day": "Day close",
-        "village": "Village",
-        "kiosk": "Kiosk",
-        "date": "Date",
-        "clerk": "Clerk",
-        "closed_at": "Closed at",
-        "receipts": "Receipts",
-        "first": "First receipt",
-        "last": "Last receipt",
-        "issued": "Receipts issued",
-        "issued_then_voided": "of which voided",
-        "voids_booked": "Voids booked today",
-        "reprinted": "Reprints",
-        "never_printed": "Never printed",
-        "missing": "Numbers missing",
-        "gap": "Missing numbers",
-        "gap_from": "Missing from",
-        "gap_to": "Missing to",
-        "points": "Points",
-        "redeemed": "Points redeemed",
-        "returned": "Points returned",
-        "net": "Net points",
-        "goods": "Goods",
-        "out": "Out",
-        "back": "Back",
-        "net_out": "Net out",
-        "stocktake": "Stocktake",
-        "void": "Void",
-        "chain": "Ledger chain head",
-        "chain_seq": "Chain head row",
-        "chain_hash": "Chain head hash",
-        "moved": "receipt's day closed, booked today",
-        "tabs": ("Summary", "Receipts", "Receipt lines", "Goods", "Voids", "Stocktake"),
-        "receipt_no": "Receipt",
-        "time": "Time",
-        "household": "Household",
-        "head": "Head",
-        "items": "Items",
-        "state": "State",
-        "print": "Printed",
-        "sku": "Code",
-        "name": "Name",
-        "unit": "Unit",
-        "qty": "Qty",
-        "each": "Points each",
-        "line_points": "Points",
-        "issued_on": "Receipt date",
-        "reason": "Reason",
-        "by": "By",
-        "moved_col": "Receipt's day closed",
-        "take": "Stocktake",
-        "books": "Books",
-        "counted": "Counted",
-        "difference": "Difference",
-        "yes": "yes",
-        "states": {"completed": "ok", "voided": "voided"},
-        "prints": {
-            "pending": "not printed",
-            "sent": "sent",
-            "printed": "printed",
-            "failed": "failed",
-        },
+    "section": N_("分类"),
+    "item": N_("项目"),
+    "value": N_("数值"),
+    "note": N_("说明"),
+    "day": N_("日结"),
+    "village": N_("村"),
+    "kiosk": N_("终端"),
+    "date": N_("日期"),
+    "clerk": N_("会计"),
+    "closed_at": N_("日结时间"),
+    "receipts": N_("小票"),
+    "first": N_("首张小票号"),
+    "last": N_("末张小票号"),
+    "issued": N_("开出小票"),
+    "issued_then_voided": N_("其中已作废"),
+    "voids_booked": N_("记入本日的作废"),
+    "reprinted": N_("重打印次数"),
+    "never_printed": N_("未打印小票"),
+    "missing": N_("缺号张数"),
+    "gap": N_("缺号"),
+    "gap_from": N_("缺号起"),
+    "gap_to": N_("缺号止"),
+    "points": N_("积分"),
+    "redeemed": N_("兑出积分"),
+    "returned": N_("作废退回积分"),
+    "net": N_("净兑积分"),
+    "goods": N_("商品"),
+    "out": N_("出库"),
+    "back": N_("退回"),
+    "net_out": N_("净出库"),
+    "stocktake": N_("盘点"),
+    "void": N_("作废"),
+    "chain": N_("账本链头"),
+    "chain_seq": N_("链头序号"),
+    "chain_hash": N_("链头哈希"),
+    "moved": N_("原单已日结，记入本日"),
+    "tabs": (N_("汇总"), N_("小票"), N_("小票明细"), N_("商品"), N_("作废"), N_("盘点")),
+    "receipt_no": N_("小票号"),
+    "time": N_("时间"),
+    "household": N_("户号"),
+    "head": N_("户主"),
+    "items": N_("件数"),
+    "state": N_("状态"),
+    "print": N_("打印"),
+    "sku": N_("商品编码"),
+    "name": N_("品名"),
+    "unit": N_("单位"),
+    "qty": N_("数量"),
+    "each": N_("单价（积分）"),
+    "line_points": N_("积分"),
+    "issued_on": N_("原单日期"),
+    "reason": N_("原因"),
+    "by": N_("经手"),
+    "moved_col": N_("原单已日结"),
+    "take": N_("盘点号"),
+    "books": N_("账面"),
+    "counted": N_("实盘"),
+    "difference": N_("差异"),
+    "yes": N_("是"),
+    "states": {"completed": N_("正常"), "voided": N_("已作废")},
+    "prints": {
+        "pending": N_("未打印"),
+        "sent": N_("已发送"),
+        "printed": N_("已打印"),
+        "failed": N_("打印失败"),
     },
 }
 
@@ -473,7 +366,7 @@ def _closed_at_local(report: dict):
 def day_close_summary(report: dict, lang: str = "zh") -> Sheet:
     """The whole report as (分类, 项目, 数值, 说明) rows, one value per cell: the CSV, and the
     XLSX's first sheet."""
-    x = _X[lang]
+    x = in_language(_X, lang)
     r, rc = report, report["receipts"]
     sheet = Sheet(
         x["tabs"][0],
@@ -524,7 +417,7 @@ def day_close_summary(report: dict, lang: str = "zh") -> Sheet:
 def day_close_sheets(report: dict, lang: str = "zh") -> list[Sheet]:
     """汇总 summary, 小票 one row per receipt, 小票明细 one row per receipt line, 商品 goods,
     作废 voids, 盘点 stocktake."""
-    x = _X[lang]
+    x = in_language(_X, lang)
     tabs = x["tabs"]
     receipts = Sheet(
         tabs[1],

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from shop.households.models import Household
 from shop.ledger.models import PointsEntry
 from shop.regions.models import Village
-from shop.sheets import Column, Sheet
+from shop.sheets import Column, Sheet, Word
 from shop.transparency.common import ChainHead, village_of
 from shop.transparency.models import YearEndPolicy
 from shop.transparency.notice import MonthlyNotice
@@ -27,13 +27,14 @@ from shop.words import N_
 POLICY_NAMES = {"keep": N_("积分保留"), "expire": N_("积分清零"), "cap": N_("封顶结转")}
 
 
-def _head_sheet(head: ChainHead, until: str) -> Sheet:
-    sheet = Sheet("链头", [Column("项目"), Column("内容", "any")])
-    sheet.add("截至", until)
-    sheet.add("链头序号", head.seq)
-    sheet.add("链头哈希", head.hash)
+def _head_sheet(head: ChainHead, until: dt.date) -> Sheet:
+    sheet = Sheet(N_("链头"), [Column(N_("项目"), "word"), Column(N_("内容"), "any")])
+    sheet.add(N_("截至"), until)
+    sheet.add(N_("链头序号"), head.seq)
+    sheet.add(N_("链头哈希"), head.hash)
     sheet.add(
-        "核对命令", f"python3 verify_ledger.py 账本.jsonl --expect-head {head.seq}:{head.short}"
+        N_("核对命令"),
+        f"python3 verify_ledger.py ledger.jsonl --expect-head {head.seq}:{head.short}",
     )
     return sheet
 
@@ -42,28 +43,28 @@ def notice_sheets(notice: MonthlyNotice) -> list[Sheet]:
     """公示 one row per award or deduction (a household without any: one row, 本月无变动),
     户合计 one row per household, and the chain head."""
     items = Sheet(
-        "公示明细",
+        N_("公示明细"),
         [
-            Column("村民小组"),
-            Column("户号"),
-            Column("户主"),
-            Column("日期", "date"),
-            Column("类别"),
-            Column("项目"),
-            Column("分值", "int"),
-            Column("说明"),
+            Column(N_("村民小组")),
+            Column(N_("户号")),
+            Column(N_("户主")),
+            Column(N_("日期"), "date"),
+            Column(N_("类别")),
+            Column(N_("项目")),
+            Column(N_("分值"), "int"),
+            Column(N_("说明")),
         ],
     )
     totals = Sheet(
-        "户合计",
+        N_("户合计"),
         [
-            Column("村民小组"),
-            Column("户号"),
-            Column("户主"),
-            Column("加分", "int"),
-            Column("扣分", "int"),
-            Column("年终处理", "int"),
-            Column("本月合计", "int"),
+            Column(N_("村民小组")),
+            Column(N_("户号")),
+            Column(N_("户主")),
+            Column(N_("加分"), "int"),
+            Column(N_("扣分"), "int"),
+            Column(N_("年终处理"), "int"),
+            Column(N_("本月合计"), "int"),
         ],
     )
     for group in notice.groups:
@@ -79,7 +80,9 @@ def notice_sheets(notice: MonthlyNotice) -> list[Sheet]:
                 home.net,
             )
             if not home.items:
-                items.add(name, home.number, home.head_name, None, "", "", None, "本月无变动")
+                items.add(
+                    name, home.number, home.head_name, None, "", "", None, Word(N_("本月无变动"))
+                )
             for item in home.items:
                 items.add(
                     name,
@@ -91,30 +94,31 @@ def notice_sheets(notice: MonthlyNotice) -> list[Sheet]:
                     item.delta,
                     "年终" if item.kind == "year_end" else "",
                 )
-    head = _head_sheet(notice.head, f"{notice.year}年{notice.month}月底")
+    next_month = dt.date(notice.year + notice.month // 12, notice.month % 12 + 1, 1)
+    head = _head_sheet(notice.head, next_month - dt.timedelta(days=1))
     return [items, totals, head]
 
 
 def ranking_sheets(ranking: Ranking, groups: list[Ranking] | None = None) -> list[Sheet]:
     """全村排名, then one sheet per villager group, then the chain head."""
     columns = [
-        Column("名次", "int"),
-        Column("户号"),
-        Column("户主"),
-        Column("村民小组"),
-        Column("加分", "int"),
-        Column("扣分", "int"),
-        Column("积分", "int"),
+        Column(N_("名次"), "int"),
+        Column(N_("户号")),
+        Column(N_("户主")),
+        Column(N_("村民小组")),
+        Column(N_("加分"), "int"),
+        Column(N_("扣分"), "int"),
+        Column(N_("积分"), "int"),
     ]
     out = []
-    for name, part in [(ranking.group or "全村排名", ranking)] + [
-        (g.group or "未分组", g) for g in (groups or [])
+    for name, part in [(ranking.group or N_("全村排名"), ranking)] + [
+        (g.group or N_("未分组"), g) for g in (groups or [])
     ]:
         sheet = Sheet(name, columns)
         for r in part.rows:
             sheet.add(r.rank, r.number, r.head_name, r.group_name, r.earned, r.deducted, r.points)
         out.append(sheet)
-    out.append(_head_sheet(ranking.head, f"{ranking.year}年底"))
+    out.append(_head_sheet(ranking.head, dt.date(ranking.year, 12, 31)))
     return out
 
 
@@ -222,28 +226,34 @@ def year_end_report(
 
 
 def year_end_sheets(report: YearEndReport) -> list[Sheet]:
-    state = {"applied": "已执行", "announced": "已公布，未执行", "preview": "预览（未公布）"}
-    summary = Sheet("汇总", [Column("项目"), Column("内容", "any")])
-    summary.add("村", report.village_name)
-    summary.add("年度", report.year)
-    summary.add("状态", state[report.state])
-    summary.add("处理办法", report.policy_name)
-    summary.add("执行日期", report.effective_on)
-    summary.add("涉及户数", len(report.rows))
-    summary.add("全村户数", report.households)
-    summary.add("扣减积分合计", report.total)
+    state = {
+        "applied": N_("已执行"),
+        "announced": N_("已公布，未执行"),
+        "preview": N_("预览（未公布）"),
+    }
+    summary = Sheet(N_("汇总"), [Column(N_("项目"), "word"), Column(N_("内容"), "any")])
+    summary.add(N_("村"), report.village_name)
+    summary.add(N_("年度"), report.year)
+    summary.add(N_("状态"), Word(state[report.state]))
+    summary.add(N_("处理办法"), Word(POLICY_NAMES.get(report.policy, report.policy)))
+    if report.policy == "cap":
+        summary.add(N_("上限（分）"), report.cap)
+    summary.add(N_("执行日期"), report.effective_on)
+    summary.add(N_("涉及户数"), len(report.rows))
+    summary.add(N_("全村户数"), report.households)
+    summary.add(N_("扣减积分合计"), report.total)
     if report.head is not None:
-        summary.add("账本记录序号", report.head.seq)
-        summary.add("账本记录哈希", report.head.hash)
+        summary.add(N_("账本记录序号"), report.head.seq)
+        summary.add(N_("账本记录哈希"), report.head.hash)
     lines = Sheet(
-        "各户明细",
+        N_("各户明细"),
         [
-            Column("户号"),
-            Column("户主"),
-            Column("村民小组"),
-            Column("处理前余额", "int"),
-            Column("扣减", "int"),
-            Column("处理后余额", "int"),
+            Column(N_("户号")),
+            Column(N_("户主")),
+            Column(N_("村民小组")),
+            Column(N_("处理前余额"), "int"),
+            Column(N_("扣减"), "int"),
+            Column(N_("处理后余额"), "int"),
         ],
     )
     for r in report.rows:

@@ -85,7 +85,7 @@ def _head_block(pdf: _Sheet, head: ChainHead, what: str, until: str) -> None:
         f"怎样核对：{what}的每一条都记在村里的积分账本上。账本的每一条记录都和前一条用"
         "“哈希”锁在一起，改动任何一条，后面的号码就全都对不上。任何人都可以向村委会要一份"
         "账本导出文件，在自己的电脑上运行公开的核对程序："
-        f"python3 verify_ledger.py 账本.jsonl --expect-head {head.seq}:{head.short}。"
+        f"python3 verify_ledger.py ledger.jsonl --expect-head {head.seq}:{head.short}。"
         "显示 OK，说明这张纸打印以后账本没有被改过；显示 FAILED，会指出第一条出问题的记录。"
         "右边的二维码里就是这个链头。"
     )

@@ -5,7 +5,7 @@ home page, and reads what a person sees: text nodes and the attributes a browser
 placeholder, aria-label, button values). On Chinese pages nothing may look like a machine
 identifier (`printer_offline`, `staff:vol`, `#2`, English words); on English pages no Chinese may
 appear that the village did not type itself (names of households, goods, villages are data and
-stay as written). Exports (XLSX, CSV) are read the same way, cell by cell.
+stay as written). Exports (XLSX, CSV) are read the same way, cell by cell, in both languages.
 """
 
 from __future__ import annotations
@@ -157,8 +157,7 @@ def _crawl(staff_client, app, lang: str):
                 if urlsplit(target).path.startswith("/backoffice/") and target not in seen:
                     query = urlsplit(target).query
                     queue.append(urlsplit(target).path + (f"?{query}" if query else ""))
-        elif lang == "zh":
-            # Exports are read in Chinese; their English headers are still to come.
+        else:
             pages.append((url, _export_text(response)))
     return pages, per_endpoint
 
@@ -174,3 +173,32 @@ def test_every_back_office_page_and_export_speaks_plain_words(staff_client, app,
         if strange:
             problems.append(f"{url}: {strange[:8]}")
     assert not problems, f"{len(problems)} pages show machine words:\n" + "\n".join(problems)
+
+
+def test_every_export_speaks_english_when_the_reader_does(staff_client, app):
+    """Each report file and the day close, fetched by a reader on English pages: headers, tab
+    names and words such as a status in English; only the village's own names stay Chinese."""
+    from shop.models import DayClose
+
+    from .test_reports_pages import FILES, _fill
+
+    client = staff_client("admin")
+    client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    urls = [_fill(path) for path, kind in FILES if kind != "application/pdf"]
+    with app.extensions["kiosk_db"].reader() as db:
+        close = db.scalar(select(DayClose).order_by(DayClose.id.desc()))
+        code = db.scalar(select(Base.metadata.tables["kiosks"].c.code))
+    urls += [
+        f"/backoffice/clerk/dayclose/{code}/{close.business_date}/{ext}" for ext in ("xlsx", "csv")
+    ]
+    data = _data_text(app)
+    problems = []
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cells = _export_text(response)
+        assert cells, url
+        strange = sorted({w for cell in cells for w in _strange(cell, "en", data)})
+        if strange:
+            problems.append(f"{url}: {strange[:8]}")
+    assert not problems, "\n".join(problems)
