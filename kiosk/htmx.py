@@ -1,9 +1,9 @@
-"""The one page-or-fragment helper of the villager's screens.
+"""The one page-or-fragment helper of every screen and page (kiosk, back-office, phone).
 
-An htmx request gets the screen's partial alone (its root is `<section id="screen">`, swapped
-outerHTML); a plain request or an htmx history restore gets the whole page around it. Both vary
-on HX-Request so no cache ever hands one for the other. Sounds ride along as an HX-Trigger
-event the page's script plays (if sounds are on).
+An htmx request gets the partial alone (on the kiosk its root is `<section id="screen">`,
+swapped outerHTML); a plain request or an htmx history restore gets the whole page around it.
+Both vary on HX-Request so no cache ever hands one for the other. On the kiosk, sounds ride
+along as an HX-Trigger event the page's script plays (if sounds are on).
 """
 
 from __future__ import annotations
@@ -21,16 +21,23 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.history_restore_request
 
 
+def page_or_fragment(
+    page: str, partial: str | None = None, /, *, http_status: int = 200, **context
+) -> Response:
+    """`partial` alone for htmx, the whole `page` otherwise (or `page` alone without a partial)."""
+    body = render_template(partial if partial and wants_fragment() else page, **context)
+    response = make_response(body, http_status)
+    response.vary.add("HX-Request")
+    return response
+
+
 def render_screen(
     partial: str, *, status: int = 200, sound: str | None = None, **context
 ) -> Response:
     """Render one screen: the partial for htmx, the full page otherwise."""
-    if wants_fragment():
-        body = render_template(partial, **context)
-    else:
-        body = render_template(PAGE, screen_template=partial, **context)
-    response = make_response(body, status)
-    response.vary.add("HX-Request")
+    response = page_or_fragment(
+        PAGE, partial, http_status=status, screen_template=partial, **context
+    )
     if sound in SOUNDS:
         response.headers["HX-Trigger"] = f'{{"kiosk-sound": "{sound}"}}'
     response.headers["Cache-Control"] = "no-store"

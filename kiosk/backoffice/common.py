@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import flash, make_response, redirect, render_template, request
+from flask import flash, make_response, redirect, request
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk import i18n
+from kiosk.htmx import page_or_fragment, wants_fragment
 from shop import clock
 from shop.errors import DomainError
 from shop.ledger import sentences
@@ -86,15 +87,12 @@ def flash_error(exc: DomainError) -> None:
 
 
 def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true" and not request.headers.get(
-        "HX-History-Restore-Request"
-    )
+    return wants_fragment()
 
 
 def render(template: str, partial: str | None = None, *, http_status: int = 200, **context):
-    """The partial alone for htmx, the whole page otherwise."""
-    body = render_template(partial if partial and is_htmx() else template, **context)
-    return make_response(body, http_status)
+    """The partial alone for htmx, the whole page otherwise (kiosk.htmx: one rule for all)."""
+    return page_or_fragment(template, partial, http_status=http_status, **context)
 
 
 def form_int(name: str, default: int | None = None) -> int | None:
