@@ -1,7 +1,7 @@
 """Batch awards (批量加分/扣分) with a preview, and reversals with a reason.
 
-Every award goes through shop.points.award_points with an idempotency key, so a double submit
-of a batch awards once."""
+Every award posts through the one award path (shop.points.operations.post_points) with an
+idempotency key, so a double submit of a batch awards once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -116,24 +116,15 @@ def apply_batch(
     delta = rule.points
     try:
         with session.begin_nested():
-            rows = session.execute(
-                update(Household)
-                .where(Household.id.in_(ids))
-                .values(balance=Household.balance + delta)
-                .returning(Household.id, Household.balance)
-                .execution_options(synchronize_session=False)
-            ).all()
-            if len(rows) != len(ids):
-                raise DomainError("unknown_household", key)
-            after = dict(rows)
-            appended = ledger.append(
+            appended = points.post_points(
                 session,
                 village_id,
-                "award" if delta > 0 else "deduction",
+                ids,
+                delta,
+                rule_id=rule.id,
                 actor=actor,
                 ref=key[:64],
                 memo=memo,
-                points=[ledger.Posting(i, delta, after[i], rule.id) for i in ids],
                 at=at,
             )
             session.add(

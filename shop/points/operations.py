@@ -76,27 +76,58 @@ def award_points(
 
 
 def _post_award(session, household, rule, delta, actor, memo, at) -> ledger.Appended:
-    new_balance = session.execute(
-        update(Household)
-        .execution_options(synchronize_session=False)
-        .where(Household.id == household.id)
-        .values(balance=Household.balance + delta)
-        .returning(Household.balance)
-    ).scalar_one_or_none()
-    if new_balance is None:  # the row is gone (or never was): nothing was written
-        raise DomainError("unknown_household", str(household.id), household_id=household.id)
-    result = ledger.append(
+    result = post_points(
         session,
         household.village_id,
-        "award" if delta > 0 else "deduction",
+        [household.id],
+        delta,
+        rule_id=rule.id if rule else None,
         actor=actor,
         ref=f"household:{household.number}",
         memo=memo,
-        points=[ledger.Posting(household.id, delta, new_balance, rule.id if rule else None)],
         at=at,
     )
     session.expire(household, ["balance"])
     return result
+
+
+def post_points(
+    session: Session,
+    village_id: int,
+    household_ids: list[int],
+    delta: int,
+    *,
+    rule_id: int | None,
+    actor: str,
+    ref: str,
+    memo: str = "",
+    at: dt.datetime | None = None,
+) -> ledger.Appended:
+    """The one award path: `delta` points to each household as one journal event (one posting
+    a household), balances moved in one UPDATE whose row count must match: a household that is
+    gone refuses the whole event and nothing is written. Awards of one household
+    (`award_points`) and of many (`batches.apply_batch`) both post here."""
+    rows = session.execute(
+        update(Household)
+        .execution_options(synchronize_session=False)
+        .where(Household.id.in_(household_ids), Household.village_id == village_id)
+        .values(balance=Household.balance + delta)
+        .returning(Household.id, Household.balance)
+    ).all()
+    after = dict(rows)
+    missing = [i for i in household_ids if i not in after]
+    if missing:  # the row is gone (or never was): nothing was written
+        raise DomainError("unknown_household", str(missing[0]), household_id=missing[0])
+    return ledger.append(
+        session,
+        village_id,
+        "award" if delta > 0 else "deduction",
+        actor=actor,
+        ref=ref,
+        memo=memo,
+        points=[ledger.Posting(i, delta, after[i], rule_id) for i in household_ids],
+        at=at,
+    )
 
 
 def _previous_award(session, key: str, request_hash: str) -> ledger.Appended | None:
