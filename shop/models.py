@@ -36,7 +36,7 @@ from shop.redemptions.models import (
     RedemptionWindow,
     VoidBooking,
 )
-from shop.regions.models import Kiosk, Village, VillagerGroup
+from shop.regions.models import District, Kiosk, Township, Village, VillagerGroup
 from shop.staff.models import ApiToken, StaffUser
 from shop.stock.models import Product, ReceivingDoc, ReceivingLine, Stocktake, StocktakeLine
 from shop.transparency.models import YEAR_END_POLICIES, RankingMark, RankingTotal, YearEndPolicy
@@ -46,6 +46,8 @@ __all__ = [
     "Base",
     "UTCDateTime",
     "utcnow",
+    "District",
+    "Township",
     "Village",
     "Kiosk",
     "VillagerGroup",

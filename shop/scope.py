@@ -16,8 +16,14 @@ API token's village, the kiosk device's village). While it is set:
   parent the caller cannot see (a receipt line for another village's goods).
 
 A scope is a set of village ids, so a township or the district is the same mechanism with more
-ids (`Scope.of(...)`). `Scope.everything()` (or no scope at all) is the operator's: the command
-line, migrations and the sign-in lookups that establish who the caller is.
+ids (`Scope.of(...)`, computed from a staff member's place by `for_staff`). The rows of the region
+tree itself (districts, townships, and staff who work for one) are keyed in the same number space
+below zero, so the same criterion confines them: a township's staff see their township's row and
+staff, never the district's; a village's staff see neither. A new village is a write into its
+township: only a caller holding that township (or the operator) can open one.
+
+`Scope.everything()` (or no scope at all) is the operator's: the command line, migrations and
+the sign-in lookups that establish who the caller is.
 
 Raw SQL (`text()`, the PostgreSQL redemption function, the chain's head) is not filtered: it is
 only ever given ids of rows already loaded through a scoped session. A new table must be listed
@@ -30,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
 from shop.base import Base
@@ -49,25 +55,51 @@ from shop.redemptions.models import (
     RedemptionWindow,
     VoidBooking,
 )
-from shop.regions.models import Kiosk, Village
-from shop.staff.models import ApiToken, StaffUser
+from shop.regions.models import District, Kiosk, Township, Village
+from shop.staff.models import REGION_ROLES, ApiToken, StaffUser
 from shop.stock.models import Product, ReceivingDoc, ReceivingLine, Stocktake, StocktakeLine
 from shop.transparency.models import RankingMark, RankingTotal, YearEndPolicy
+
+# Townships and districts are rows of the tree, not of a village: their rows are keyed in the same
+# number space as village ids, below zero (a township -id, a district -(DISTRICT_KEY + id)), so
+# one criterion `scope_village IN (:keys)` confines them too.
+DISTRICT_KEY = 1_000_000_000
+
+
+def township_key(township_id: int) -> int:
+    return -int(township_id)
+
+
+def district_key(district_id: int) -> int:
+    return -(DISTRICT_KEY + int(district_id))
 
 
 @dataclass(frozen=True)
 class Scope:
-    """The villages one caller may see. `villages is None` means every village."""
+    """The villages one caller may see, and the townships and districts whose rows (names, their
+    staff) it may see. `villages is None` means everything."""
 
     villages: frozenset[int] | None
+    townships: frozenset[int] = frozenset()
+    districts: frozenset[int] = frozenset()
 
     @classmethod
     def everything(cls) -> Scope:
         return cls(None)
 
     @classmethod
-    def of(cls, village_ids: Iterable[int]) -> Scope:
-        return cls(frozenset(int(v) for v in village_ids))
+    def of(
+        cls,
+        village_ids: Iterable[int],
+        *,
+        townships: Iterable[int] = (),
+        districts: Iterable[int] = (),
+    ) -> Scope:
+        return cls(
+            frozenset(int(v) for v in village_ids),
+            frozenset(int(t) for t in townships),
+            frozenset(int(d) for d in districts),
+        )
 
     @property
     def is_everything(self) -> bool:
@@ -75,6 +107,25 @@ class Scope:
 
     def allows(self, village_id: int | None) -> bool:
         return self.villages is None or village_id in self.villages
+
+    def keys(self) -> tuple[int, ...]:
+        """Every key the criterion admits: village ids, township and district keys."""
+        return tuple(
+            sorted(
+                {*(self.villages or ()), *map(township_key, self.townships)}
+                | set(map(district_key, self.districts))
+            )
+        )
+
+    def allows_key(self, key: int | None) -> bool:
+        return self.villages is None or (key is not None and key in self.keys())
+
+    def narrowed(self, village_id: int) -> Scope:
+        """One village of this scope (a township's or district's member looking at one village's
+        pages): that village's rows only."""
+        if not self.allows(village_id):
+            return Scope.of([])
+        return Scope.of([village_id])
 
 
 def bind(session: Session, scope: Scope | None) -> Session:
@@ -90,10 +141,41 @@ def of_session(session: Session) -> Scope:
     return session.info.get("scope") or Scope.everything()
 
 
+def admit_new_village(session: Session, village: Village) -> None:
+    """A caller who opened a village in a township they hold holds the new village too (its
+    chain head, kiosks and first admin are written next in the same unit of work)."""
+    scope: Scope | None = session.info.get("scope")
+    if scope is None or scope.allows(village.id):
+        return
+    if not scope.allows_key(township_key(village.township_id)):
+        raise DomainError("not_found", "township")
+    session.info["scope"] = Scope(scope.villages | {village.id}, scope.townships, scope.districts)
+
+
 def for_staff(session: Session, user: StaffUser) -> Scope:
-    """A staff member's scope: their village. Staff made without one (the command line's first
-    admin) work in the first village, as the back-office always treated them. The district issue
-    widens this to a township's or the district's villages."""
+    """A staff member's scope, computed from where they work: a village role, their village; a
+    township role, every village of the township (and the township's own rows); a district role,
+    every village and township of the district. Staff made without any place (the command line's
+    first admin) work in the first village, as the back-office always treated them. A region
+    role without its region sees nothing."""
+    if user.role in REGION_ROLES:
+        if user.role.startswith("district"):
+            if user.district_id is None:
+                return Scope.of([])
+            townships = list(
+                session.scalars(select(Township.id).where(Township.district_id == user.district_id))
+            )
+            districts = [user.district_id]
+        else:
+            if user.township_id is None:
+                return Scope.of([])
+            townships, districts = [user.township_id], []
+        villages = (
+            session.scalars(select(Village.id).where(Village.township_id.in_(townships)))
+            if townships
+            else []
+        )
+        return Scope.of(villages, townships=townships, districts=districts)
     if user.village_id is not None:
         return Scope.of([user.village_id])
     first = session.scalar(select(Village.id).order_by(Village.id).limit(1))
@@ -103,8 +185,11 @@ def for_staff(session: Session, user: StaffUser) -> Scope:
 # How each table reaches its village: a column of its own, or (child rows) its parent's.
 # name of the attribute that holds the village id, or (foreign key attribute, parent class).
 _OWN = "own"
+_REGION = "region"  # rows of the tree, keyed below zero (township_key, district_key)
 _REACH: dict[type, object] = {
     Village: "id",
+    District: _REGION,
+    Township: _REGION,
     Kiosk: _OWN,
     Household: _OWN,
     Passbook: _OWN,
@@ -116,7 +201,7 @@ _REACH: dict[type, object] = {
     Redemption: _OWN,
     RedemptionWindow: _OWN,
     DayClose: _OWN,
-    StaffUser: _OWN,
+    StaffUser: _REGION,
     ApiToken: _OWN,
     Product: _OWN,
     ReceivingDoc: _OWN,
@@ -145,6 +230,17 @@ _REACH: dict[type, object] = {
 _SCOPE_ATTR = "scope_village"
 
 
+def _region_expression(cls):
+    if cls is District:
+        return -(DISTRICT_KEY + District.id)
+    if cls is Township:
+        return -Township.id
+    # Staff: a village's staff by their village, a township's or district's by its key.
+    return func.coalesce(
+        StaffUser.village_id, -StaffUser.township_id, -(DISTRICT_KEY + StaffUser.district_id)
+    )
+
+
 def _install_scope_expressions() -> None:
     # A table with a village_id of its own needs no entry: it is confined on that column.
     for mapper in Base.registry.mappers:
@@ -153,6 +249,8 @@ def _install_scope_expressions() -> None:
     for cls, how in _REACH.items():
         if how == _OWN:
             expr = cls.village_id
+        elif how == _REGION:
+            expr = _region_expression(cls)
         elif isinstance(how, str):
             expr = getattr(cls, how)
         else:
@@ -197,7 +295,7 @@ def _confine_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
     _ensure_installed()
-    ids = tuple(sorted(scope.villages or ()))
+    ids = scope.keys()
     state.statement = state.statement.options(
         with_loader_criteria(Base, lambda cls: cls.scope_village.in_(ids), include_aliases=True)
     )
@@ -206,8 +304,15 @@ def _confine_statement(state: ORMExecuteState) -> None:
 def _village_of(session: Session, obj) -> tuple[bool, int | None]:
     """(known, village id) of a row about to be written; known is False for a pending parent."""
     how = _REACH.get(type(obj))
-    if how is None or how == "id":
+    if how == "id":
+        # A new village is opened in a township: the caller must hold that township.
+        if obj.id is None or obj in session.new:
+            return True, township_key(obj.township_id) if obj.township_id else None
+        return True, obj.id
+    if how is None:
         return False, None
+    if how == _REGION:
+        return True, _region_key(obj)
     if how == _OWN:
         vid = obj.village_id
         if vid is None:
@@ -225,6 +330,22 @@ def _village_of(session: Session, obj) -> tuple[bool, int | None]:
     return _village_of(session, parent)
 
 
+def _region_key(obj) -> int | None:
+    if isinstance(obj, District):
+        return district_key(obj.id) if obj.id is not None else None
+    if isinstance(obj, Township):
+        if obj.id is None:
+            return district_key(obj.district_id) if obj.district_id else None
+        return township_key(obj.id)
+    if obj.village_id is not None:
+        return obj.village_id
+    if obj.township_id is not None:
+        return township_key(obj.township_id)
+    if obj.district_id is not None:
+        return district_key(obj.district_id)
+    return None
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_writes_outside(session: Session, _context, _instances) -> None:
     scope: Scope | None = session.info.get("scope")
@@ -232,5 +353,5 @@ def _refuse_writes_outside(session: Session, _context, _instances) -> None:
         return
     for obj in (*session.new, *session.dirty, *session.deleted):
         known, vid = _village_of(session, obj)
-        if known and not scope.allows(vid):
+        if known and not scope.allows_key(vid):
             raise DomainError("not_found", type(obj).__tablename__)

@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401
         accounts_views,
         clerk_views,
+        district_views,
         households_views,
         opening_views,
         pin_views,

@@ -12,16 +12,25 @@ import contextlib
 import functools
 import time
 
-from flask import Blueprint, Flask, abort, current_app, request, session
+from flask import Blueprint, Flask, abort, current_app, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager, UserMixin, current_user, logout_user
 
 from kiosk.db import reading, set_scope
-from shop.scope import Scope, for_staff
+from shop.scope import REGION_ROLES, Scope, for_staff
 from shop.words import N_
 
-ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor", "recorder")
+VILLAGE_ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor", "recorder")
+ROLES = VILLAGE_ROLES + REGION_ROLES
 ALL_ROLES = ROLES
+# A township's or district's member looking at one village's pages acts there as this role.
+ACTS_AS = {
+    "township_admin": "admin",
+    "district_admin": "admin",
+    "township_viewer": "supervisor",
+    "district_viewer": "supervisor",
+}
+PICKED = "village_pick"  # the session key of the village a region member is looking at
 PUBLIC = ("*public*",)
 ROLE_NAMES = {
     "admin": N_("管理员"),
@@ -30,6 +39,10 @@ ROLE_NAMES = {
     "volunteer": N_("志愿者"),
     "supervisor": N_("监督小组"),
     "recorder": N_("记分员"),
+    "township_admin": N_("乡镇管理员"),
+    "township_viewer": N_("乡镇查看"),
+    "district_admin": N_("区县管理员"),
+    "district_viewer": N_("区县查看"),
 }
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
@@ -43,11 +56,30 @@ class Staff(UserMixin):
         self.user_id = user.id
         self.username = user.username
         self.display_name = user.display_name or user.username
-        self.role = user.role
+        # `place_role` is the role of the member's place; `role` is what they act as on this
+        # request: a township's or district's member looking at one village acts there as
+        # ACTS_AS says, and as their own role on the region's pages.
+        self.place_role = self.role = user.role
         self.village_id = user.village_id
+        self.township_id = user.township_id
+        self.district_id = user.district_id
         self.session_version = user.session_version
         # The villages this member may see (shop/scope.py); set on every request they make.
         self.scope = scope if scope is not None else Scope.of([])
+        # Region pages confine to `scope`; village pages to `village_scope` (one village).
+        self.village_scope = self.scope
+        self.picked = None
+        if self.is_region:
+            self.village_scope = Scope.of([])  # no village picked: no village's rows
+            picked = _picked_village()
+            if picked is not None and self.scope.allows(picked):
+                self.picked = self.village_id = picked
+                self.role = ACTS_AS[user.role]
+                self.village_scope = self.scope.narrowed(picked)
+
+    @property
+    def is_region(self) -> bool:
+        return self.place_role in REGION_ROLES
 
     def get_id(self) -> str:
         # The version rides in the session: a bumped version makes this id stale everywhere.
@@ -56,6 +88,13 @@ class Staff(UserMixin):
     @property
     def actor(self) -> str:
         return f"staff:{self.username}"
+
+
+def _picked_village() -> int | None:
+    with contextlib.suppress(RuntimeError, TypeError, ValueError):
+        value = session.get(PICKED)
+        return int(value) if value is not None else None
+    return None
 
 
 def _load_user(user_id: str):
@@ -85,14 +124,25 @@ def roles_required(*roles: str):
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
+            if current_user.role in roles or current_user.place_role in roles:
+                return view(*args, **kwargs)
+            region = getattr(view, "region_page", False) or getattr(wrapped, "region_page", False)
+            if current_user.is_region and current_user.picked is None and not region:
+                # A village page, but no village picked yet: the region's own pages first.
+                return redirect(url_for("backoffice.district_home"), 303)
+            abort(403)
 
         wrapped.backoffice_roles = roles
         return wrapped
 
     return decorate
+
+
+def region_page(view):
+    """Mark a township's or district's page: its queries see the member's whole region, not the
+    one village they may have picked for village pages."""
+    view.region_page = True
+    return view
 
 
 def public(view):
@@ -135,7 +185,9 @@ def _staff_sessions_expire():
 def _confine_to_the_staff_members_scope():
     """Every query of a signed-in member's request sees only their villages (shop/scope.py)."""
     if current_user.is_authenticated:
-        set_scope(current_user.scope)
+        view = current_app.view_functions.get(request.endpoint)
+        region = getattr(view, "region_page", False)
+        set_scope(current_user.scope if region else current_user.village_scope)
 
 
 @bp.after_request

@@ -126,6 +126,8 @@ def home():
 
     if current_user.role == "recorder":  # a recorder's back-office is the recording page
         return redirect(url_for("backoffice.record_page"))
+    if current_user.is_region and current_user.picked is None:  # a township's: its villages
+        return redirect(url_for("backoffice.district_home"))
     with reading() as db:
         v = village(db)
         pending = len(pending_applications(db, v.id))

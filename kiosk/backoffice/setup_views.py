@@ -22,6 +22,7 @@ from kiosk.db import reading, writing
 from kiosk.scan_access import on_the_box
 from shop import regions
 from shop.errors import DomainError
+from shop.scope import Scope
 from shop.staff import accounts
 
 from .access import Staff, bp, public, roles_required
@@ -31,7 +32,9 @@ KIOSK_ROWS = 3
 
 
 def needs_first_run() -> bool:
-    with reading() as db:
+    # Whether the database holds any village at all is the operator's question, not the
+    # caller's (a township member looking at no village yet sees none).
+    with reading(Scope.everything()) as db:
         return regions.needs_first_run(db)
 
 

@@ -129,22 +129,34 @@ def staff_group():
 
 @staff_group.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(staff.ROLES), required=True)
+@click.option("--role", type=click.Choice(staff.ROLES + staff.REGION_ROLES), required=True)
 @click.option("--name", "display_name", default="")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--pin", default=None, help="4-8 digits, for badge sign-in at the kiosk.")
 @click.option("--village", "village_code", default=None)
+@click.option("--township", "township_code", default=None, help="For township_* roles.")
+@click.option("--district", "district_code", default=None, help="For district_* roles.")
 @with_appcontext
-def staff_add(username, role, display_name, password, pin, village_code):
+def staff_add(
+    username, role, display_name, password, pin, village_code, township_code, district_code
+):
+    from shop import regions
+
     with unit_of_work(get_db().writer) as session:
         try:
-            village = current_village(session, village_code)
+            place = {}
+            if role.startswith("township"):
+                place["township"] = regions.get_township(session, township_code or "")
+            elif role.startswith("district"):
+                place["district"] = regions.get_district(session, district_code or "")
+            else:
+                place["village"] = current_village(session, village_code)
             staff.create_staff(
                 session,
                 username,
                 role,
                 password,
-                village=village,
+                **place,
                 display_name=display_name,
                 pin=pin,
                 actor="cli",

@@ -84,14 +84,25 @@ def village_group():
 @click.argument("name")
 @click.option("--county", default="")
 @click.option("--township", default="")
+@click.option(
+    "--in", "township_code", default=None, help="The township's code (kiosk region list)."
+)
 @click.option("--groups", default="", help="Villager groups, separated by commas.")
 @with_appcontext
-def village_create(code, name, county, township, groups):
-    """Open another village (its kiosks: `kiosk device add`; its admin: `kiosk staff add`)."""
+def village_create(code, name, county, township, township_code, groups):
+    """Open another village (its kiosks: `kiosk device add`; its admin: `kiosk staff add`),
+    in the township `--in CODE`, or the one named by --county and --township."""
     with unit_of_work(get_db().writer) as session:
         try:
+            region = regions.get_township(session, township_code) if township_code else None
             village = regions.create_village(
-                session, code, name, county=county, township=township, groups=_split(groups)
+                session,
+                code,
+                name,
+                county=county,
+                township=township,
+                region=region,
+                groups=_split(groups),
             )
         except DomainError as exc:
             raise fail(exc) from exc
@@ -192,4 +203,70 @@ def device_retire(code):
     click.echo(f"kiosk {code} retired")
 
 
-COMMANDS = (setup_command, village_group, device_group)
+@click.group("region")
+def region_group():
+    """The region tree: districts (区/县) and townships (镇/乡) above the villages."""
+
+
+@region_group.command("district")
+@click.argument("code")
+@click.argument("name")
+@with_appcontext
+def region_district(code, name):
+    """Add a district (区/县)."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            district = regions.create_district(session, code, name)
+        except DomainError as exc:
+            raise fail(exc) from exc
+        click.echo(f"district {district.code} {district.name} added")
+
+
+@region_group.command("township")
+@click.argument("district_code")
+@click.argument("code")
+@click.argument("name")
+@with_appcontext
+def region_township(district_code, code, name):
+    """Add a township (镇/乡) to a district."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            district = regions.get_district(session, district_code)
+            township = regions.create_township(session, district, code, name)
+        except DomainError as exc:
+            raise fail(exc) from exc
+        click.echo(f"township {township.code} {township.name} added to {district.name}")
+
+
+@region_group.command("list")
+@with_appcontext
+def region_list():
+    """The tree: each district, its townships and their villages."""
+    with unit_of_work(get_db().reader) as session:
+        for district in regions.list_districts(session):
+            click.echo(f"{district.code}\t{district.name}")
+            for township in regions.list_townships(session, district.id):
+                villages = regions.villages_in(session, township_id=township.id)
+                names = " ".join(f"{v.code}({v.name})" for v in villages) or "-"
+                click.echo(f"  {township.code}\t{township.name}\tvillages: {names}")
+
+
+@region_group.command("rename")
+@click.argument("code")
+@click.argument("name")
+@with_appcontext
+def region_rename(code, name):
+    """Rename a district or a township by its code (e.g. a default 未分区县 after upgrading)."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            try:
+                region = regions.get_township(session, code)
+            except DomainError:
+                region = regions.get_district(session, code)
+            regions.rename_region(session, region, name)
+        except DomainError as exc:
+            raise fail(exc) from exc
+        click.echo(f"{code} is now {region.name}")
+
+
+COMMANDS = (setup_command, village_group, device_group, region_group)

@@ -1,26 +1,45 @@
-"""Where a shop stands: villages (村) with their villager groups, their kiosks (兑换机), the first
-run that opens a village on an empty database; later the townships and district above them.
-Every village is the scope of one shop and of one hash chain.
+"""Where a shop stands: the region tree district (区/县) -> township (镇/乡) -> village (村) ->
+villager group (组), the villages' kiosks (兑换机), the first run that opens a village on an empty
+database and opening (开通) one more from a township or the district. Every village is the scope
+of one shop and of one hash chain; a township or a district is a set of villages.
 """
 
 from shop.regions.operations import (
     add_group,
     add_kiosk,
     clean_groups,
+    create_district,
     create_kiosk,
+    create_township,
     create_village,
+    get_district,
     get_kiosk,
+    get_township,
     get_village,
+    list_districts,
     list_kiosks,
+    list_townships,
     list_villages,
+    region_for,
+    rename_region,
     rename_village,
     retire_kiosk,
     shop_title,
     village_groups,
+    villages_in,
 )
-from shop.regions.setup import FirstRun, KioskPlan, first_run, needs_first_run
+from shop.regions.setup import FirstRun, KioskPlan, first_run, needs_first_run, open_village
 
 __all__ = [
+    "create_district",
+    "create_township",
+    "get_district",
+    "get_township",
+    "list_districts",
+    "list_townships",
+    "region_for",
+    "rename_region",
+    "villages_in",
     "create_village",
     "get_village",
     "list_villages",
@@ -38,4 +57,5 @@ __all__ = [
     "KioskPlan",
     "first_run",
     "needs_first_run",
+    "open_village",
 ]

@@ -1,5 +1,6 @@
-"""Villages (村), their villager groups (村民小组) and kiosks (兑换机): the scope of a shop and of
-one hash chain."""
+"""The region tree: district (区/县) -> township (镇/乡) -> village (村) -> villager group (组), and
+the village's kiosks (兑换机). A village is the scope of a shop and of one hash chain; a township
+and a district are sets of villages (shop/scope.py)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,35 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shop.base import Base, utcnow
 
 
+class District(Base):
+    """区/县: sets the catalogue, funds the goods, oversees its townships."""
+
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Township(Base):
+    """镇/乡: oversees its villages; belongs to one district."""
+
+    __tablename__ = "townships"
+    __table_args__ = (UniqueConstraint("district_id", "name", name="uq_townships_name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    district: Mapped[District] = relationship()
+
+
 class Village(Base):
     """村: the scope of one shop and of one hash chain.
 
+    `township_id` places it in the region tree (every village opened by the services has one;
+    `county` and `township` are the names a first run typed, kept as written).
     `is_demo` marks the demo village (演示): set when it is seeded, never cleared, so a demo
     village cannot become a real one by accident.
     """
@@ -33,8 +60,11 @@ class Village(Base):
     name: Mapped[str] = mapped_column(String(100))
     county: Mapped[str] = mapped_column(String(100), default="", server_default="")
     township: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"), index=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    region: Mapped[Township | None] = relationship()
 
 
 class VillagerGroup(Base):

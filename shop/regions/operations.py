@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from shop import clock, ledger
 from shop.errors import DomainError
-from shop.regions.models import Kiosk, Village, VillagerGroup
+from shop.regions.models import District, Kiosk, Township, Village, VillagerGroup
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 VILLAGE_CODE_MAX = 32
@@ -47,6 +47,104 @@ def clean_groups(names: Iterable[str]) -> list[str]:
     return seen
 
 
+DEFAULT_DISTRICT = "未分区县"  # where a village goes when nobody typed its county (rename later)
+DEFAULT_TOWNSHIP = "未分乡镇"
+
+
+def create_district(session: Session, code: str, name: str) -> District:
+    """区/县: the top of the tree."""
+    code = _code(code, VILLAGE_CODE_MAX, "district")
+    name = _name(name, 100, "district")
+    if session.scalar(select(District.id).where(District.code == code)):
+        raise DomainError("duplicate", f"district {code}")
+    district = District(code=code, name=name)
+    session.add(district)
+    session.flush()
+    return district
+
+
+def create_township(session: Session, district: District, code: str, name: str) -> Township:
+    """镇/乡 in a district; its name is unique in the district, its code everywhere."""
+    code = _code(code, VILLAGE_CODE_MAX, "township")
+    name = _name(name, 100, "township")
+    if session.scalar(select(Township.id).where(Township.code == code)):
+        raise DomainError("duplicate", f"township {code}")
+    if session.scalar(
+        select(Township.id).where(Township.district_id == district.id, Township.name == name)
+    ):
+        raise DomainError("duplicate", f"township {name}")
+    township = Township(district_id=district.id, code=code, name=name)
+    session.add(township)
+    session.flush()
+    return township
+
+
+def _free_code(session: Session, model, stem: str) -> str:
+    n = (session.scalar(select(func.count(model.id))) or 0) + 1
+    while session.scalar(select(model.id).where(model.code == f"{stem}{n}")):
+        n += 1
+    return f"{stem}{n}"
+
+
+def region_for(session: Session, county: str = "", township: str = "") -> Township:
+    """The township named `township` in the district named `county`, made when missing (the
+    first run and the command line type names, not codes); blank names go to the defaults."""
+    dname = _name(county, 100, "county", required=False) or DEFAULT_DISTRICT
+    tname = _name(township, 100, "township", required=False) or DEFAULT_TOWNSHIP
+    district = session.scalar(select(District).where(District.name == dname).limit(1))
+    if district is None:
+        district = create_district(session, _free_code(session, District, "D"), dname)
+    found = session.scalar(
+        select(Township).where(Township.district_id == district.id, Township.name == tname)
+    )
+    return found or create_township(session, district, _free_code(session, Township, "T"), tname)
+
+
+def get_district(session: Session, code: str) -> District:
+    found = session.scalar(select(District).where(District.code == (code or "").strip()))
+    if found is None:
+        raise DomainError("not_found", f"district {code}")
+    return found
+
+
+def get_township(session: Session, code: str) -> Township:
+    found = session.scalar(select(Township).where(Township.code == (code or "").strip()))
+    if found is None:
+        raise DomainError("not_found", f"township {code}")
+    return found
+
+
+def list_districts(session: Session) -> list[District]:
+    return list(session.scalars(select(District).order_by(District.code)))
+
+
+def list_townships(session: Session, district_id: int | None = None) -> list[Township]:
+    query = select(Township).order_by(Township.district_id, Township.code)
+    if district_id is not None:
+        query = query.where(Township.district_id == district_id)
+    return list(session.scalars(query))
+
+
+def villages_in(
+    session: Session, *, township_id: int | None = None, district_id: int | None = None
+) -> list[Village]:
+    """The villages of a township or of a district (as the session's scope lets it see)."""
+    query = select(Village).order_by(Village.code)
+    if township_id is not None:
+        query = query.where(Village.township_id == township_id)
+    if district_id is not None:
+        query = query.join(Township, Township.id == Village.township_id).where(
+            Township.district_id == district_id
+        )
+    return list(session.scalars(query))
+
+
+def rename_region(session: Session, region: District | Township, name: str) -> None:
+    """A district's or a township's name as people read it; its code stays."""
+    region.name = _name(name, 100, "region")
+    session.flush()
+
+
 def create_village(
     session: Session,
     code: str,
@@ -54,10 +152,12 @@ def create_village(
     *,
     county: str = "",
     township: str = "",
+    region: Township | None = None,
     groups: Iterable[str] = (),
     is_demo: bool = False,
 ) -> Village:
-    """Open a village and its (empty) chain. Real and demo villages never share a database."""
+    """Open a village and its (empty) chain, in `region` (a township) or in the township and
+    district named by `township` and `county`. Real and demo villages never share a database."""
     code = _code(code, VILLAGE_CODE_MAX, "village")
     name = _name(name, 100, "village")
     if session.scalar(select(Village).where(Village.code == code)):
@@ -65,15 +165,21 @@ def create_village(
     other = session.scalar(select(Village).where(Village.is_demo.is_(not is_demo)).limit(1))
     if other is not None:
         raise DomainError("demo_mix", other.name)
+    if region is None:
+        region = region_for(session, county, township)
     village = Village(
         code=code,
         name=name,
         county=_name(county, 100, "county", required=False),
         township=_name(township, 100, "township", required=False),
+        township_id=region.id,
         is_demo=is_demo,
     )
     session.add(village)
     session.flush()
+    from shop.scope import admit_new_village  # the scope module knows every model: import late
+
+    admit_new_village(session, village)
     ledger.ensure_head(session, village.id)
     for position, group in enumerate(clean_groups(groups), start=1):
         session.add(VillagerGroup(village_id=village.id, name=group, position=position))

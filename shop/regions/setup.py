@@ -1,5 +1,5 @@
-"""The first run (开通): an empty database gets its village, villager groups, kiosks and first
-admin in one unit of work, so a half-opened village never exists."""
+"""The first run (开通) and opening one more village (开通乡村): a village, its villager groups,
+kiosks and first admin in one unit of work, so a half-opened village never exists."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from shop import ledger
 from shop.errors import DomainError
-from shop.regions.models import Village
+from shop.regions.models import Township, Village
 from shop.regions.operations import create_kiosk, create_village
 from shop.staff.operations import create_staff
 
@@ -46,6 +46,17 @@ def first_run(session: Session, plan: FirstRun, *, actor: str = "setup") -> Vill
     """Open the first village with its groups, kiosks and admin. Flushes; the edge commits."""
     if not needs_first_run(session):
         raise DomainError("already_set_up")
+    return _open(session, plan, None, actor)
+
+
+def open_village(session: Session, plan: FirstRun, region: Township, *, actor: str) -> Village:
+    """开通乡村: a township's or the district's admin opens one more village in `region`, with
+    its groups, kiosks and first admin, in one unit of work. The caller's scope must hold the
+    township (shop/scope.py refuses otherwise: not_found)."""
+    return _open(session, plan, region, actor)
+
+
+def _open(session: Session, plan: FirstRun, region: Township | None, actor: str) -> Village:
     if not plan.kiosks:
         raise DomainError("kiosk_required")
     village = create_village(
@@ -53,7 +64,8 @@ def first_run(session: Session, plan: FirstRun, *, actor: str = "setup") -> Vill
         plan.village_code,
         plan.village_name,
         county=plan.county,
-        township=plan.township,
+        township=plan.township if region is None else region.name,
+        region=region,
         groups=plan.groups,
     )
     kiosks = [

@@ -1,6 +1,7 @@
 """Staff (工作人员): users with a role, sign-in and lockout, badges, and API tokens."""
 
 from shop.staff.operations import (
+    REGION_ROLES,
     ROLES,
     TOKEN_PREFIX,
     TOKEN_ROLES,
@@ -13,6 +14,7 @@ from shop.staff.operations import (
 
 __all__ = [
     "ROLES",
+    "REGION_ROLES",
     "TOKEN_ROLES",
     "TOKEN_PREFIX",
     "hash_secret",

@@ -15,19 +15,30 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.base import Base, utcnow
 
+# Staff of a township (乡镇) or of the district (区县): admins open villages and may act as a
+# village's admin; viewers read the region's dashboards and act as a village's supervisor.
+REGION_ROLES = ("township_admin", "township_viewer", "district_admin", "district_viewer")
+
 
 class StaffUser(Base):
-    """工作人员: signs in to the back-office with a role."""
+    """工作人员: signs in to the back-office with a role.
+
+    A village role works in `village_id`; a township role (township_admin, township_viewer) in
+    every village of `township_id`; a district role in every village of `district_id`
+    (shop/scope.py computes the set)."""
 
     __tablename__ = "staff_users"
     __table_args__ = (
         CheckConstraint(
-            "role IN ('admin', 'panel', 'clerk', 'volunteer', 'supervisor', 'recorder')",
+            "role IN ('admin', 'panel', 'clerk', 'volunteer', 'supervisor', 'recorder',"
+            " 'township_admin', 'township_viewer', 'district_admin', 'district_viewer')",
             name="role_known",
         ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("villages.id"))
+    township_id: Mapped[int | None] = mapped_column(ForeignKey("townships.id"))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64), default="")
     role: Mapped[str] = mapped_column(String(16))

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from shop import ledger
 from shop.errors import DomainError
-from shop.regions.models import Kiosk, Village
-from shop.staff.models import ApiToken, StaffUser
+from shop.regions.models import District, Kiosk, Township, Village
+from shop.staff.models import REGION_ROLES, ApiToken, StaffUser
 from shop.text import plain_text
 
 ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor", "recorder")
@@ -43,14 +43,24 @@ def create_staff(
     password: str,
     *,
     village: Village | None = None,
+    township: Township | None = None,
+    district: District | None = None,
     display_name: str = "",
     pin: str | None = None,
     actor: str = "",
 ) -> StaffUser:
+    """A staff member of a village (a village role), of a township (township_*) or of the
+    district (district_*); the place must fit the role."""
     username = plain_text(username, "username", max_length=64)
     display_name = plain_text(display_name, "display_name", max_length=64)
-    if role not in ROLES:
-        raise DomainError("invalid_input", f"role must be one of {', '.join(ROLES)}")
+    if role not in ROLES + REGION_ROLES:
+        raise DomainError("invalid_input", f"role must be one of {', '.join(ROLES + REGION_ROLES)}")
+    if role.startswith("township") and (township is None or village or district):
+        raise DomainError("invalid_input", "a township role needs a township (and nothing else)")
+    if role.startswith("district") and (district is None or village or township):
+        raise DomainError("invalid_input", "a district role needs a district (and nothing else)")
+    if role in ROLES and (township or district):
+        raise DomainError("invalid_input", "a village role works in a village")
     if not username or len(password) < 8:
         raise DomainError("invalid_input", "username and a password of 8+ characters are required")
     if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
@@ -59,6 +69,8 @@ def create_staff(
         raise DomainError("duplicate", f"staff {username}")
     user = StaffUser(
         village_id=village.id if village else None,
+        township_id=township.id if township else None,
+        district_id=district.id if district else None,
         username=username,
         role=role,
         display_name=display_name or username,

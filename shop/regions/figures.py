@@ -1,0 +1,298 @@
+"""Figures of a township or the district (乡镇/区县看板): one row per village for a month, the
+months' trend, a ranking of households and the honour board (光荣榜).
+
+Read straight from the journal and the receipts with grouped queries over every village of the
+caller's scope at once (shop/scope.py confines them; the ids passed narrow further). Points
+awarded are award postings, deducted are deductions (positive here), redeemed are redemptions
+net of voids, outstanding is the sum of the households' balances (= the sum of postings, the
+ledger's first invariant). Goods in 元 by funding source come from each village's goods walk
+(shop.reports.goods), the same numbers as the village's own dashboard.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from shop import clock
+from shop.households.models import Household
+from shop.ledger.models import Journal, PointsEntry
+from shop.points.models import PointsApplication
+from shop.redemptions.models import DayClose, Redemption
+from shop.regions.models import Township, Village
+from shop.reports.goods import SOURCE_KINDS, goods_flow
+
+POINT_KINDS = ("award", "deduction", "redemption", "void")
+
+
+@dataclass
+class VillageMonth:
+    """One village's figures for one month (and its state today)."""
+
+    village_id: int
+    code: str
+    name: str
+    township: str
+    households: int = 0
+    participating: int = 0  # households with at least one award this month
+    awarded: int = 0
+    deducted: int = 0
+    redeemed: int = 0
+    outstanding: int = 0
+    redemptions: int = 0
+    goods_value: dict[str, float] = field(default_factory=lambda: dict.fromkeys(SOURCE_KINDS, 0.0))
+    stock_value: float = 0.0
+    pending_applications: int = 0
+    last_close: dt.date | None = None
+    days_since_close: int | None = None
+
+    @property
+    def participation(self) -> float:
+        return self.participating / self.households if self.households else 0.0
+
+    @property
+    def goods_total(self) -> float:
+        return sum(self.goods_value.values())
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    household_id: int
+    number: str
+    head_name: str
+    village: str
+    points: int
+
+
+def _villages(session: Session, village_ids: Sequence[int] | None) -> list[tuple]:
+    query = (
+        select(Village.id, Village.code, Village.name, func.coalesce(Township.name, ""))
+        .outerjoin(Township, Township.id == Village.township_id)
+        .order_by(Township.name, Village.code)
+    )
+    if village_ids is not None:
+        query = query.where(Village.id.in_(list(village_ids)))
+    return session.execute(query).all()
+
+
+def village_months(
+    session: Session,
+    village_ids: Sequence[int] | None,
+    year: int,
+    month: int,
+    *,
+    today: dt.date | None = None,
+    with_goods: bool = True,
+) -> list[VillageMonth]:
+    """One row per village (of `village_ids`, else every village the scope sees) for the month."""
+    today = today or clock.today()
+    start, end = clock.month_bounds(year, month)
+    rows = {
+        vid: VillageMonth(vid, code, name, town)
+        for vid, code, name, town in _villages(session, village_ids)
+    }
+    ids = list(rows)
+    if not ids:
+        return []
+    for vid, count, balance in session.execute(
+        select(Household.village_id, func.count(Household.id), func.sum(Household.balance))
+        .where(Household.village_id.in_(ids))
+        .group_by(Household.village_id)
+    ):
+        rows[vid].households, rows[vid].outstanding = int(count), int(balance or 0)
+    in_month = (Journal.village_id.in_(ids), Journal.created_at >= start, Journal.created_at < end)
+    for vid, kind, total in session.execute(
+        select(Journal.village_id, Journal.kind, func.sum(PointsEntry.delta))
+        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
+        .where(*in_month, Journal.kind.in_(POINT_KINDS))
+        .group_by(Journal.village_id, Journal.kind)
+    ):
+        row, total = rows[vid], int(total or 0)
+        if kind == "award":
+            row.awarded += total
+        elif kind == "deduction":
+            row.deducted -= total
+        else:
+            row.redeemed -= total
+    for vid, homes in session.execute(
+        select(Journal.village_id, func.count(func.distinct(PointsEntry.household_id)))
+        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
+        .where(*in_month, Journal.kind == "award")
+        .group_by(Journal.village_id)
+    ):
+        rows[vid].participating = int(homes)
+    for vid, count in session.execute(
+        select(Redemption.village_id, func.count(Redemption.id))
+        .where(
+            Redemption.village_id.in_(ids),
+            Redemption.state == "completed",
+            Redemption.created_at >= start,
+            Redemption.created_at < end,
+        )
+        .group_by(Redemption.village_id)
+    ):
+        rows[vid].redemptions = int(count)
+    for vid, count in session.execute(
+        select(PointsApplication.village_id, func.count(PointsApplication.id))
+        .where(PointsApplication.village_id.in_(ids), PointsApplication.state == "pending")
+        .group_by(PointsApplication.village_id)
+    ):
+        rows[vid].pending_applications = int(count)
+    for vid, last in session.execute(
+        select(DayClose.village_id, func.max(DayClose.business_date))
+        .where(DayClose.village_id.in_(ids))
+        .group_by(DayClose.village_id)
+    ):
+        rows[vid].last_close = last
+        rows[vid].days_since_close = (today - last).days if last else None
+    if with_goods:
+        for vid, row in rows.items():
+            flow = goods_flow(session, vid)
+            row.goods_value = flow.redeemed_by_source(start, end)
+            row.stock_value = sum(flow.stock_by_source().values())
+    return list(rows.values())
+
+
+def totals(rows: Sequence[VillageMonth]) -> VillageMonth:
+    """The region's row: every village's figures added (days since close: the longest)."""
+    out = VillageMonth(0, "", "", "")
+    for row in rows:
+        for name in (
+            "households",
+            "participating",
+            "awarded",
+            "deducted",
+            "redeemed",
+            "outstanding",
+            "redemptions",
+            "pending_applications",
+        ):
+            setattr(out, name, getattr(out, name) + getattr(row, name))
+        out.stock_value += row.stock_value
+        for kind, value in row.goods_value.items():
+            out.goods_value[kind] = out.goods_value.get(kind, 0.0) + value
+        if row.days_since_close is not None:
+            out.days_since_close = max(out.days_since_close or 0, row.days_since_close)
+    return out
+
+
+def trend(
+    session: Session,
+    village_ids: Sequence[int] | None,
+    *,
+    today: dt.date | None = None,
+    months: int = 12,
+) -> list[tuple[int, int, int, int]]:
+    """(year, month, awarded, redeemed) for the last `months` months, the region's sum."""
+    today = today or clock.today()
+    firsts: list[tuple[int, int]] = []
+    y, m = today.year, today.month
+    for _ in range(months):
+        firsts.append((y, m))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    firsts.reverse()
+    bounds = [clock.month_bounds(y, m)[0] for y, m in firsts] + [clock.month_bounds(*firsts[-1])[1]]
+    bucket = case(
+        *[(Journal.created_at < bounds[i + 1], i) for i in range(months)], else_=months
+    ).label("bucket")
+    query = (
+        select(bucket, Journal.kind, func.sum(PointsEntry.delta))
+        .select_from(Journal)
+        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
+        .where(
+            Journal.kind.in_(POINT_KINDS),
+            Journal.created_at >= bounds[0],
+            Journal.created_at < bounds[-1],
+        )
+        .group_by(bucket, Journal.kind)
+    )
+    if village_ids is not None:
+        query = query.where(Journal.village_id.in_(list(village_ids)))
+    sums = {i: [0, 0] for i in range(months)}
+    for i, kind, total in session.execute(query):
+        if 0 <= i < months:
+            if kind == "award":
+                sums[i][0] += int(total or 0)
+            elif kind in ("redemption", "void"):
+                sums[i][1] -= int(total or 0)
+    return [(y, m, *sums[i]) for i, (y, m) in enumerate(firsts)]
+
+
+def ranking(
+    session: Session,
+    village_ids: Sequence[int] | None,
+    year: int,
+    *,
+    limit: int = 50,
+) -> list[Ranked]:
+    """The region's households by points earned (awards) in `year`, best first; ties share a
+    rank and are listed by household number."""
+    start, end = clock.year_bounds(year)
+    earned = func.sum(PointsEntry.delta).label("earned")
+    query = (
+        select(PointsEntry.household_id, earned)
+        .join(Journal, Journal.id == PointsEntry.journal_id)
+        .where(Journal.kind == "award", Journal.created_at >= start, Journal.created_at < end)
+        .group_by(PointsEntry.household_id)
+        .order_by(earned.desc(), PointsEntry.household_id)
+        .limit(limit)
+    )
+    if village_ids is not None:
+        query = query.where(Journal.village_id.in_(list(village_ids)))
+    top = session.execute(query).all()
+    if not top:
+        return []
+    names = {
+        hid: (number, head, village)
+        for hid, number, head, village in session.execute(
+            select(Household.id, Household.number, Household.head_name, Village.name)
+            .join(Village, Village.id == Household.village_id)
+            .where(Household.id.in_([hid for hid, _ in top]))
+        )
+    }
+    out: list[Ranked] = []
+    rank, last = 0, None
+    for position, (hid, points) in enumerate(top, start=1):
+        if points != last:
+            rank, last = position, points
+        number, head, village = names.get(hid, ("", "", ""))
+        out.append(Ranked(rank, hid, number, head, village, int(points)))
+    return out
+
+
+def honour_board(
+    session: Session, village_ids: Sequence[int] | None, year: int, month: int
+) -> list[Ranked]:
+    """光荣榜: each village's household that earned most in the month (ties: lowest number)."""
+    start, end = clock.month_bounds(year, month)
+    earned = func.sum(PointsEntry.delta).label("earned")
+    query = (
+        select(Journal.village_id, PointsEntry.household_id, earned)
+        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
+        .where(Journal.kind == "award", Journal.created_at >= start, Journal.created_at < end)
+        .group_by(Journal.village_id, PointsEntry.household_id)
+    )
+    if village_ids is not None:
+        query = query.where(Journal.village_id.in_(list(village_ids)))
+    best: dict[int, tuple[int, int]] = {}
+    for vid, hid, points in session.execute(query):
+        points = int(points or 0)
+        if points > 0 and (vid not in best or (points, -hid) > (best[vid][1], -best[vid][0])):
+            best[vid] = (hid, points)
+    if not best:
+        return []
+    names = {
+        hid: (number, head, village)
+        for hid, number, head, village in session.execute(
+            select(Household.id, Household.number, Household.head_name, Village.name)
+            .join(Village, Village.id == Household.village_id)
+            .where(Household.id.in_([hid for hid, _ in best.values()]))
+        )
+    }
+    ordered = sorted(best.values(), key=lambda item: (-item[1], names[item[0]][2]))
+    return [Ranked(n, hid, *names[hid], points) for n, (hid, points) in enumerate(ordered, start=1)]
