@@ -83,6 +83,22 @@ MESSAGES: dict[str, tuple[int, str]] = {
         413,
         N_("文件太大或行数太多（最多两万行），请分成几个文件导入。"),
     ),
+    # What a form left out or got wrong, each with its own words (not one "填写的内容不对").
+    "nothing_chosen": (422, N_("请先勾选农户。")),
+    "too_many_chosen": (422, N_("一次选的户太多了，请分几次做。")),
+    "required_fields": (422, N_("请把必填的内容填完整。")),
+    "password_too_short": (422, N_("密码至少要8位。")),
+    "wrong_password": (422, N_("原来的密码不对。")),
+    "passwords_differ": (422, N_("两次输入的新密码不一样。")),
+    "invalid_staff_pin": (422, N_("工作证密码要4到8位数字。")),
+    "invalid_household_pin": (422, N_("户密码要4到6位数字。")),
+    "no_household_pin": (409, N_("这户没有设密码。")),
+    "badge_needs_pin": (422, N_("发工作证要同时设一个密码。")),
+    "cannot_disable_self": (409, N_("不能停用自己的账号。")),
+    "invalid_dates": (422, N_("日期不对：结束日期不能早于开始日期。")),
+    "unreadable_file": (422, N_("这个文件打不开。请上传 CSV 或 XLSX（Excel）文件。")),
+    "year_end_not_due": (409, N_("还没到年终处理的执行日期。")),
+    "year_end_not_announced": (409, N_("这一年的年终处理还没有公布，请先公布。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -34,7 +34,7 @@ def read_table(filename: str, data: bytes) -> list[dict[str, str]]:
     elif name.endswith(".csv") or name.endswith(".txt"):
         rows = _csv_rows(data)
     else:
-        raise DomainError("invalid_input", "CSV or XLSX only")
+        raise DomainError("unreadable_file", "CSV or XLSX only")
     if not rows:
         return []
     header = [str(h or "").strip() for h in rows[0]]
@@ -63,7 +63,7 @@ def _csv_rows(data: bytes) -> list[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise DomainError("invalid_input", "CSV: neither UTF-8 nor GBK")
+        raise DomainError("unreadable_file", "CSV: neither UTF-8 nor GBK")
     try:
         return _capped(csv.reader(io.StringIO(text)))
     except csv.Error as exc:  # e.g. a field longer than csv's own limit (131,072)
@@ -92,7 +92,7 @@ def _check_zip(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise DomainError("invalid_input", "XLSX: not a workbook") from exc
+        raise DomainError("unreadable_file", "XLSX: not a workbook") from exc
     unpacked = sum(m.file_size for m in members)
     packed = sum(m.compress_size for m in members) or 1
     if unpacked > MAX_UNPACKED or unpacked / packed > MAX_RATIO:
@@ -106,7 +106,7 @@ def _xlsx_rows(data: bytes) -> list[list]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise DomainError("invalid_input", f"XLSX: {exc}") from exc
+        raise DomainError("unreadable_file", f"XLSX: {exc}") from exc
     try:
         sheet = book.worksheets[0]
         # Streamed: rows one at a time, never more columns than the cap (plus one to notice).
@@ -114,7 +114,7 @@ def _xlsx_rows(data: bytes) -> list[list]:
     except DomainError:
         raise
     except Exception as exc:  # a damaged part inside an otherwise valid zip
-        raise DomainError("invalid_input", f"XLSX: {exc}") from exc
+        raise DomainError("unreadable_file", f"XLSX: {exc}") from exc
     finally:
         book.close()
 

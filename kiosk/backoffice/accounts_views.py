@@ -268,7 +268,7 @@ def account_password():
     form = request.form
     try:
         if form.get("new_password", "") != form.get("confirm", ""):
-            raise DomainError("invalid_input", "confirm")
+            raise DomainError("passwords_differ")
         # One's own row, whichever village it is in (as at sign-in and logout).
         with writing(Scope.everything()) as db:
             user = accounts.get_staff(db, current_user.user_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import flash, make_response, redirect, request
 from flask_babel import gettext
@@ -15,6 +16,9 @@ from shop import clock
 from shop.errors import DomainError
 from shop.ledger import sentences
 from shop.models import Village
+
+# English words, snake_case and refs: how a detail written for the log looks.
+_MACHINE_DETAIL = re.compile(r"[A-Za-z]{3,}|_|[a-z]+:")
 
 
 def village(session) -> Village:
@@ -37,8 +41,14 @@ def today() -> dt.date:
 
 
 def error_text(exc: DomainError) -> str:
+    """The refusal in the reader's language, with its detail when that is the village's own data
+    (a household number, a name) or a marked word; a detail in the machine's words (`batch
+    key`, `field 'unit'`) stays in the log, never on the page."""
     text = i18n.error_text(exc)
-    return f"{text}（{exc.detail}）" if exc.detail else text
+    detail = gettext(exc.detail) if exc.detail else ""
+    if not detail or _MACHINE_DETAIL.search(detail):
+        return text
+    return f"{text}（{detail}）"
 
 
 def said(said: sentences.Said | None) -> str:

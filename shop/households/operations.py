@@ -45,7 +45,7 @@ def create_household(
     head_name = plain_text(head_name, "head_name", max_length=64)
     group_name = plain_text(group_name, "group_name", max_length=64)
     if not number or not head_name or members < 1:
-        raise DomainError("invalid_input", "household number, head's name and members are required")
+        raise DomainError("required_fields", "number head_name members")
     taken = session.scalar(
         select(Household.id).where(Household.village_id == village.id, Household.number == number)
     )

@@ -123,7 +123,7 @@ def has_pin(household: Household) -> bool:
 def set_pin(session: Session, household: Household, pin: str, *, actor: str) -> None:
     """Set or change the household's PIN; clears the failure count and any lock."""
     if not valid_pin(pin):
-        raise DomainError("invalid_input", "PIN: 4 to 6 digits")
+        raise DomainError("invalid_household_pin")
     session.execute(
         update(Household)
         .where(Household.id == household.id)
@@ -165,9 +165,9 @@ def check_pin(session: Session, household: Household, pin: str) -> PinCheck:
     counted then), invalid_input for something that is not a PIN at all (not counted either).
     """
     if not has_pin(household):
-        raise DomainError("invalid_input", "this household has no PIN")
+        raise DomainError("no_household_pin")
     if not valid_pin(pin):
-        raise DomainError("invalid_input", "PIN: 4 to 6 digits")
+        raise DomainError("invalid_household_pin")
     locked_before = session.scalar(
         select(Household.is_pin_locked).where(Household.id == household.id)
     )

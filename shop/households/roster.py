@@ -185,7 +185,7 @@ def update_household(
     """Edit the household's details; returns False (and writes nothing) when nothing changed."""
     head_name, group_name = head_name.strip(), group_name.strip()
     if not head_name or members < 1:
-        raise DomainError("invalid_input", "head's name and members are required")
+        raise DomainError("required_fields", "head_name members")
     changes = []
     for attr, new in (("head_name", head_name), ("group_name", group_name), ("members", members)):
         if getattr(household, attr) != new:

@@ -100,7 +100,7 @@ def apply_batch(
     makes a double submit harmless."""
     preview = preview_batch(session, village_id, rule, household_ids)
     if not preview.lines:
-        raise DomainError("invalid_input", "no households chosen")
+        raise DomainError("nothing_chosen")
     for line in preview.lines:
         if line.problem:
             raise DomainError(line.problem, line.household.number)

@@ -42,7 +42,7 @@ def get_rule(session: Session, village_id: int, rule_id: int) -> Rule:
 def add_category(session: Session, village: Village, code: str, name: str, *, actor: str):
     code, name = code.strip(), name.strip()
     if not code or not name:
-        raise DomainError("invalid_input", "category code and name are required")
+        raise DomainError("required_fields", "code name")
     if session.scalar(
         select(RuleCategory.id).where(
             RuleCategory.village_id == village.id, RuleCategory.code == code

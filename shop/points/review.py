@@ -166,9 +166,9 @@ def record_entry(
     cleaned = [process_photo(data) for data in photos]  # refuses before anything is written
     wanted = sorted({int(i) for i in household_ids})
     if not wanted:
-        raise DomainError("invalid_input", "no households chosen")
+        raise DomainError("nothing_chosen")
     if len(wanted) > MAX_LINES:
-        raise DomainError("invalid_input", f"at most {MAX_LINES} households at once")
+        raise DomainError("too_many_chosen", str(MAX_LINES))
     homes = list(
         session.scalars(
             select(Household)
@@ -317,7 +317,7 @@ def decide(
     if approve & reject:
         raise DomainError("invalid_input", "a line both approved and rejected")
     if not approve and not reject:
-        raise DomainError("invalid_input", "no lines chosen")
+        raise DomainError("nothing_chosen")
     by_id = {line.id: line for line in batch.lines}
     if not (approve | reject) <= set(by_id):
         raise DomainError("invalid_input", "a line of another batch")

@@ -64,9 +64,9 @@ def add_window(
 ) -> RedemptionWindow:
     """Open redemption from `starts_on` to `ends_on`, both days included."""
     if not isinstance(starts_on, dt.date) or not isinstance(ends_on, dt.date):
-        raise DomainError("invalid_input", "window dates")
+        raise DomainError("invalid_dates")
     if ends_on < starts_on:
-        raise DomainError("invalid_input", f"window ends {ends_on} before it starts {starts_on}")
+        raise DomainError("invalid_dates", f"{starts_on} {ends_on}")
     window = RedemptionWindow(
         village_id=village.id, starts_on=starts_on, ends_on=ends_on, label=label
     )

@@ -163,7 +163,7 @@ def _keep_an_admin(session: Session, user: StaffUser) -> None:
 def set_staff_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
     """Disable (ends every session at once) or enable again."""
     if not active and actor == f"staff:{user.username}":
-        raise DomainError("invalid_input", "cannot disable yourself")
+        raise DomainError("cannot_disable_self")
     if not active:
         _keep_an_admin(session, user)
     session.execute(
@@ -208,9 +208,9 @@ def issue_badge(session: Session, user: StaffUser, *, actor: str, pin: str | Non
     """A new staff badge (JB1…); the old one stops working. Returns the code: print it now,
     only its hash is kept."""
     if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise DomainError("invalid_input", "PIN: 4 to 8 digits")
+        raise DomainError("invalid_staff_pin")
     if pin is None and not user.pin_hash:
-        raise DomainError("invalid_input", "a badge needs a PIN")
+        raise DomainError("badge_needs_pin")
     code = codes.new_code(codes.BADGE_PREFIX)
     values = {"badge_hash": codes.code_hash(code)}
     if pin is not None:
@@ -227,9 +227,9 @@ def set_password(
     """Change (the member, who gives `current`) or reset (an admin, the command line) a password.
     Ends every other session of that member; unlocks the account; journaled without the secret."""
     if current is not None and not check_secret(user.password_hash, current):
-        raise DomainError("invalid_input", "current password")
+        raise DomainError("wrong_password")
     if len(new_password or "") < 8 or len(new_password) > 200:
-        raise DomainError("invalid_input", "a password of 8+ characters is required")
+        raise DomainError("password_too_short")
     session.execute(
         update(StaffUser)
         .where(StaffUser.id == user.id)

@@ -62,9 +62,9 @@ def create_staff(
     if role in ROLES and (township or district):
         raise DomainError("invalid_input", "a village role works in a village")
     if not username or len(password) < 8:
-        raise DomainError("invalid_input", "username and a password of 8+ characters are required")
+        raise DomainError("password_too_short" if username else "required_fields", "username")
     if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
-        raise DomainError("invalid_input", "PIN: 4 to 8 digits")
+        raise DomainError("invalid_staff_pin")
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise DomainError("duplicate", f"staff {username}")
     user = StaffUser(

@@ -194,13 +194,13 @@ def apply_year_end(
         .execution_options(populate_existing=True)  # a concurrent apply may have committed
     )
     if row is None:
-        raise DomainError("invalid_input", f"no year-end announced for {year}")
+        raise DomainError("year_end_not_announced", str(year))
     key = f"year-end:{village.id}:{year}"
     request_hash = hashlib.sha256(f"{row.policy}|{row.cap}".encode()).hexdigest()
     if row.is_applied:
         return _year_end_result(session, village.id, row)
     if today < row.effective_on:
-        raise DomainError("invalid_input", f"the year-end takes effect on {row.effective_on}")
+        raise DomainError("year_end_not_due", str(row.effective_on))
     postings = []
     if row.policy != "keep":
         floor = 0 if row.policy == "expire" else row.cap

@@ -131,7 +131,7 @@ def test_bad_and_duplicate_rows_are_listed_and_nothing_is_written(session, villa
 def test_an_unreadable_file_is_refused(session, village):
     with pytest.raises(DomainError) as refused:
         read_table("roster.xlsx", b"not a workbook")
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "unreadable_file"
     with pytest.raises(DomainError):
         read_table("roster.pdf", b"%PDF")
 

@@ -202,3 +202,16 @@ def test_every_export_speaks_english_when_the_reader_does(staff_client, app):
         if strange:
             problems.append(f"{url}: {strange[:8]}")
     assert not problems, "\n".join(problems)
+
+
+def test_a_refusal_shows_the_villages_data_but_never_the_logs_words(app):
+    """填写的内容不对。（batch key） was what staff read: a detail written for the log stays there;
+    a household number or a name is shown, since it tells the clerk which one."""
+    from kiosk.backoffice.common import error_text
+    from shop.errors import DomainError
+
+    with app.test_request_context("/backoffice/"):
+        assert error_text(DomainError("invalid_input", "batch key")) == "填写的内容不对。"
+        assert error_text(DomainError("invalid_input", "field 'unit'")) == "填写的内容不对。"
+        assert error_text(DomainError("unknown_household", "09-001")) == "没有这一户。（09-001）"
+        assert error_text(DomainError("nothing_chosen")) == "请先勾选农户。"

@@ -21,7 +21,7 @@ def test_a_set_pin_is_stored_as_an_argon2_hash_and_journaled(session, create_hou
 def test_a_pin_must_be_four_to_six_ascii_digits(session, create_household, pin):
     with pytest.raises(DomainError) as err:
         pins.set_pin(session, create_household(), pin, actor="clerk:test")
-    assert err.value.code == "invalid_input"
+    assert err.value.code == "invalid_household_pin"
 
 
 def test_wrong_pins_count_up_and_the_fifth_locks(session, create_household):
@@ -90,4 +90,4 @@ def test_failures_are_counted_with_a_guarded_update_not_read_then_write(session,
 def test_a_household_without_a_pin_cannot_be_checked(session, create_household):
     with pytest.raises(DomainError) as err:
         pins.check_pin(session, create_household(), "1234")
-    assert err.value.code == "invalid_input"
+    assert err.value.code == "no_household_pin"

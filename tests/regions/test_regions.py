@@ -55,7 +55,7 @@ def test_a_failed_first_run_leaves_nothing(fresh_backend):
     ):
         # the admin's password is too short: refused after the village and kiosk were made
         regions.first_run(s, _plan(admin_password="short"))
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "password_too_short"
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
         assert regions.needs_first_run(s)
         assert s.scalar(select(Kiosk.id)) is None

@@ -75,7 +75,7 @@ def test_always_open_again_after_removing_the_windows(session, village):
 def test_a_window_ending_before_it_starts_is_refused(session, village):
     with pytest.raises(DomainError) as err:
         limits.add_window(session, village, dt.date(2026, 4, 7), dt.date(2026, 4, 1))
-    assert err.value.code == "invalid_input"
+    assert err.value.code == "invalid_dates"
 
 
 # limits

@@ -60,7 +60,7 @@ def test_ranking_and_year_end(runner, tmp_path):
     plan = runner.invoke(args=["year-end", "plan", str(year), "--policy", "cap", "--cap", "50"])
     assert plan.exit_code == 0 and "households lose" in plan.output
     early = runner.invoke(args=["year-end", "apply", str(year)])
-    assert early.exit_code != 0 and "invalid_input" in early.output
+    assert early.exit_code != 0 and "year_end_not_announced" in early.output
     past = runner.invoke(
         args=["year-end", "announce", str(year), "--policy", "expire", "--on", "2000-01-01"]
     )

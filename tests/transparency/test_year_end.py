@@ -125,7 +125,7 @@ def test_keep_writes_the_decision_without_postings(session, village, three):
 def test_it_must_be_announced_beforehand_and_not_applied_early(session, village, three):
     with pytest.raises(DomainError) as err:
         apply_year_end(session, village, 2026, actor="panel", today=EFFECTIVE)
-    assert err.value.code == "invalid_input"  # nothing announced
+    assert err.value.code == "year_end_not_announced"  # nothing announced
     with pytest.raises(DomainError) as err:
         announce_year_end(
             session, village, 2026, "expire", EFFECTIVE, actor="panel", today=EFFECTIVE
@@ -136,7 +136,7 @@ def test_it_must_be_announced_beforehand_and_not_applied_early(session, village,
     )
     with pytest.raises(DomainError) as err:
         apply_year_end(session, village, 2026, actor="panel", today=EFFECTIVE - dt.timedelta(1))
-    assert err.value.code == "invalid_input"
+    assert err.value.code == "year_end_not_due"
     assert balances(session, three) == [0, 15, 60]
 
 
