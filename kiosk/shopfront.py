@@ -91,6 +91,8 @@ def record_scan(
             created_at=utcnow(),
         )
     )
+    if outcome == "ok":
+        households.card_scanned(session, scan_fingerprint(raw))
 
 
 def recent_entries(session: Session, household: Household) -> list[PointsEntry]:

@@ -138,11 +138,13 @@ def household_detail(household_id: int):
         )
         has_entries = roster.has_entries(db, h)
         groups = roster.group_names(db, h.village_id)
+        reprintable = {b.id for b in books if households.reprintable_code(db, b)}
     return render_template(
         "backoffice/household.html",
         h=h,
         reasons=households.REVOKE_REASONS,
         passbooks=books,
+        reprintable=reprintable,
         has_entries=has_entries,
         groups=groups,
     )
@@ -274,9 +276,17 @@ def _deliver(made: list[cards.Card], output: str):
             for card in made:
                 print_job(printer_config(current_app), card)
             flash(_("存折卡已打印"), "ok")
+            return render_template("backoffice/cards_ready.html", token=None, made=made)
         except PrinterError as exc:
+            # The card is not lost with the print: the A4 sheet below, and 重打存折卡 on the
+            # household's page until the card has scanned once.
             flash(printer_error_text(exc), "error")
-        return render_template("backoffice/cards_ready.html", token=None, made=made)
+            flash(
+                _(
+                    "存折卡没有打出来。新存折已经生效：请下载A4存折卡打印，或修好打印机后在这一户的页面上点“重打存折卡”。"
+                ),
+                "error",
+            )
     pdf = cards.cards_pdf(made, font_path=current_app.config["CJK_FONT"])
     token = secrets.token_urlsafe(16)
     path = _cards_dir() / f"{token}.pdf"
@@ -321,6 +331,25 @@ def passbook_issue(household_id: int):
     except DomainError as exc:
         flash_error(exc)
         return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
+    return _deliver(made, request.form.get("output", "a4"))
+
+
+@bp.route("/passbooks/<int:passbook_id>/reprint", methods=["POST"])
+@roles_required(*EDITORS)
+def passbook_reprint(passbook_id: int):
+    """重打存折卡: a new card whose print failed (or got lost on the way), until it has scanned
+    once at a kiosk. Nothing is revoked or issued: the same card, printed again."""
+    with reading() as db:
+        book = db.get(Passbook, passbook_id)
+        if book is None:
+            abort(404)
+        code = households.reprintable_code(db, book)
+        if code is None:
+            flash(_("这张存折已经在兑换机上扫过，不能再重打。如果丢了，请补办。"), "error")
+            return redirect(
+                url_for("backoffice.household_detail", household_id=book.household_id), 303
+            )
+        made = [_card(db, _household(db, book.household_id), book, code)]
     return _deliver(made, request.form.get("output", "a4"))
 
 

@@ -70,6 +70,9 @@ class Passbook(Base):
     issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None]
     revoke_reason: Mapped[str | None] = mapped_column(String(200))
+    # The code in clear until the card has scanned once, so a card whose print failed can be
+    # printed again (shop.households.operations.reprintable_code); None ever after.
+    reprint_code: Mapped[str | None] = mapped_column(String(64))
 
     household: Mapped[Household] = relationship(back_populates="passbooks")
 

@@ -12,7 +12,7 @@ from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households import codes
-from shop.households.models import Household, Passbook
+from shop.households.models import Household, Passbook, ScanEvent
 from shop.ledger.models import Journal, PointsEntry
 from shop.points.models import Rule
 from shop.regions.models import Village
@@ -91,8 +91,9 @@ def set_household_status(
 def issue_passbook(
     session: Session, household: Household, *, actor: str = ""
 ) -> tuple[Passbook, str]:
-    """A new passbook for the household. Returns it with its code: the only time the code exists
-    in clear; print it now, the database keeps just its hash."""
+    """A new passbook for the household. Returns it with its code: print it now. The database
+    keeps its hash, and the code itself only until the card has scanned once (`reprintable_code`),
+    so a print that failed never leaves the household without a card."""
     serial = (
         session.scalar(
             select(func.coalesce(func.max(Passbook.serial), 0)).where(
@@ -107,6 +108,7 @@ def issue_passbook(
         household_id=household.id,
         serial=serial,
         code_hash=codes.code_hash(code),
+        reprint_code=code,
     )
     session.add(passbook)
     session.flush()
@@ -152,6 +154,7 @@ def revoke_passbook(
     ).rowcount
     if not done:
         raise DomainError("passbook_revoked", f"passbook {passbook.serial} is not active")
+    forget_reprint_code(session, passbook)
     session.refresh(passbook)
     ledger.append(
         session,
@@ -173,6 +176,35 @@ def reissue_passbook(
     ):
         revoke_passbook(session, old, actor=actor, reason=reason, lost=reason != "damaged")
     return issue_passbook(session, household, actor=actor)
+
+
+def reprintable_code(session: Session, passbook: Passbook) -> str | None:
+    """The code of a new card that has not scanned yet, to print it again; None once it has
+    scanned at a kiosk or stopped working (reads only; `card_scanned` and `revoke_passbook`
+    forget the clear code for good)."""
+    if passbook.reprint_code is None or passbook.status != "active":
+        return None
+    scanned = session.scalar(
+        select(ScanEvent.id)
+        .where(ScanEvent.code_hash == passbook.code_hash, ScanEvent.outcome == "ok")
+        .limit(1)
+    )
+    return passbook.reprint_code if scanned is None else None
+
+
+def card_scanned(session: Session, code_hash: str) -> None:
+    """A card's first good scan at a kiosk: it is in the household's hands, its clear code goes."""
+    session.execute(
+        update(Passbook)
+        .where(Passbook.code_hash == code_hash, Passbook.reprint_code.is_not(None))
+        .values(reprint_code=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def forget_reprint_code(session: Session, passbook: Passbook) -> None:
+    session.execute(update(Passbook).where(Passbook.id == passbook.id).values(reprint_code=None))
+    session.expire(passbook, ["reprint_code"])
 
 
 @dataclass(frozen=True)

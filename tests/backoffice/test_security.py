@@ -42,6 +42,14 @@ EXPECTED = {
     "backoffice.token_list": {"admin"},
     "backoffice.token_revoke": {"admin"},
     "backoffice.account_password": ALL | {"recorder"},  # one's own password, whatever the role
+    # The township's and district's pages: no village role reaches them (tests/district).
+    "backoffice.district_home": set(),
+    "backoffice.district_ranking": set(),
+    "backoffice.district_villages_xlsx": set(),
+    "backoffice.district_pick": set(),
+    "backoffice.district_leave": set(),
+    "backoffice.district_open": set(),
+    "backoffice.district_opened": set(),
     "backoffice.household_list": READ,
     "backoffice.household_new": PANEL,
     "backoffice.household_create": PANEL,
@@ -53,6 +61,7 @@ EXPECTED = {
     "backoffice.passbook_issue": PANEL,
     "backoffice.passbook_issue_many": PANEL,
     "backoffice.passbook_revoke": PANEL,
+    "backoffice.passbook_reprint": PANEL,
     "backoffice.household_pin": PANEL,
     "backoffice.opening_import": PANEL,
     "backoffice.opening_import_apply": PANEL,
