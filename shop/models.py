@@ -36,7 +36,17 @@ from shop.redemptions.models import (
     RedemptionWindow,
     VoidBooking,
 )
-from shop.regions.models import District, Kiosk, Township, Village, VillagerGroup
+from shop.regions.models import (
+    District,
+    FigureMark,
+    HouseholdMonthAwards,
+    Kiosk,
+    Township,
+    Village,
+    VillageMonthGoods,
+    VillageMonthPoints,
+    VillagerGroup,
+)
 from shop.staff.models import ApiToken, StaffUser
 from shop.stock.models import Product, ReceivingDoc, ReceivingLine, Stocktake, StocktakeLine
 from shop.transparency.models import YEAR_END_POLICIES, RankingMark, RankingTotal, YearEndPolicy
@@ -47,6 +57,10 @@ __all__ = [
     "UTCDateTime",
     "utcnow",
     "District",
+    "FigureMark",
+    "HouseholdMonthAwards",
+    "VillageMonthPoints",
+    "VillageMonthGoods",
     "Township",
     "Village",
     "Kiosk",

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from kiosk.db import reading, writing
 from shop import regions, sheets
 from shop.errors import DomainError
-from shop.regions import figures
+from shop.regions import figures, fold
 from shop.regions.models import District, Township, Village
 from shop.reports import SOURCE_KINDS, SOURCE_NAMES
 from shop.sheets import Column, Sheet
@@ -50,6 +50,13 @@ def _month() -> tuple[int, int]:
     return now.year, now.month
 
 
+def _folded() -> None:
+    """The journal's newest rows into the monthly figures first (shop/regions/fold.py), so the
+    page shows the whole journal; the region's villages only (the request's scope)."""
+    with writing() as db:
+        fold.fold(db)
+
+
 def _region_name(db) -> str:
     if current_user.district_id is not None:
         found = db.get(District, current_user.district_id)
@@ -67,6 +74,7 @@ def _townships(db) -> list[Township]:
 @region_page
 def district_home():
     year, month = _month()
+    _folded()
     with reading() as db:
         rows = figures.village_months(db, None, year, month)
         trend = figures.trend(db, None)
@@ -106,6 +114,7 @@ def district_ranking():
     except ValueError:
         year = today().year
     year = year if 2000 <= year <= 2100 else today().year
+    _folded()
     with reading() as db:
         ranked = figures.ranking(db, None, year, limit=100)
         name = _region_name(db)
@@ -159,6 +168,7 @@ def district_villages_xlsx(month: str):
     if not match or not 1 <= int(match.group(2)) <= 12:
         abort(404)
     year, mon = int(match.group(1)), int(match.group(2))
+    _folded()
     with reading() as db:
         rows = figures.village_months(db, None, year, mon)
     body = sheets.to_xlsx([_villages_sheet(rows, month)], lang())

@@ -108,6 +108,11 @@ def verify_command(village_code: str | None, jobs: int):
             if village_id is None:
                 raise click.ClickException(f"no village {village_code}")
         report = verify_ledger(conn, village_id, jobs=jobs)
+    # The townships' and district's monthly figures, recomputed from the journal (issue 16).
+    from shop.regions import fold
+
+    with unit_of_work(db.reader) as session:
+        report.problems.extend(fold.check(session, [village_id] if village_id else None))
     for vid, (seq, head) in sorted(report.heads.items()):
         click.echo(f"village {vid}: {seq} rows, chain head {head}")
     if report.ok:

@@ -269,4 +269,16 @@ def region_rename(code, name):
         click.echo(f"{code} is now {region.name}")
 
 
+@region_group.command("refresh")
+@with_appcontext
+def region_refresh():
+    """Fold the journal's new rows into the villages' monthly figures (the region pages do this
+    before they read; a timer running this keeps their work small)."""
+    from shop.regions import fold
+
+    with unit_of_work(get_db().writer) as session:
+        added = fold.fold(session)
+    click.echo(f"{added} postings folded into the monthly figures")
+
+
 COMMANDS = (setup_command, village_group, device_group, region_group)

@@ -1,8 +1,10 @@
 """Figures of a township or the district (乡镇/区县看板): one row per village for a month, the
 months' trend, a ranking of households and the honour board (光荣榜).
 
-Read straight from the journal and the receipts with grouped queries over every village of the
-caller's scope at once (shop/scope.py confines them; the ids passed narrow further). Points
+Points come from the monthly figures folded in from the journal (shop/regions/fold.py: the
+caller folds first, so they are the whole journal); receipts, applications and day closes are
+read with grouped queries over every village of the caller's scope at once (shop/scope.py
+confines them; the ids passed narrow further). Points
 awarded are award postings, deducted are deductions (positive here), redeemed are redemptions
 net of voids, outstanding is the sum of the households' balances (= the sum of postings, the
 ledger's first invariant). Goods in 元 by funding source come from each village's goods walk
@@ -15,16 +17,22 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shop import clock
 from shop.households.models import Household
-from shop.ledger.models import Journal, PointsEntry
 from shop.points.models import PointsApplication
 from shop.redemptions.models import DayClose, Redemption
-from shop.regions.models import Township, Village
-from shop.reports.goods import SOURCE_KINDS, goods_flow
+from shop.regions.models import (
+    FigureMark,
+    HouseholdMonthAwards,
+    Township,
+    Village,
+    VillageMonthGoods,
+    VillageMonthPoints,
+)
+from shop.reports.goods import SOURCE_KINDS
 
 POINT_KINDS = ("award", "deduction", "redemption", "void")
 
@@ -87,7 +95,6 @@ def village_months(
     month: int,
     *,
     today: dt.date | None = None,
-    with_goods: bool = True,
 ) -> list[VillageMonth]:
     """One row per village (of `village_ids`, else every village the scope sees) for the month."""
     today = today or clock.today()
@@ -105,12 +112,11 @@ def village_months(
         .group_by(Household.village_id)
     ):
         rows[vid].households, rows[vid].outstanding = int(count), int(balance or 0)
-    in_month = (Journal.village_id.in_(ids), Journal.created_at >= start, Journal.created_at < end)
+    first = dt.date(year, month, 1)
     for vid, kind, total in session.execute(
-        select(Journal.village_id, Journal.kind, func.sum(PointsEntry.delta))
-        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
-        .where(*in_month, Journal.kind.in_(POINT_KINDS))
-        .group_by(Journal.village_id, Journal.kind)
+        select(
+            VillageMonthPoints.village_id, VillageMonthPoints.kind, VillageMonthPoints.points
+        ).where(VillageMonthPoints.village_id.in_(ids), VillageMonthPoints.month == first)
     ):
         row, total = rows[vid], int(total or 0)
         if kind == "award":
@@ -120,10 +126,13 @@ def village_months(
         else:
             row.redeemed -= total
     for vid, homes in session.execute(
-        select(Journal.village_id, func.count(func.distinct(PointsEntry.household_id)))
-        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
-        .where(*in_month, Journal.kind == "award")
-        .group_by(Journal.village_id)
+        select(HouseholdMonthAwards.village_id, func.count())
+        .where(
+            HouseholdMonthAwards.village_id.in_(ids),
+            HouseholdMonthAwards.month == first,
+            HouseholdMonthAwards.awarded != 0,
+        )
+        .group_by(HouseholdMonthAwards.village_id)
     ):
         rows[vid].participating = int(homes)
     for vid, count in session.execute(
@@ -150,11 +159,16 @@ def village_months(
     ):
         rows[vid].last_close = last
         rows[vid].days_since_close = (today - last).days if last else None
-    if with_goods:
-        for vid, row in rows.items():
-            flow = goods_flow(session, vid)
-            row.goods_value = flow.redeemed_by_source(start, end)
-            row.stock_value = sum(flow.stock_by_source().values())
+    for vid, source, value in session.execute(
+        select(
+            VillageMonthGoods.village_id, VillageMonthGoods.source, VillageMonthGoods.value
+        ).where(VillageMonthGoods.village_id.in_(ids), VillageMonthGoods.month == first)
+    ):
+        rows[vid].goods_value[source] = rows[vid].goods_value.get(source, 0.0) + float(value)
+    for vid, value in session.execute(
+        select(FigureMark.village_id, FigureMark.stock_value).where(FigureMark.village_id.in_(ids))
+    ):
+        rows[vid].stock_value = float(value or 0.0)
     return list(rows.values())
 
 
@@ -196,30 +210,25 @@ def trend(
         firsts.append((y, m))
         y, m = (y, m - 1) if m > 1 else (y - 1, 12)
     firsts.reverse()
-    bounds = [clock.month_bounds(y, m)[0] for y, m in firsts] + [clock.month_bounds(*firsts[-1])[1]]
-    bucket = case(
-        *[(Journal.created_at < bounds[i + 1], i) for i in range(months)], else_=months
-    ).label("bucket")
+    index = {dt.date(y, m, 1): i for i, (y, m) in enumerate(firsts)}
     query = (
-        select(bucket, Journal.kind, func.sum(PointsEntry.delta))
-        .select_from(Journal)
-        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
-        .where(
-            Journal.kind.in_(POINT_KINDS),
-            Journal.created_at >= bounds[0],
-            Journal.created_at < bounds[-1],
+        select(
+            VillageMonthPoints.month, VillageMonthPoints.kind, func.sum(VillageMonthPoints.points)
         )
-        .group_by(bucket, Journal.kind)
+        .where(VillageMonthPoints.month.in_(list(index)))
+        .group_by(VillageMonthPoints.month, VillageMonthPoints.kind)
     )
     if village_ids is not None:
-        query = query.where(Journal.village_id.in_(list(village_ids)))
+        query = query.where(VillageMonthPoints.village_id.in_(list(village_ids)))
     sums = {i: [0, 0] for i in range(months)}
-    for i, kind, total in session.execute(query):
-        if 0 <= i < months:
-            if kind == "award":
-                sums[i][0] += int(total or 0)
-            elif kind in ("redemption", "void"):
-                sums[i][1] -= int(total or 0)
+    for first, kind, total in session.execute(query):
+        i = index.get(first)
+        if i is None:
+            continue
+        if kind == "award":
+            sums[i][0] += int(total or 0)
+        elif kind in ("redemption", "void"):
+            sums[i][1] -= int(total or 0)
     return [(y, m, *sums[i]) for i, (y, m) in enumerate(firsts)]
 
 
@@ -232,18 +241,19 @@ def ranking(
 ) -> list[Ranked]:
     """The region's households by points earned (awards) in `year`, best first; ties share a
     rank and are listed by household number."""
-    start, end = clock.year_bounds(year)
-    earned = func.sum(PointsEntry.delta).label("earned")
+    earned = func.sum(HouseholdMonthAwards.awarded).label("earned")
     query = (
-        select(PointsEntry.household_id, earned)
-        .join(Journal, Journal.id == PointsEntry.journal_id)
-        .where(Journal.kind == "award", Journal.created_at >= start, Journal.created_at < end)
-        .group_by(PointsEntry.household_id)
-        .order_by(earned.desc(), PointsEntry.household_id)
+        select(HouseholdMonthAwards.household_id, earned)
+        .where(
+            HouseholdMonthAwards.month >= dt.date(year, 1, 1),
+            HouseholdMonthAwards.month <= dt.date(year, 12, 1),
+        )
+        .group_by(HouseholdMonthAwards.household_id)
+        .order_by(earned.desc(), HouseholdMonthAwards.household_id)
         .limit(limit)
     )
     if village_ids is not None:
-        query = query.where(Journal.village_id.in_(list(village_ids)))
+        query = query.where(HouseholdMonthAwards.village_id.in_(list(village_ids)))
     top = session.execute(query).all()
     if not top:
         return []
@@ -269,16 +279,13 @@ def honour_board(
     session: Session, village_ids: Sequence[int] | None, year: int, month: int
 ) -> list[Ranked]:
     """光荣榜: each village's household that earned most in the month (ties: lowest number)."""
-    start, end = clock.month_bounds(year, month)
-    earned = func.sum(PointsEntry.delta).label("earned")
-    query = (
-        select(Journal.village_id, PointsEntry.household_id, earned)
-        .join(PointsEntry, PointsEntry.journal_id == Journal.id)
-        .where(Journal.kind == "award", Journal.created_at >= start, Journal.created_at < end)
-        .group_by(Journal.village_id, PointsEntry.household_id)
-    )
+    query = select(
+        HouseholdMonthAwards.village_id,
+        HouseholdMonthAwards.household_id,
+        HouseholdMonthAwards.awarded,
+    ).where(HouseholdMonthAwards.month == dt.date(year, month, 1))
     if village_ids is not None:
-        query = query.where(Journal.village_id.in_(list(village_ids)))
+        query = query.where(HouseholdMonthAwards.village_id.in_(list(village_ids)))
     best: dict[int, tuple[int, int]] = {}
     for vid, hid, points in session.execute(query):
         points = int(points or 0)

@@ -10,7 +10,10 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Date,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -105,3 +108,48 @@ class Kiosk(Base):
     @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
+
+
+class VillageMonthPoints(Base):
+    """Points of one kind posted in one village in one month (the business clock's month): the
+    township's and district's pages read these instead of the journal. Folded in from the journal
+    up to `FigureMark.journal_id` (shop/regions/fold.py); `kiosk verify` recomputes them."""
+
+    __tablename__ = "village_month_points"
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    points: Mapped[int] = mapped_column(BigInteger, default=0)
+    entries: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class HouseholdMonthAwards(Base):
+    """Points one household was awarded in one month (participation, honour board, ranking)."""
+
+    __tablename__ = "household_month_awards"
+    __table_args__ = (Index("ix_household_month_awards_village_month", "village_id", "month"),)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    awarded: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class VillageMonthGoods(Base):
+    """元 of goods redeemed (net of voids) in one village in one month, by funding source, as
+    the goods walk (shop.reports.goods) values them; made again whenever the journal moved."""
+
+    __tablename__ = "village_month_goods"
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class FigureMark(Base):
+    """How far a village's journal has been folded into the monthly figures, and the value of
+    its stock on the shelf as of that row (元)."""
+
+    __tablename__ = "figure_marks"
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    journal_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    stock_value: Mapped[float] = mapped_column(Float, default=0.0)
