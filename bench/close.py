@@ -33,7 +33,8 @@ from shop.ledger.verify import verify_ledger
 from shop.models import Base, Household, Kiosk, PrintJob, utcnow
 from shop.redemptions import dayclose
 from shop.redemptions.limits import local_date
-from shop.stock.reports import DayCloseSlip, day_close_csv, day_close_pdf, day_close_xlsx
+from shop.stock.reports import day_close_csv, day_close_xlsx
+from shop.stock.slips import DayCloseSlip, day_close_pdf
 
 SCALES = {
     "small": {"households": 2_000, "journal_rows": 20_000},

@@ -27,6 +27,7 @@ from shop.errors import DomainError
 from shop.models import Household, Kiosk, PrintJob, Redemption
 from shop.redemptions import dayclose
 from shop.stock import reports as reports_stock
+from shop.stock import slips
 
 from ..printer_status import TROUBLE, error_words, printer_condition
 from .access import bp, roles_required
@@ -271,7 +272,7 @@ def dayclose_download(kiosk_code: str, day: str, fmt: str):
         abort(404)
     report = _frozen_report(kiosk_code, day)
     if fmt == "pdf":
-        body = reports_stock.day_close_pdf(
+        body = slips.day_close_pdf(
             report, lang=lang(), font_path=current_app.config.get("CJK_FONT") or None
         )
     elif fmt == "xlsx":

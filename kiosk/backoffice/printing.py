@@ -214,7 +214,7 @@ def print_day_close(report: dict, *, config: PrinterConfig | None = None):
     """The frozen day-close report on the receipt printer; the print result. Raises
     PrinterError."""
     from hardware.printing import print_job
-    from shop.stock.reports import DayCloseSlip
+    from shop.stock.slips import DayCloseSlip
 
     return print_job(
         config or printer_config(current_app), DayCloseSlip(report, _lang(current_app))

@@ -378,7 +378,7 @@ def receiving_doc(doc_no: str):
 @bp.route("/stock/receiving/<doc_no>/pdf")
 @roles_required(*READERS)
 def receiving_pdf(doc_no: str):
-    from shop.stock.reports import receiving_pdf as make_pdf
+    from shop.stock.slips import receiving_pdf as make_pdf
 
     with reading() as db:
         slip = receiving.receiving_slip(db, _doc(db, doc_no), lang=lang())

@@ -29,14 +29,12 @@ from sqlalchemy.orm import Session
 from shop.ledger.models import Journal, PointsEntry, StockMove
 from shop.redemptions.models import Redemption
 from shop.stock.models import Product, ReceivingDoc, ReceivingLine
+from shop.stock.slips import SOURCE_NAMES as SLIP_SOURCE_NAMES
+from shop.words import N_
 
 SOURCE_KINDS = ("budget", "partner", "donation", "unknown")
-SOURCE_NAMES = {
-    "budget": "区财政预算",
-    "partner": "村企结对",
-    "donation": "捐赠",
-    "unknown": "来源未登记",
-}
+# The funding sources as the slips name them (marked words), and goods whose source is unknown.
+SOURCE_NAMES = {**SLIP_SOURCE_NAMES, "unknown": N_("来源未登记")}
 _NAMED = {"区财政预算": "budget", "村企结对": "partner", "捐赠": "donation"}
 
 

@@ -273,13 +273,13 @@ def redemptions_sheets(
 
 def donor_sheets(report: DonorReport) -> list[Sheet]:
     """One partner company's or donor's goods: deliveries, and per product what became of it."""
-    summary = Sheet(N_("汇总"), [Column(N_("项目")), Column(N_("内容"), "any")])
-    summary.add("来源", SOURCE_NAMES.get(report.source_kind, report.source_kind))
-    summary.add("单位名称", report.source_name)
-    summary.add("入库次数", len(report.deliveries))
-    summary.add("捐赠价值（元）", round(report.value_given, 2))
-    summary.add("已兑给村民（元）", round(report.value_redeemed, 2))
-    summary.add("兑换户数", report.households)
+    summary = Sheet(N_("汇总"), [Column(N_("项目"), "word"), Column(N_("内容"), "any")])
+    summary.add(N_("来源"), Word(SOURCE_NAMES.get(report.source_kind, report.source_kind)))
+    summary.add(N_("单位名称"), report.source_name)
+    summary.add(N_("入库次数"), len(report.deliveries))
+    summary.add(N_("捐赠价值（元）"), round(report.value_given, 2))
+    summary.add(N_("已兑给村民（元）"), round(report.value_redeemed, 2))
+    summary.add(N_("兑换户数"), report.households)
     deliveries = Sheet(
         N_("入库单"),
         [Column(N_("入库单号")), Column(N_("日期"), "date"), Column(N_("价值（元）"), "money")],

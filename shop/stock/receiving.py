@@ -214,8 +214,8 @@ def get_delivery(session: Session, village: Village, doc_no: str) -> ReceivingDo
 
 
 def receiving_slip(session: Session, doc: ReceivingDoc, *, lang: str = "zh"):
-    """The printable receiving slip (shop.reports_stock.ReceivingSlip) of a booked document."""
-    from shop.stock.reports import ReceivingSlip
+    """The printable receiving slip (shop.stock.slips.ReceivingSlip) of a booked document."""
+    from shop.stock.slips import ReceivingSlip
 
     village = session.get(Village, doc.village_id)
     return ReceivingSlip(

@@ -14,14 +14,8 @@ from shop.models import Redemption, RedemptionLine, utcnow
 from shop.redemptions import dayclose
 from shop.redemptions.limits import local_date
 from shop.stock import receiving
-from shop.stock.reports import (
-    DayCloseSlip,
-    ReceivingSlip,
-    day_close_csv,
-    day_close_xlsx,
-    receiving_pdf,
-    write_day_close_files,
-)
+from shop.stock.reports import day_close_csv, day_close_xlsx, write_day_close_files
+from shop.stock.slips import DayCloseSlip, ReceivingSlip, receiving_pdf
 
 from .helpers import buy
 
