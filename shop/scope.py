@@ -281,6 +281,29 @@ def _ensure_installed() -> None:
 _ensure_installed()
 
 
+def reach_of_tables() -> dict[str, tuple[str, str | None]]:
+    """How each table reaches its village, as table names (for the database's own row-level
+    security, shop/regions/shop_access.py): ("own", None) a village_id column; ("id", None) the
+    villages table; ("region", None) a row of the tree or its staff; (fk column, parent table)."""
+    _ensure_installed()
+    out: dict[str, tuple[str, str | None]] = {}
+    for cls, how in _REACH.items():
+        name = cls.__tablename__
+        if how == _OWN:
+            out[name] = ("own", None)
+        elif how == _REGION:
+            out[name] = ("region", None)
+        elif isinstance(how, str):
+            out[name] = ("id", None)
+        else:
+            fk, parent = how
+            out[name] = (
+                cls.__table__.c[getattr(cls, fk).property.columns[0].name].name,
+                parent.__tablename__,
+            )
+    return out
+
+
 def unscoped_tables() -> set[str]:
     """Mapped tables that no rule confines (must be empty; tests/shop/test_scope.py)."""
     _ensure_installed()

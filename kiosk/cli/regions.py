@@ -281,4 +281,29 @@ def region_refresh():
     click.echo(f"{added} postings folded into the monthly figures")
 
 
+@region_group.command("shop-login")
+@click.argument("village_code")
+@click.argument("role")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def region_shop_login(village_code, role, password):
+    """A PostgreSQL login for one village's shop box, confined to that village by row-level
+    security (shop/regions/shop_access.py). Run again after an upgrade: it re-applies every
+    policy. The shop box then connects with KIOSK_DATABASE_URL=postgresql://ROLE:PASSWORD@…"""
+    from shop.regions import shop_access
+
+    db = get_db()
+    with unit_of_work(db.reader) as session:
+        try:
+            village_id = regions.get_village(session, village_code).id
+        except DomainError as exc:
+            raise fail(exc) from exc
+    try:
+        with db.engine.begin() as conn:
+            tables = shop_access.create_shop_login(conn, village_id, role, password)
+    except DomainError as exc:
+        raise fail(exc) from exc
+    click.echo(f"login {role} confined to village {village_code} on {len(tables)} tables")
+
+
 COMMANDS = (setup_command, village_group, device_group, region_group)
