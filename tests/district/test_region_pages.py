@@ -175,3 +175,35 @@ def test_viewers_read_the_region_but_open_nothing_and_village_staff_reach_no_reg
     with unit_of_work(app.extensions["kiosk_db"].reader) as s:
         assert s.scalar(select(Township.id).where(Township.id == w["north"])) is not None
         assert s.scalar(select(Household.id).where(Household.village_id == w["a"])) is not None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_region_pages_speak_plain_words(world, lang, backend_name):
+    from tests.backoffice.test_visible_text import _data_text, _export_text, _strange, _Visible
+
+    if backend_name != "sqlite":
+        pytest.skip("words do not depend on the engine")
+    app, w = world
+    admin = _signed_in(app, "tj-admin")
+    if lang == "en":
+        admin.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/region"})
+    data = _data_text(app)
+    problems = []
+    for path in (
+        "/backoffice/region",
+        "/backoffice/region/ranking",
+        "/backoffice/region/open",
+        f"/backoffice/region/villages-{_this_month()}.xlsx",
+    ):
+        answer = admin.get(path)
+        assert answer.status_code == 200, path
+        if answer.mimetype == "text/html":
+            parser = _Visible()
+            parser.feed(answer.get_data(as_text=True))
+            texts = parser.parts
+        else:
+            texts = _export_text(answer)
+        strange = sorted({word for text in texts for word in _strange(text, lang, data)})
+        if strange:
+            problems.append(f"{path}: {strange[:8]}")
+    assert not problems, problems
