@@ -60,6 +60,27 @@ def upgrade() -> None:
         ["village_id", "month"],
     )
     op.create_table(
+        "household_year_awards",
+        sa.Column("household_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("village_id", sa.Integer(), nullable=False),
+        sa.Column("awarded", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["household_id"],
+            ["households.id"],
+            name=op.f("fk_household_year_awards_household_id_households"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["village_id"],
+            ["villages.id"],
+            name=op.f("fk_household_year_awards_village_id_villages"),
+        ),
+        sa.PrimaryKeyConstraint("household_id", "year", name=op.f("pk_household_year_awards")),
+    )
+    op.create_index(
+        "ix_household_year_awards_village_year", "household_year_awards", ["village_id", "year"]
+    )
+    op.create_table(
         "village_month_goods",
         sa.Column("village_id", sa.Integer(), nullable=False),
         sa.Column("month", sa.Date(), nullable=False),
@@ -75,7 +96,7 @@ def upgrade() -> None:
     op.create_table(
         "figure_marks",
         sa.Column("village_id", sa.Integer(), nullable=False),
-        sa.Column("journal_id", sa.BigInteger(), nullable=False),
+        sa.Column("seq", sa.BigInteger(), nullable=False),
         sa.Column("stock_value", sa.Float(), nullable=False),
         sa.ForeignKeyConstraint(
             ["village_id"], ["villages.id"], name=op.f("fk_figure_marks_village_id_villages")
@@ -87,6 +108,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("figure_marks")
     op.drop_table("village_month_goods")
+    op.drop_index("ix_household_year_awards_village_year", table_name="household_year_awards")
+    op.drop_table("household_year_awards")
     op.drop_index("ix_household_month_awards_village_month", table_name="household_month_awards")
     op.drop_table("household_month_awards")
     op.drop_table("village_month_points")

@@ -27,6 +27,7 @@ from shop.redemptions.models import DayClose, Redemption
 from shop.regions.models import (
     FigureMark,
     HouseholdMonthAwards,
+    HouseholdYearAwards,
     Township,
     Village,
     VillageMonthGoods,
@@ -75,6 +76,14 @@ class Ranked:
     head_name: str
     village: str
     points: int
+
+
+def visible(session: Session, village_ids: Sequence[int] | None) -> list[int]:
+    """The ids asked for, or every village the session's scope sees: the queries below name
+    their villages themselves rather than trust the scope's criterion inside subqueries."""
+    if village_ids is not None:
+        return list(village_ids)
+    return list(session.scalars(select(Village.id)))
 
 
 def _villages(session: Session, village_ids: Sequence[int] | None) -> list[tuple]:
@@ -203,6 +212,7 @@ def trend(
     months: int = 12,
 ) -> list[tuple[int, int, int, int]]:
     """(year, month, awarded, redeemed) for the last `months` months, the region's sum."""
+    village_ids = visible(session, village_ids)
     today = today or clock.today()
     firsts: list[tuple[int, int]] = []
     y, m = today.year, today.month
@@ -241,19 +251,15 @@ def ranking(
 ) -> list[Ranked]:
     """The region's households by points earned (awards) in `year`, best first; ties share a
     rank and are listed by household number."""
-    earned = func.sum(HouseholdMonthAwards.awarded).label("earned")
+    village_ids = visible(session, village_ids)
     query = (
-        select(HouseholdMonthAwards.household_id, earned)
-        .where(
-            HouseholdMonthAwards.month >= dt.date(year, 1, 1),
-            HouseholdMonthAwards.month <= dt.date(year, 12, 1),
-        )
-        .group_by(HouseholdMonthAwards.household_id)
-        .order_by(earned.desc(), HouseholdMonthAwards.household_id)
+        select(HouseholdYearAwards.household_id, HouseholdYearAwards.awarded)
+        .where(HouseholdYearAwards.year == year, HouseholdYearAwards.awarded > 0)
+        .order_by(HouseholdYearAwards.awarded.desc(), HouseholdYearAwards.household_id)
         .limit(limit)
     )
     if village_ids is not None:
-        query = query.where(HouseholdMonthAwards.village_id.in_(list(village_ids)))
+        query = query.where(HouseholdYearAwards.village_id.in_(list(village_ids)))
     top = session.execute(query).all()
     if not top:
         return []
@@ -279,18 +285,33 @@ def honour_board(
     session: Session, village_ids: Sequence[int] | None, year: int, month: int
 ) -> list[Ranked]:
     """光荣榜: each village's household that earned most in the month (ties: lowest number)."""
-    query = select(
+    village_ids = visible(session, village_ids)
+    # Each village's best household in the database (a window), not every household in Python.
+    place = (
+        func.row_number()
+        .over(
+            partition_by=HouseholdMonthAwards.village_id,
+            order_by=(HouseholdMonthAwards.awarded.desc(), HouseholdMonthAwards.household_id),
+        )
+        .label("place")
+    )
+    inner = select(
         HouseholdMonthAwards.village_id,
         HouseholdMonthAwards.household_id,
         HouseholdMonthAwards.awarded,
-    ).where(HouseholdMonthAwards.month == dt.date(year, month, 1))
+        place,
+    ).where(HouseholdMonthAwards.month == dt.date(year, month, 1), HouseholdMonthAwards.awarded > 0)
     if village_ids is not None:
-        query = query.where(HouseholdMonthAwards.village_id.in_(list(village_ids)))
-    best: dict[int, tuple[int, int]] = {}
-    for vid, hid, points in session.execute(query):
-        points = int(points or 0)
-        if points > 0 and (vid not in best or (points, -hid) > (best[vid][1], -best[vid][0])):
-            best[vid] = (hid, points)
+        inner = inner.where(HouseholdMonthAwards.village_id.in_(list(village_ids)))
+    inner = inner.subquery()
+    best = {
+        vid: (hid, int(points))
+        for vid, hid, points in session.execute(
+            select(inner.c.village_id, inner.c.household_id, inner.c.awarded).where(
+                inner.c.place == 1
+            )
+        )
+    }
     if not best:
         return []
     names = {

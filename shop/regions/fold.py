@@ -2,12 +2,13 @@
 
 The township's and the district's pages must stay fast over millions of journal rows, so they read
 two small tables instead: `village_month_points` (points per village, month and kind) and
-`household_month_awards` (points awarded per household and month). Each village has a mark, the
-last journal id folded in. `fold(session, village_ids)` adds every journal row after the mark and
-moves the mark, in the caller's transaction; the region pages fold before they read, so what they
-show is always the whole journal, and `kiosk district refresh` (a timer) keeps the work of a page
-small. Two folds at once cannot count a row twice: the mark moves by a guarded UPDATE
-(`WHERE journal_id = :seen`) before anything is added, and the loser adds nothing.
+`household_month_awards` / `household_year_awards` (points awarded per household and month or
+year), `village_month_goods` (元 of goods redeemed per month and funding source). Each village has a
+mark, the seq of the last journal row folded in. `fold(session, village_ids)` adds every journal
+row after the mark and moves the mark, in the caller's transaction; the region pages fold before
+they read, so what they show is always the whole journal, and `kiosk region refresh` (a timer)
+keeps the work of a page small. Two folds at once cannot count a row twice: the mark moves by a
+guarded UPDATE (`WHERE seq = :seen`) before anything is added, and the loser adds nothing.
 
 `check(session)` recomputes both tables from the journal up to each mark; `kiosk verify` runs it.
 
@@ -23,15 +24,16 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop import clock
-from shop.ledger.models import Journal, PointsEntry
+from shop.ledger.models import Journal, LedgerHead, PointsEntry
 from shop.regions.models import (
     FigureMark,
     HouseholdMonthAwards,
+    HouseholdYearAwards,
     Village,
     VillageMonthGoods,
     VillageMonthPoints,
@@ -42,7 +44,9 @@ _J = Journal.__table__
 _P = PointsEntry.__table__
 _VMP = VillageMonthPoints.__table__
 _HMA = HouseholdMonthAwards.__table__
+_HYA = HouseholdYearAwards.__table__
 _MARK = FigureMark.__table__
+_HEAD = LedgerHead.__table__
 _VMG = VillageMonthGoods.__table__
 
 
@@ -57,8 +61,8 @@ def _tail(session: Session, village_id: int, after: int, upto: int):
         .select_from(_J.join(_P, _P.c.journal_id == _J.c.id))
         .where(
             _J.c.village_id == village_id,
-            _J.c.id > after,
-            _J.c.id <= upto,
+            _J.c.seq > after,
+            _J.c.seq <= upto,
             _J.c.kind.in_(POINT_KINDS),
         )
         .execution_options(yield_per=50_000)
@@ -96,32 +100,39 @@ def _add(session: Session, village_id: int, points: dict, awards: dict) -> None:
                     village_id=village_id, month=month, kind=kind, points=total, entries=count
                 )
             )
+    _add_awards(session, _HMA, _HMA.c.month, village_id, awards)
+    years: dict[tuple[int, int], int] = defaultdict(int)
+    for (h, month), value in awards.items():
+        years[(h, month.year)] += value
+    _add_awards(session, _HYA, _HYA.c.year, village_id, years)
+
+
+def _add_awards(session: Session, table, period, village_id: int, awards: dict) -> None:
+    """Add (household, period) -> points into a table of awards per household and period."""
     if not awards:
         return
-    months = {month for _h, month in awards}
+    periods = {p for _h, p in awards}
     known = {
-        (h, m)
-        for h, m in session.execute(
-            select(_HMA.c.household_id, _HMA.c.month).where(
-                _HMA.c.village_id == village_id, _HMA.c.month.in_(months)
+        (h, p)
+        for h, p in session.execute(
+            select(table.c.household_id, period).where(
+                table.c.village_id == village_id, period.in_(periods)
             )
         )
     }
     fresh = [
-        {"household_id": h, "month": m, "village_id": village_id, "awarded": v}
-        for (h, m), v in awards.items()
-        if (h, m) not in known
+        {"household_id": h, period.name: p, "village_id": village_id, "awarded": v}
+        for (h, p), v in awards.items()
+        if (h, p) not in known
     ]
     if fresh:
-        session.execute(insert(_HMA), fresh)
-    again = [{"h": h, "m": m, "v": v} for (h, m), v in awards.items() if (h, m) in known and v]
+        session.execute(insert(table), fresh)
+    again = [{"h": h, "p": p, "v": v} for (h, p), v in awards.items() if (h, p) in known and v]
     if again:
-        from sqlalchemy import bindparam
-
         session.execute(
-            update(_HMA)
-            .where(_HMA.c.household_id == bindparam("h"), _HMA.c.month == bindparam("m"))
-            .values(awarded=_HMA.c.awarded + bindparam("v")),
+            update(table)
+            .where(table.c.household_id == bindparam("h"), period == bindparam("p"))
+            .values(awarded=table.c.awarded + bindparam("v")),
             again,
             execution_options={"synchronize_session": False},
         )
@@ -130,23 +141,17 @@ def _add(session: Session, village_id: int, points: dict, awards: dict) -> None:
 def _marks(session: Session, village_ids: Sequence[int]) -> dict[int, int]:
     marks = dict(
         session.execute(
-            select(_MARK.c.village_id, _MARK.c.journal_id).where(
-                _MARK.c.village_id.in_(village_ids)
-            )
+            select(_MARK.c.village_id, _MARK.c.seq).where(_MARK.c.village_id.in_(village_ids))
         ).all()
     )
     for vid in village_ids:
         if vid not in marks:
             try:
                 with session.begin_nested():
-                    session.execute(
-                        insert(_MARK).values(village_id=vid, journal_id=0, stock_value=0.0)
-                    )
+                    session.execute(insert(_MARK).values(village_id=vid, seq=0, stock_value=0.0))
                 marks[vid] = 0
             except IntegrityError:  # another fold made it first
-                marks[vid] = session.scalar(
-                    select(_MARK.c.journal_id).where(_MARK.c.village_id == vid)
-                )
+                marks[vid] = session.scalar(select(_MARK.c.seq).where(_MARK.c.village_id == vid))
     return marks
 
 
@@ -160,11 +165,11 @@ def fold(session: Session, village_ids: Iterable[int] | None = None) -> int:
     if not ids:
         return 0
     marks = _marks(session, ids)
+    # The chain's head (its last seq) says how far each journal goes: rows up to a committed head
+    # are committed with it.
     heads = dict(
         session.execute(
-            select(_J.c.village_id, func.max(_J.c.id))
-            .where(_J.c.village_id.in_(ids))
-            .group_by(_J.c.village_id)
+            select(_HEAD.c.village_id, _HEAD.c.seq).where(_HEAD.c.village_id.in_(ids))
         ).all()
     )
     added = 0
@@ -173,9 +178,7 @@ def fold(session: Session, village_ids: Iterable[int] | None = None) -> int:
         if head <= seen:
             continue
         moved = session.execute(
-            update(_MARK)
-            .where(_MARK.c.village_id == vid, _MARK.c.journal_id == seen)
-            .values(journal_id=head)
+            update(_MARK).where(_MARK.c.village_id == vid, _MARK.c.seq == seen).values(seq=head)
         ).rowcount
         if moved != 1:
             continue  # another fold took these rows
@@ -218,7 +221,7 @@ def _goods(session: Session, village_id: int) -> None:
 def check(session: Session, village_ids: Iterable[int] | None = None) -> list[str]:
     """The monthly figures recomputed from the journal up to each village's mark; a problem for
     each figure that differs (empty: they equal the journal)."""
-    query = select(_MARK.c.village_id, _MARK.c.journal_id)
+    query = select(_MARK.c.village_id, _MARK.c.seq)
     if village_ids is not None:
         query = query.where(_MARK.c.village_id.in_(list(village_ids)))
     problems: list[str] = []
@@ -244,6 +247,19 @@ def check(session: Session, village_ids: Iterable[int] | None = None) -> list[st
         }
         if dict(awards) != stored_awards:
             problems.append(f"village {vid}: households' monthly awards differ from the journal")
+        years: dict[tuple[int, int], int] = defaultdict(int)
+        for (h, month), value in awards.items():
+            years[(h, month.year)] += value
+        stored_years = {
+            (h, y): v
+            for h, y, v in session.execute(
+                select(_HYA.c.household_id, _HYA.c.year, _HYA.c.awarded).where(
+                    _HYA.c.village_id == vid
+                )
+            )
+        }
+        if dict(years) != stored_years:
+            problems.append(f"village {vid}: households' yearly awards differ from the journal")
         values, _stock = _goods_values(session, vid)
         stored_goods = {
             (m, k): v

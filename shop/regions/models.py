@@ -145,11 +145,22 @@ class VillageMonthGoods(Base):
     value: Mapped[float] = mapped_column(Float, default=0.0)
 
 
+class HouseholdYearAwards(Base):
+    """Points one household was awarded in one calendar year (the region's ranking)."""
+
+    __tablename__ = "household_year_awards"
+    __table_args__ = (Index("ix_household_year_awards_village_year", "village_id", "year"),)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    awarded: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class FigureMark(Base):
-    """How far a village's journal has been folded into the monthly figures, and the value of
-    its stock on the shelf as of that row (元)."""
+    """How far a village's journal has been folded into the monthly figures (the seq of the last
+    row folded in), and the value of its stock on the shelf as of that row (元)."""
 
     __tablename__ = "figure_marks"
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
-    journal_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
     stock_value: Mapped[float] = mapped_column(Float, default=0.0)
