@@ -9,6 +9,7 @@ id itself: a village outside the region is simply not found.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -171,13 +172,52 @@ def district_villages_xlsx(month: str):
     _folded()
     with reading() as db:
         rows = figures.village_months(db, None, year, mon)
-    body = sheets.to_xlsx([_villages_sheet(rows, month)], lang())
+        trend = figures.trend(db, None, today=dt.date(year, mon, 1))
+        board = figures.honour_board(db, None, year, mon)
+    book = [_villages_sheet(rows, month), _trend_sheet(trend), _ranked_sheet(N_("光荣榜"), board)]
+    return _xlsx(sheets.to_xlsx(book, lang()), f"villages-{month}")
+
+
+def _xlsx(body: bytes, stem: str):
     return send_file(
         io.BytesIO(body),
         mimetype=sheets.XLSX_TYPE,
         as_attachment=True,
-        download_name=sheets.filename(f"villages-{month}", "xlsx"),
+        download_name=sheets.filename(stem, "xlsx"),
     )
+
+
+def _trend_sheet(trend) -> Sheet:
+    columns = [
+        Column(N_("月份"), "text"),
+        Column(N_("发放积分"), "int"),
+        Column(N_("兑换积分"), "int"),
+    ]
+    return Sheet(N_("近12个月积分"), columns, [[f"{y}-{m:02d}", a, r] for y, m, a, r in trend])
+
+
+def _ranked_sheet(name: str, ranked) -> Sheet:
+    columns = [
+        Column(N_("名次"), "int"),
+        Column(N_("村名"), "text"),
+        Column(N_("户号"), "text"),
+        Column(N_("户主"), "text"),
+        Column(N_("获得积分"), "int"),
+    ]
+    rows = [[r.rank, r.village, r.number, r.head_name, r.points] for r in ranked]
+    return Sheet(name, columns, rows)
+
+
+@bp.get("/region/ranking-<int:year>.xlsx")
+@roles_required(*REGION_READERS)
+@region_page
+def district_ranking_xlsx(year: int):
+    if not 2000 <= year <= 2100:
+        abort(404)
+    _folded()
+    with reading() as db:
+        ranked = figures.ranking(db, None, year, limit=100)
+    return _xlsx(sheets.to_xlsx([_ranked_sheet(N_("积分排名"), ranked)], lang()), f"ranking-{year}")
 
 
 @bp.post("/region/pick")

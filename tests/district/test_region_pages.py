@@ -194,6 +194,7 @@ def test_the_region_pages_speak_plain_words(world, lang, backend_name):
         "/backoffice/region/ranking",
         "/backoffice/region/open",
         f"/backoffice/region/villages-{_this_month()}.xlsx",
+        f"/backoffice/region/ranking-{_this_month()[:4]}.xlsx",
     ):
         answer = admin.get(path)
         assert answer.status_code == 200, path
