@@ -57,7 +57,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_household_month_awards_village_month",
         "household_month_awards",
-        ["village_id", "month"],
+        ["village_id", "month", "awarded", "household_id"],
     )
     op.create_table(
         "household_year_awards",

@@ -286,29 +286,39 @@ def honour_board(
 ) -> list[Ranked]:
     """光荣榜: each village's household that earned most in the month (ties: lowest number)."""
     village_ids = visible(session, village_ids)
-    # Each village's best household in the database (a window), not every household in Python.
-    place = (
-        func.row_number()
-        .over(
-            partition_by=HouseholdMonthAwards.village_id,
-            order_by=(HouseholdMonthAwards.awarded.desc(), HouseholdMonthAwards.household_id),
+    # Each village's best household by one index probe a village (village, month, awarded desc),
+    # not a sort of every household of the month.
+    first = dt.date(year, month, 1)
+    ids = list(village_ids)
+    if not ids:
+        return []
+    best_of = (
+        select(HouseholdMonthAwards.household_id)
+        .where(
+            HouseholdMonthAwards.village_id == Village.id,
+            HouseholdMonthAwards.month == first,
+            HouseholdMonthAwards.awarded > 0,
         )
-        .label("place")
+        .order_by(HouseholdMonthAwards.awarded.desc(), HouseholdMonthAwards.household_id)
+        .limit(1)
+        .correlate(Village)
+        .scalar_subquery()
     )
-    inner = select(
-        HouseholdMonthAwards.village_id,
-        HouseholdMonthAwards.household_id,
-        HouseholdMonthAwards.awarded,
-        place,
-    ).where(HouseholdMonthAwards.month == dt.date(year, month, 1), HouseholdMonthAwards.awarded > 0)
-    if village_ids is not None:
-        inner = inner.where(HouseholdMonthAwards.village_id.in_(list(village_ids)))
-    inner = inner.subquery()
+    winners = {
+        vid: hid
+        for vid, hid in session.execute(select(Village.id, best_of).where(Village.id.in_(ids)))
+        if hid is not None
+    }
     best = {
         vid: (hid, int(points))
         for vid, hid, points in session.execute(
-            select(inner.c.village_id, inner.c.household_id, inner.c.awarded).where(
-                inner.c.place == 1
+            select(
+                HouseholdMonthAwards.village_id,
+                HouseholdMonthAwards.household_id,
+                HouseholdMonthAwards.awarded,
+            ).where(
+                HouseholdMonthAwards.household_id.in_(list(winners.values())),
+                HouseholdMonthAwards.month == first,
             )
         )
     }

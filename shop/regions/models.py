@@ -127,7 +127,16 @@ class HouseholdMonthAwards(Base):
     """Points one household was awarded in one month (participation, honour board, ranking)."""
 
     __tablename__ = "household_month_awards"
-    __table_args__ = (Index("ix_household_month_awards_village_month", "village_id", "month"),)
+    __table_args__ = (
+        # The honour board's probe: a village's month, read from its best end.
+        Index(
+            "ix_household_month_awards_village_month",
+            "village_id",
+            "month",
+            "awarded",
+            "household_id",
+        ),
+    )
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
