@@ -45,6 +45,7 @@ EXPECTED = {
     # The township's and district's pages: no village role reaches them (tests/district).
     "backoffice.district_home": set(),
     "backoffice.district_ranking": set(),
+    "backoffice.district_ranking_xlsx": set(),
     "backoffice.district_villages_xlsx": set(),
     "backoffice.district_pick": set(),
     "backoffice.district_leave": set(),
