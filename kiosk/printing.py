@@ -152,6 +152,7 @@ def printer_test_page(config: PrinterConfig, *, now: datetime, lang: str = "zh")
         charset=config.charset,
         can_cut=config.can_cut,
         lang="en" if lang == "en" else "zh",
+        mode=config.mode,
     )
 
 

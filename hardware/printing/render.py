@@ -72,7 +72,8 @@ def to_escpos(printer: Escpos, layout: Layout, config: PrinterConfig) -> None:
         if picture_only and not line.strip():
             printer._raw(b"\n")
             continue
-        if picture_only or not line_is_text(line, config.charset):
+        drawn = picture_only or (is_text(row) and getattr(row, "picture", False))
+        if drawn or not line_is_text(line, config.charset):
             if font_ok:
                 img = line_image(
                     line, dots=config.dots, font_path=config.font_path, bold=bold, tall=tall

@@ -345,23 +345,45 @@ def printer_group():
 
 @printer_group.command("test")
 @click.option("--printer", "url", default=None, help="Another printer URL, e.g. file:///tmp/t.bin")
+@click.option(
+    "--mode",
+    type=click.Choice(["text", "picture"]),
+    default=None,
+    help="Try a mode without changing the setting (picture: the whole page as raster).",
+)
 @with_appcontext
-def printer_test(url: str | None):
-    """Print a test page: ASCII, GBK and GB18030 characters (堃 喆 犇 镕), ￥, a QR code, a cut."""
+def printer_test(url: str | None, mode: str | None):
+    """Print a test page: ASCII, GBK and GB18030 characters (堃 喆 犇 镕), ￥, a QR code, a cut,
+    and line A (the printer's own Hanzi) beside line B (drawn): if A is garbled and B reads
+    right, the printer needs picture mode (KIOSK_PRINTER_MODE=picture or ?mode=picture)."""
+    import dataclasses
+
     from hardware.printing import PrinterError
     from kiosk.printing import print_test_page
     from kiosk.reprint import config_for
 
     now = clock.local(clock.now())
     try:
-        result = print_test_page(config_for(current_app, url), now=now)
+        config = config_for(current_app, url)
+        if mode:
+            config = dataclasses.replace(config, mode=mode)
+        result = print_test_page(config, now=now)
     except PrinterError as exc:
         raise click.ClickException(
             f"{exc.code}: {exc.message('zh')} / {exc.message('en')}"
         ) from exc
     where = f" (saved to {result.path})" if result.path else ""
     said = "printed" if result.confirmed else "sent (the printer did not confirm)"
-    click.echo(f"test page {said} to {result.backend}: {len(result.data)} bytes{where}")
+    click.echo(
+        f"test page {said} to {result.backend} in {config.mode} mode: "
+        f"{len(result.data)} bytes{where}"
+    )
+    if config.mode == "text":
+        click.echo(
+            "Line A garbled and line B clear: the printer has no Chinese font; set "
+            "KIOSK_PRINTER_MODE=picture (or ?mode=picture in KIOSK_PRINTER), or try "
+            "`kiosk printer test --mode picture`."
+        )
 
 
 @click.command("receipt")

@@ -63,6 +63,14 @@ _LABELS: dict[str, dict[str, str]] = {
         "cut": "切纸：",
         "yes": "是",
         "no_": "否",
+        "mode": "模式：",
+        "modes": {"text": "文字", "picture": "图片"},
+        "mode_a": "A 文字：积分超市 兑换小票",
+        "mode_b": "B 图片：积分超市 兑换小票",
+        "mode_help": (
+            "A行和B行都清楚：用文字模式（快）。A行乱码、B行清楚：打印机没有中文字库，"
+            "请管理员把它设为图片模式。"
+        ),
     },
     "en": {
         "receipt": "Redemption receipt",
@@ -95,11 +103,19 @@ _LABELS: dict[str, dict[str, str]] = {
         "cut": "Cutter: ",
         "yes": "yes",
         "no_": "no",
+        "mode": "Mode: ",
+        "modes": {"text": "text", "picture": "picture"},
+        "mode_a": "A text: 积分超市 兑换小票",
+        "mode_b": "B picture: 积分超市 兑换小票",
+        "mode_help": (
+            "A and B both clear: text mode (fast). A garbled, B clear: the printer has no "
+            "Chinese font; have it set to picture mode."
+        ),
     },
 }
 
 
-def _labels(lang: str) -> dict[str, str]:
+def _labels(lang: str) -> dict:
     if lang not in _LABELS:
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     return _LABELS[lang]
@@ -230,7 +246,8 @@ class Receipt:
         if self.is_void:
             b.title(f"*** {t['void']} ***")
         if self.reprint_count:
-            b.title(f"** {t['reprint'].format(n=self.reprint_count)} **", tall=False)
+            # As large as 作废: a second copy must not pass for the original at a glance.
+            b.title(f"** {t['reprint'].format(n=self.reprint_count)} **")
         b.rule()
         b.field(t["no"], self.receipt_no)
         redeemed_at = self.redeemed_at or self.printed_at
@@ -347,6 +364,7 @@ class TestPage:
     can_cut: bool = True
     lang: Lang = "zh"
     extra: tuple[str, ...] = ()
+    mode: str = "text"  # the printer's mode as configured: text | picture
 
     def __post_init__(self) -> None:
         _check_aware(self.printed_at, "printed_at")
@@ -370,6 +388,7 @@ class TestPage:
         b.field(t["paper"], f"{self.width_mm} mm, {columns} cols")
         b.field(t["charset"], self.charset)
         b.field(t["cut"], t["yes"] if self.can_cut else t["no_"])
+        b.field(t["mode"], t["modes"].get(self.mode, self.mode))
         for line in self.extra:
             b.text(line)
         b.rule()
@@ -382,6 +401,12 @@ class TestPage:
         for sample in (TEST_ASCII, TEST_GBK, TEST_GB18030, TEST_PICTURE):
             b.text(sample)
         b.pair("左 left", "right 右")
+        # Which mode this printer needs (issue 13, item 4): the same words in its own font (A)
+        # and drawn (B); the advice is drawn too, so a printer without Hanzi still shows it.
+        b.rule()
+        b.text(t["mode_a"])
+        b.text(t["mode_b"], picture=True)
+        b.text(t["mode_help"], picture=True)
         b.rule("=")
         b.qr(self.qr_payload)
         b.text(self.qr_payload, align="center")

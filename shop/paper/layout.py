@@ -28,6 +28,7 @@ class Text:
     align: Align = "left"
     bold: bool = False
     tall: bool = False  # double height: titles and the reprint/void marks
+    picture: bool = False  # drawn as a picture whatever the printer's mode (the test page)
     kind: ClassVar[str] = "text"
 
     def render(self, columns: int) -> str:
@@ -84,9 +85,12 @@ class Layout:
     slug: str
 
     def __post_init__(self) -> None:
+        # Never fail a print on layout: a row too wide for the paper (a 17-Hanzi village name,
+        # "户主：" and a long name on 58 mm) is wrapped here, whoever built it.
+        rows: list[Row] = []
         for row in self.rows:
-            if not isinstance(row, QR):
-                row.render(self.columns)  # raises if a row would overflow the paper
+            rows.extend(_fitted(row, self.columns))
+        object.__setattr__(self, "rows", tuple(rows))
 
     def text_lines(self) -> list[str]:
         """Every printed text line (QR rows left out), as on paper."""
@@ -95,6 +99,32 @@ class Layout:
     @property
     def qr_payloads(self) -> list[str]:
         return [row.payload for row in self.rows if isinstance(row, QR)]
+
+
+def _fitted(row: Row, columns: int) -> list[Row]:
+    """The row as it is when it fits, else wrapped into rows that do (same style)."""
+    if isinstance(row, QR):
+        return [row]
+    try:
+        row.render(columns)
+        return [row]
+    except ValueError:
+        pass
+    if isinstance(row, Rule):  # a rule of wide characters: plain dashes
+        return [Rule("-")]
+    style = {"bold": row.bold, "tall": row.tall, "picture": row.picture}
+    lines = [Text(line, align=row.align, **style) for line in wrap(row.left, columns)]
+    if row.right:
+        lines = [Text(line, **style) for line in wrap(row.left, columns)] if row.left else []
+        last = lines.pop() if lines else Text("", **style)
+        right_w = display_width(row.right)
+        if last.left and display_width(last.left) + 1 + right_w <= columns:
+            lines.append(Text(last.left, row.right, **style))
+        else:
+            if last.left:
+                lines.append(last)
+            lines += [Text(line, align="right", **style) for line in wrap(row.right, columns)]
+    return lines
 
 
 class Document(Protocol):
@@ -116,9 +146,11 @@ class Builder:
         for line in wrap(text, self.columns):
             self.rows.append(Text(line, align="center", bold=True, tall=tall))
 
-    def text(self, text: str, *, align: Align = "left", bold: bool = False) -> None:
+    def text(
+        self, text: str, *, align: Align = "left", bold: bool = False, picture: bool = False
+    ) -> None:
         for line in wrap(text, self.columns):
-            self.rows.append(Text(line, align=align, bold=bold))
+            self.rows.append(Text(line, align=align, bold=bold, picture=picture))
 
     def pair(self, left: str, right: str, *, bold: bool = False) -> None:
         """``left`` and ``right`` on one line when they fit, else ``left`` wrapped above."""

@@ -55,40 +55,60 @@ def _tokens(text: str) -> Iterator[str]:
         yield word
 
 
+#: Characters a Chinese line never starts with (禁则): closing punctuation and marks.
+NO_LINE_START = frozenset("，。、；：？！）」』】》〉’”…—·,.;:?!)]}%")
+#: Characters a line never ends with: opening brackets and quotes.
+NO_LINE_END = frozenset("（「『【《〈‘“([{")
+
+
 def wrap(text: str, width: int) -> list[str]:
     """Wrap to lines of at most ``width`` columns.
 
-    Hanzi may break anywhere; ASCII words break at spaces unless a word alone is too wide.
-    Always returns at least one line.
+    Hanzi may break anywhere; ASCII words break at spaces unless a word alone is too wide. No
+    line starts with a closing mark (，。）…) nor ends with an opening one (（《): the character
+    before it moves down with it (禁则). Always returns at least one line.
     """
     if width < 2:
         raise ValueError("width must be at least 2 columns")
-    lines: list[str] = []
-    line = ""
+    lines: list[list[str]] = []
+    line: list[str] = []
     used = 0
+
+    def new_line(first: list[str]) -> None:
+        nonlocal line, used
+        lines.append(line)
+        line = first
+        used = sum(display_width(t) for t in first)
+
     for token in _tokens(clean_text(text)):
         w = display_width(token)
         if used + w <= width:
-            line += token
+            line.append(token)
             used += w
             continue
         if token == " ":
-            lines.append(line)
-            line, used = "", 0
+            new_line([])
             continue
         if w > width:  # a word longer than the line: cut it character by character
             for ch in token:
                 cw = char_width(ch)
                 if used + cw > width:
-                    lines.append(line)
-                    line, used = "", 0
-                line += ch
+                    new_line([])
+                line.append(ch)
                 used += cw
             continue
-        lines.append(line)
-        line, used = token, w
+        carried = [token]
+        # 禁则: take characters from the end of this line down with a closing mark, and
+        # never leave an opening mark at a line's end; never empty the line doing so.
+        while (
+            len(line) > 1
+            and (carried[0][0] in NO_LINE_START or line[-1][-1:] in NO_LINE_END)
+            and sum(display_width(t) for t in carried) + display_width(line[-1]) <= width
+        ):
+            carried.insert(0, line.pop())
+        new_line(carried)
     lines.append(line)
-    return [ln.rstrip() for ln in lines] or [""]
+    return ["".join(tokens).rstrip() for tokens in lines] or [""]
 
 
 def fit(text: str, width: int) -> str:

@@ -134,3 +134,25 @@ def test_cli_prints_a_test_page_and_reprints_a_receipt_to_a_file(app, tmp_path):
     assert missing.exit_code != 0 and "unknown_receipt" in missing.output
     bad = runner.invoke(args=["printer", "test", "--printer", "lpt://nowhere"])
     assert bad.exit_code != 0 and "printer_config" in bad.output
+
+
+def test_cli_test_page_tries_picture_mode_without_changing_the_setting(app, tmp_path):
+    """kiosk printer test --mode picture: the whole page as raster, for a printer without a
+    Chinese font (issue 13, item 4); the setting itself stays as it was."""
+    register(app)
+    runner = app.test_cli_runner()
+    text_page, picture_page = tmp_path / "text.bin", tmp_path / "picture.bin"
+    done = runner.invoke(args=["printer", "test", "--printer", f"file://{text_page}"])
+    assert done.exit_code == 0, done.output
+    assert "text mode" in done.output and "KIOSK_PRINTER_MODE=picture" in done.output
+    assert "A 文字：积分超市 兑换小票" in read_escpos(text_page.read_bytes(), "gb18030").hanzi_texts
+    done = runner.invoke(
+        args=["printer", "test", "--mode", "picture", "--printer", f"file://{picture_page}"]
+    )
+    assert done.exit_code == 0, done.output
+    assert "picture mode" in done.output
+    paper = read_escpos(picture_page.read_bytes(), "gb18030")
+    assert paper.hanzi_segments == [] and len(paper.images) > 10
+    again = tmp_path / "again.bin"
+    assert runner.invoke(args=["printer", "test", "--printer", f"file://{again}"]).exit_code == 0
+    assert read_escpos(again.read_bytes(), "gb18030").hanzi_segments  # still text mode
