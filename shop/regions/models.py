@@ -136,6 +136,8 @@ class HouseholdMonthAwards(Base):
             "awarded",
             "household_id",
         ),
+        # A month's participation across the region: that month's entries only.
+        Index("ix_household_month_awards_month", "month", "village_id", "awarded"),
     )
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), primary_key=True)
     month: Mapped[dt.date] = mapped_column(Date, primary_key=True)
