@@ -70,6 +70,25 @@ def _qr_png(code: str) -> io.BytesIO:
     return out
 
 
+def _shrunk_cell(pdf, width: float, height: float, text: str, size: float) -> None:
+    """One line of the card in at most ``width`` mm: a long village or head's name is set
+    smaller (down to 5 pt), never cut off or run over the card's edge; past that it wraps."""
+    while size > 5 and _text_width(pdf, text, size) > width:
+        size -= 0.5
+    pdf.set_font("cjk", size=size)
+    if pdf.get_string_width(text) <= width:
+        pdf.cell(width, height, text)
+    else:
+        x = pdf.get_x()
+        pdf.multi_cell(width, height / 2, text)
+        pdf.set_x(x)
+
+
+def _text_width(pdf, text: str, size: float) -> float:
+    pdf.set_font("cjk", size=size)
+    return pdf.get_string_width(text)
+
+
 def cards_pdf(cards: list[Card], *, font_path: str) -> bytes:
     """An A4 PDF with 10 cards a page: QR, village, household number, head's name, date, serial."""
     from fpdf import FPDF
@@ -90,24 +109,23 @@ def cards_pdf(cards: list[Card], *, font_path: str) -> bytes:
         pdf.rect(x, y, CARD_W, CARD_H, round_corners=True, corner_radius=3)
         pdf.image(_qr_png(card.code), x=x + 3, y=y + 8, w=A4_QR_MM, h=A4_QR_MM)
         tx = x + 44
-        pdf.set_font("cjk", size=12)
+        text_w = CARD_W - 46
         pdf.set_xy(tx, y + 5)
-        pdf.cell(CARD_W - 46, 6, card.village[:12])
+        _shrunk_cell(pdf, text_w, 6, card.village, 12)
         pdf.set_font("cjk", size=9)
         pdf.set_xy(tx, y + 11)
-        pdf.cell(CARD_W - 46, 5, "积分存折")
-        pdf.set_font("cjk", size=11)
+        pdf.cell(text_w, 5, "积分存折")
         for n, text in enumerate(
             (
                 f"户号 {card.household_no}",
                 f"户主 {card.head_name}",
-                card.group_name[:10],
+                card.group_name,
                 f"发放 {card.issued_on:%Y-%m-%d}",
                 f"No. {card.serial}",
             )
         ):
             pdf.set_xy(tx, y + 18 + n * 6)
-            pdf.cell(CARD_W - 46, 6, text)
+            _shrunk_cell(pdf, text_w, 6, text, 11)
         pdf.set_font("cjk", size=6)
         pdf.set_xy(x + 3, y + 47)
         pdf.cell(38, 4, card.code, align="C")

@@ -138,3 +138,31 @@ def test_the_test_page_shows_line_a_in_the_printers_font_and_line_b_drawn():
     pictures = read_escpos(job, "gb18030")
     assert pictures.hanzi_segments == []  # not one byte in the printer's font
     assert len(pictures.images) > drawn
+
+
+def test_the_a4_card_sets_a_long_village_and_head_name_smaller_instead_of_cutting_them(tmp_path):
+    """The A4 sheet cut the village to 12 characters and ran a long name over the card's edge."""
+    import subprocess
+
+    from shop.households.cards import CARD_W, cards_pdf
+
+    font = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    card = Card(VILLAGE_17, "0018", LONG_HEAD, "第三村民小组", dt.date(2026, 12, 4), 3, "JF1X")
+    pdf = tmp_path / "cards.pdf"
+    pdf.write_bytes(cards_pdf([card], font_path=font))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = "".join(text.split())
+    assert VILLAGE_17 in flat  # all 17 Hanzi, not the first 12
+    assert LONG_HEAD.replace(" ", "") in flat.replace("户主", "", 1) or all(
+        ch in flat for ch in LONG_HEAD
+    )
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    import re
+
+    right_edges = [float(m) * 25.4 / 72 for m in re.findall(r'xMax="([0-9.]+)"', boxes)]
+    left_card_edge = (210 - 2 * CARD_W) / 3 + CARD_W
+    assert max(right_edges) <= left_card_edge + 0.5  # nothing runs past the card's edge
