@@ -97,7 +97,13 @@ def print_job(config: PrinterConfig, document: Document) -> PrintResult:
         raise
     except Exception as exc:  # a bug or bad data; the caller still only has to handle one type
         log.exception("cannot render %s", type(document).__name__)  # no names in logs
-        raise failed_error(f"rendering: {_describe(exc)}") from exc
+        # Not the paper's fault: say so, and that nothing reached the printer.
+        raise PrinterError(
+            "printer_failed",
+            "单据没能排版，没有打印；请找管理员",
+            "The slip could not be laid out; nothing was printed. Tell the administrator",
+            f"rendering: {_describe(exc)}",
+        ) from exc
 
     lock = _printer_lock(config)
     if not lock.acquire(timeout=config.timeout * 3):

@@ -166,3 +166,21 @@ def test_the_a4_card_sets_a_long_village_and_head_name_smaller_instead_of_cuttin
     right_edges = [float(m) * 25.4 / 72 for m in re.findall(r'xMax="([0-9.]+)"', boxes)]
     left_card_edge = (210 - 2 * CARD_W) / 3 + CARD_W
     assert max(right_edges) <= left_card_edge + 0.5  # nothing runs past the card's edge
+
+
+def test_a_slip_that_cannot_be_drawn_fails_without_blaming_the_paper(tcp_stub):
+    """A QR too big for 58 mm paper: nothing reaches the printer, and the message does not send
+    staff to check paper that is fine."""
+    from hardware.printing import PrinterError
+    from shop.paper import QR
+
+    class HugeQR:
+        def layout(self, columns):
+            return Layout(columns, (Text("卡"), QR("JF1" + "X" * 600, module_mm=2)), "huge")
+
+    stub = tcp_stub()
+    with pytest.raises(PrinterError) as caught:
+        print_job(PrinterConfig.parse(stub.url), HugeQR())
+    assert caught.value.code == "printer_failed"
+    assert "纸" not in caught.value.message("zh") and "没有打印" in caught.value.message("zh")
+    assert stub.jobs == []  # rendering comes before the printer is opened
