@@ -12,7 +12,9 @@ township viewer and a township viewer looking at one village), timed page by pag
     .venv/bin/python bench/district.py --scale 0.1     # 30 villages' worth of rows: 1M rows
     .venv/bin/python bench/district.py --villages 300 --scale 0.1
 
-`--scale` multiplies households and journal rows (the number of villages stays, unless given).
+`--scale` multiplies households and journal rows (the number of villages stays, unless given);
+`--rows N` sets the journal rows alone (the pages' cost follows the villages and households, the
+fold's and verify's the rows).
 Prints p50/p95 over --repeat requests after one warm-up, and the load time.
 """
 
@@ -291,10 +293,13 @@ def main() -> None:
     parser.add_argument("--villages", type=int, default=300)
     parser.add_argument("--townships", type=int, default=15)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--rows", type=int, default=None, help="Journal rows (default 10,000,000 x scale)."
+    )
     parser.add_argument("--keep", action="store_true", help="Keep the schema (prints its URL).")
     args = parser.parse_args()
     homes = int(150_000 * args.scale)
-    rows = int(10_000_000 * args.scale)
+    rows = args.rows if args.rows is not None else int(10_000_000 * args.scale)
     load = os.getloadavg()
     print(f"district bench: {args.villages} villages, {homes:,} households, {rows:,} journal rows")
     print(
