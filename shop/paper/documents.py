@@ -68,8 +68,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "mode_a": "A 文字：积分超市 兑换小票",
         "mode_b": "B 图片：积分超市 兑换小票",
         "mode_help": (
-            "A行和B行都清楚：用文字模式（快）。A行乱码、B行清楚：打印机没有中文字库，"
-            "请管理员把它设为图片模式。"
+            "A、B两行都清楚：用文字模式（快）。",
+            "A行乱码、B行清楚：打印机没有中文字库，请管理员把它设为图片模式。",
         ),
     },
     "en": {
@@ -108,8 +108,8 @@ _LABELS: dict[str, dict[str, str]] = {
         "mode_a": "A text: 积分超市 兑换小票",
         "mode_b": "B picture: 积分超市 兑换小票",
         "mode_help": (
-            "A and B both clear: text mode (fast). A garbled, B clear: the printer has no "
-            "Chinese font; have it set to picture mode."
+            "A and B both clear: text mode (fast).",
+            "A garbled, B clear: the printer has no Chinese font; have it set to picture mode.",
         ),
     },
 }
@@ -406,7 +406,8 @@ class TestPage:
         b.rule()
         b.text(t["mode_a"])
         b.text(t["mode_b"], picture=True)
-        b.text(t["mode_help"], picture=True)
+        for advice in t["mode_help"]:
+            b.text(advice, picture=True)
         b.rule("=")
         b.qr(self.qr_payload)
         b.text(self.qr_payload, align="center")
