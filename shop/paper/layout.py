@@ -113,7 +113,7 @@ def _fitted(row: Row, columns: int) -> list[Row]:
     if isinstance(row, Rule):  # a rule of wide characters: plain dashes
         return [Rule("-")]
     style = {"bold": row.bold, "tall": row.tall, "picture": row.picture}
-    lines = [Text(line, align=row.align, **style) for line in wrap(row.left, columns)]
+    lines = [Text(line, align=row.align, **style) for line in _balanced(row, columns)]
     if row.right:
         lines = [Text(line, **style) for line in wrap(row.left, columns)] if row.left else []
         last = lines.pop() if lines else Text("", **style)
@@ -124,6 +124,21 @@ def _fitted(row: Row, columns: int) -> list[Row]:
             if last.left:
                 lines.append(last)
             lines += [Text(line, align="right", **style) for line in wrap(row.right, columns)]
+    return lines
+
+
+def _balanced(row: Text, columns: int) -> list[str]:
+    """A centred title wrapped into lines of even length (卢屋村委 / 会 reads badly); other
+    rows wrapped as full as they go."""
+    lines = wrap(row.left, columns)
+    if row.align != "center" or len(lines) < 2:
+        return lines
+    width = -(-display_width(row.left) // len(lines))
+    while width < columns:
+        even = wrap(row.left, width)
+        if len(even) == len(lines):
+            return even
+        width += 1
     return lines
 
 
@@ -143,7 +158,7 @@ class Builder:
         self.rows: list[Row] = []
 
     def title(self, text: str, *, tall: bool = True) -> None:
-        for line in wrap(text, self.columns):
+        for line in _balanced(Text(clean_text(text), align="center"), self.columns):
             self.rows.append(Text(line, align="center", bold=True, tall=tall))
 
     def text(

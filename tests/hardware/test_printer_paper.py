@@ -184,3 +184,12 @@ def test_a_slip_that_cannot_be_drawn_fails_without_blaming_the_paper(tcp_stub):
     assert caught.value.code == "printer_failed"
     assert "纸" not in caught.value.message("zh") and "没有打印" in caught.value.message("zh")
     assert stub.jobs == []  # rendering comes before the printer is opened
+
+
+def test_a_wrapped_title_is_split_evenly_not_leaving_one_hanzi_alone():
+    card = Card(VILLAGE_17, "1", "张三", "三组", dt.date(2026, 1, 1), 1, "JF1X").layout(32)
+    receipt = make_receipt(shop_name=VILLAGE_17 + "积分超市").layout(32)
+    for layout in (card, receipt):
+        title = [row.left.strip() for row in layout.rows if getattr(row, "tall", False)]
+        assert len(title) == 2
+        assert abs(display_width(title[0]) - display_width(title[1])) <= 2
