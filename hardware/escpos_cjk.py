@@ -239,11 +239,19 @@ def line_image(
     """
     with _draw_lock:
         img, used = _draw_line(line, dots, font_path, bold)
-    # No blank raster: the picture ends where the last character does (a whole byte).
+    # No blank raster: the picture ends where the last character does (a whole byte), and it
+    # is the glyph band alone when nothing is drawn outside it; the printer feeds the rest.
     width = min(dots, max(8, -(-used // 8) * 8))
     img = img.crop((0, 0, width, LINE_HEIGHT_DOTS))
+    margin = (LINE_HEIGHT_DOTS - GLYPH_SIZE_DOTS) // 2
+    outside = (
+        img.crop((0, 0, width, margin)),
+        img.crop((0, margin + GLYPH_SIZE_DOTS, width, LINE_HEIGHT_DOTS)),
+    )
+    if all(part.point(lambda v: 255 if v < 128 else 0).getbbox() is None for part in outside):
+        img = img.crop((0, margin, width, margin + GLYPH_SIZE_DOTS))
     if tall:
-        img = img.resize((width, LINE_HEIGHT_DOTS * 2), Image.Resampling.NEAREST)
+        img = img.resize((width, img.height * 2), Image.Resampling.NEAREST)
     return img.point(lambda v: 255 if v >= 128 else 0).convert("1")
 
 

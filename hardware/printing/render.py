@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from hardware.escpos_cjk import (
     DOTS_PER_MM,
+    LINE_HEIGHT_DOTS,
     RECEIPT_QR_MODULE_DOTS,
     char_width,
     cjk_font_available,
@@ -72,13 +73,20 @@ def to_escpos(printer: Escpos, layout: Layout, config: PrinterConfig) -> None:
         if picture_only and not line.strip():
             printer._raw(b"\n")
             continue
-        drawn = picture_only or (is_text(row) and getattr(row, "picture", False))
+        # Picture mode draws what needs a Chinese font; plain ASCII (rules, numbers) every
+        # printer prints itself, in a tenth of the bytes.
+        drawn = (picture_only and not line.isascii()) or (
+            is_text(row) and getattr(row, "picture", False)
+        )
         if drawn or not line_is_text(line, config.charset):
             if font_ok:
                 img = line_image(
                     line, dots=config.dots, font_path=config.font_path, bold=bold, tall=tall
                 )
                 printer.image(img, impl=IMAGE_IMPL, center=False)
+                pitch = LINE_HEIGHT_DOTS * (2 if tall else 1)
+                if img.height < pitch:  # the band alone was sent: feed the line's rest
+                    printer._raw(FEED_DOTS + bytes([pitch - img.height]))
                 continue
             log.error("no CJK font at %s; printing %r with placeholders", config.font_path, line)
             line = _placeholders(line, config.charset)
