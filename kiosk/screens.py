@@ -56,6 +56,7 @@ ERROR_SCREENS = {
     "storage_unavailable": ("database", "retry"),
     "database_busy": ("database", "retry"),
     "unknown_kiosk": ("problem", "start"),
+    "clock_behind": ("problem", "start"),
     "session_expired": ("problem", "reload"),
     "problem": ("problem", "reload"),
 }

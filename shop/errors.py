@@ -99,6 +99,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "unreadable_file": (422, N_("这个文件打不开。请上传 CSV 或 XLSX（Excel）文件。")),
     "year_end_not_due": (409, N_("还没到年终处理的执行日期。")),
     "year_end_not_announced": (409, N_("这一年的年终处理还没有公布，请先公布。")),
+    # A kiosk whose clock went backwards (shop/redemptions/dayclose.py check_clock).
+    "clock_behind": (409, N_("兑换机的时间不对，请工作人员检查时间。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -298,6 +298,7 @@ def verify_ledger(
     report.rows = part.rows
     _check_heads(report, heads)
     _check_caches(conn, report, part.balances, part.on_hand, village_id)
+    _check_receipt_times(conn, report, village_id)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -412,6 +413,39 @@ def _check_heads(report: Report, heads: dict[int, tuple[int, str]]) -> None:
             report.problems.append(
                 f"village {vid} head says seq {seq} {head_hash[:12]}, chain ends at seq {got[0]} "
                 f"{got[1][:12]}: rows were removed from the end or the head was edited"
+            )
+
+
+# A kiosk's receipts, in number order, may go back in time by a clock correction's seconds, never
+# more: a clock set back backdates sales into days already counted (see check_clock at redeem).
+RECEIPT_TIME_SLACK = dt.timedelta(minutes=2)
+
+
+def _moment(value) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _check_receipt_times(conn, report, village_id) -> None:
+    """Each kiosk's receipts in number order must not go back in time beyond the slack."""
+    flt = " WHERE village_id = :v" if village_id else ""
+    rows = conn.execute(
+        text(
+            "SELECT receipt_no, created_at, prev_no, prev_at FROM ("  # noqa: S608 (constant filter)
+            " SELECT receipt_no, created_at,"
+            " LAG(receipt_no) OVER (PARTITION BY kiosk_id ORDER BY receipt_seq) AS prev_no,"
+            " LAG(created_at) OVER (PARTITION BY kiosk_id ORDER BY receipt_seq) AS prev_at"
+            " FROM redemptions" + flt + ") t WHERE prev_at IS NOT NULL AND created_at < prev_at"
+        ),
+        {"v": village_id} if village_id else {},
+    )
+    for number, at, prev_no, prev_at in rows:
+        at, prev_at = _moment(at), _moment(prev_at)
+        if at < prev_at - RECEIPT_TIME_SLACK:
+            report.problems.append(
+                f"receipt {number} is dated {at:%Y-%m-%d %H:%M} UTC, before receipt {prev_no} "
+                f"({prev_at:%Y-%m-%d %H:%M} UTC): the kiosk's clock went back"
             )
 
 

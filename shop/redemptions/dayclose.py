@@ -57,6 +57,33 @@ def check_day_open(session: Session, kiosk_id: int, now: dt.datetime) -> None:
         raise DomainError("day_closed", str(day), business_date=day)
 
 
+# How far behind its last sale a kiosk's clock may be before it stops selling: a time server's
+# correction is seconds; a dead clock battery is years.
+CLOCK_SLACK = dt.timedelta(minutes=2)
+
+
+def check_clock(session: Session, kiosk: Kiosk, now: dt.datetime) -> None:
+    """A kiosk whose clock went backwards sells nothing until it is right (clock_behind, 请检查
+    时间): a sale dated before the kiosk's last sale (beyond CLOCK_SLACK), or on a day before
+    its last day close, would backdate the books into a day already counted. Checked before
+    both twins, like a retired kiosk; two indexed lookups."""
+    day = local_date(now)
+    last_close = session.scalar(
+        select(func.max(DayClose.business_date)).where(DayClose.kiosk_id == kiosk.id)
+    )
+    if last_close is not None and day < last_close:
+        raise DomainError("clock_behind", f"{day} < {last_close}", last_close=last_close)
+    # The newest receipt by number, on the (kiosk_id, receipt_seq) index.
+    last_sale = session.scalar(
+        select(Redemption.created_at)
+        .where(Redemption.kiosk_id == kiosk.id)
+        .order_by(Redemption.receipt_seq.desc())
+        .limit(1)
+    )
+    if last_sale is not None and now < last_sale - CLOCK_SLACK:
+        raise DomainError("clock_behind", f"{now:%Y-%m-%d %H:%M} < {last_sale:%Y-%m-%d %H:%M}")
+
+
 def _lock_kiosk(session: Session, kiosk_id: int) -> None:
     # A no-op UPDATE takes the kiosk's row lock (PostgreSQL): redemptions take the same lock for
     # their receipt number, so a close and a sale or a void on one kiosk are never interleaved.

@@ -86,6 +86,7 @@ def redeem(
     if kiosk.retired_at is not None:
         # Checked before both twins: a retired kiosk's device code sells no more.
         raise DomainError("kiosk_retired", kiosk.code)
+    dayclose.check_clock(session, kiosk, at or utcnow())
     # Checked before both twins too: a household locked after wrong PINs waits for the clerk,
     # whichever edge (kiosk, API) asks.
     pins.ensure_not_locked(session, household)

@@ -58,6 +58,7 @@ _REFUSALS = (
     ("database_busy", "系统正忙，请稍等一下再试"),
     ("storage_unavailable", "系统暂时不能用，请找管理员"),
     ("unknown_kiosk", "这台兑换机还没有设置好，请找工作人员"),
+    ("clock_behind", "兑换机的时间不对，请找工作人员"),
     ("session_expired", "请重新扫存折"),
     ("problem", "出了点问题，请找工作人员"),
     ("offline", "兑换机连不上系统，请稍等"),

@@ -23,10 +23,10 @@ def test_the_report_counts_receipts_points_goods_voids_and_printing(
     day = dt.date(2026, 11, 20)
     soap, oil = create_product(5, 50), create_product(8, 50)
     a, b = create_household(500), create_household(500)
+    buy(session, a, kiosk, {oil.sku: 3}, at=local(2026, 11, 19, 23, 50))  # the day before
     r1 = buy(session, a, kiosk, {soap.sku: 2}, at=local(2026, 11, 20, 9))
     r2 = buy(session, b, kiosk, {soap.sku: 1, oil.sku: 1}, at=local(2026, 11, 20, 15))
     buy(session, b, kiosk, {oil.sku: 1}, at=local(2026, 11, 21, 0, 10))  # the next day
-    buy(session, a, kiosk, {oil.sku: 3}, at=local(2026, 11, 19, 23, 50))  # the day before
     r1.print_state = "printed"
     session.add(
         PrintJob(
