@@ -59,6 +59,8 @@ def test_one_tap_switches_to_english_and_the_next_villager_gets_chinese(page, li
     page.get_by_role("button", name="中文").click()
     expect(page.get_by_role("heading", name="您的积分")).to_be_visible()
     page.get_by_role("button", name="English").click()
+    # The switch redraws the page: the villager sees English again before tapping Finish.
+    expect(page.get_by_role("heading", name="Your points")).to_be_visible()
     page.get_by_role("button", name="Finish").click()
     expect_screen(page, "waiting")
     expect(page.get_by_role("heading", name="请扫积分存折")).to_be_visible()
