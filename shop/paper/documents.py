@@ -21,6 +21,7 @@ from typing import Literal
 
 from shop.paper.layout import Builder, Layout
 from shop.paper.text import clean_text, pad_left, pad_right
+from shop.words import N_, in_language
 
 Lang = Literal["zh", "en"]
 
@@ -31,94 +32,53 @@ TEST_QR_PREFIX = "JT1"
 
 # --- words, dates, points, names ---------------------------------------------------------------
 
-_LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "receipt": "兑换小票",
-        "statement": "积分明细",
-        "no": "单号：",
-        "time": "时间：",
-        "printed": "打印：",
-        "kiosk": "终端：",
-        "household": "户号：",
-        "head": "户主：",
-        "total": "合计",
-        "refund": "退回积分",
-        "balance": "余额",
-        "verify": "校验码",
-        "reprint": "重打印（第{n}次）",
-        "void": "作废",
-        "void_reason": "作废原因：",
-        "void_note": "本单已作废，积分已退回",
-        "keep": "请妥善保管小票，凭校验码核对",
-        "date": "日期",
-        "item": "项目",
-        "delta": "积分",
-        "running": "余额",
-        "no_rows": "暂无积分记录",
-        "current": "当前余额",
-        "test": "打印测试",
-        "printer": "打印机：",
-        "paper": "纸宽：",
-        "charset": "字符集：",
-        "cut": "切纸：",
-        "yes": "是",
-        "no_": "否",
-        "mode": "模式：",
-        "modes": {"text": "文字", "picture": "图片"},
-        "mode_a": "A 文字：积分超市 兑换小票",
-        "mode_b": "B 图片：积分超市 兑换小票",
-        "mode_help": (
-            "A、B两行都清楚：用文字模式（快）。",
-            "A行乱码、B行清楚：打印机没有中文字库，请管理员把它设为图片模式。",
-        ),
-    },
-    "en": {
-        "receipt": "Redemption receipt",
-        "statement": "Points statement",
-        "no": "No.: ",
-        "time": "Time: ",
-        "printed": "Printed: ",
-        "kiosk": "Kiosk: ",
-        "household": "Household: ",
-        "head": "Head: ",
-        "total": "Total",
-        "refund": "Refunded",
-        "balance": "Balance",
-        "verify": "Verify",
-        "reprint": "REPRINT #{n}",
-        "void": "VOID",
-        "void_reason": "Void reason: ",
-        "void_note": "Voided, points refunded",
-        "keep": "Keep this receipt; check it by its verify code",
-        "date": "Date",
-        "item": "Item",
-        "delta": "Pts",
-        "running": "Bal",
-        "no_rows": "No points recorded yet",
-        "current": "Balance",
-        "test": "Printer test",
-        "printer": "Printer: ",
-        "paper": "Paper: ",
-        "charset": "Charset: ",
-        "cut": "Cutter: ",
-        "yes": "yes",
-        "no_": "no",
-        "mode": "Mode: ",
-        "modes": {"text": "text", "picture": "picture"},
-        "mode_a": "A text: 积分超市 兑换小票",
-        "mode_b": "B picture: 积分超市 兑换小票",
-        "mode_help": (
-            "A and B both clear: text mode (fast).",
-            "A garbled, B clear: the printer has no Chinese font; have it set to picture mode.",
-        ),
-    },
+_LABELS: dict[str, object] = {
+    "receipt": N_("兑换小票"),
+    "statement": N_("积分明细"),
+    "no": N_("单号："),
+    "time": N_("时间："),
+    "printed": N_("打印："),
+    "kiosk": N_("终端："),
+    "household": N_("户号："),
+    "head": N_("户主："),
+    "total": N_("合计"),
+    "refund": N_("退回积分"),
+    "balance": N_("余额"),
+    "verify": N_("校验码"),
+    "reprint": N_("重打印（第{n}次）"),
+    "void": N_("作废"),
+    "void_reason": N_("作废原因："),
+    "void_note": N_("本单已作废，积分已退回"),
+    "keep": N_("请妥善保管小票，凭校验码核对"),
+    "date": N_("日期"),
+    "item": N_("项目"),
+    "delta": N_("积分"),
+    "running": N_("余额"),
+    "no_rows": N_("暂无积分记录"),
+    "current": N_("当前余额"),
+    "test": N_("打印测试"),
+    "printer": N_("打印机："),
+    "paper": N_("纸宽："),
+    "charset": N_("字符集："),
+    "cut": N_("切纸："),
+    "yes": N_("是"),
+    "no_": N_("否"),
+    "mode": N_("模式："),
+    "modes": {"text": N_("文字"), "picture": N_("图片")},
+    "mode_a": N_("A 文字：积分超市 兑换小票"),
+    "mode_b": N_("B 图片：积分超市 兑换小票"),
+    "mode_help": (
+        N_("A、B两行都清楚：用文字模式（快）。"),
+        N_("A行乱码、B行清楚：打印机没有中文字库，请管理员把它设为图片模式。"),
+    ),
 }
 
 
 def _labels(lang: str) -> dict:
-    if lang not in _LABELS:
+    """The slip's words in its language, from the catalogues (shop.words: one mechanism)."""
+    if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
-    return _LABELS[lang]
+    return in_language(_LABELS, lang)
 
 
 def format_datetime(moment: datetime, lang: Lang = "zh") -> str:

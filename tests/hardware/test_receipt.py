@@ -289,7 +289,7 @@ def test_a_void_slip_carries_the_mark_the_reason_and_the_refund():
 
     english = make_receipt(is_void=True, void_reason="wrong item", lang="en")
     lines = [line.strip() for line in read_escpos(printed(english)[2], "gb18030").lines]
-    assert "*** VOID ***" in lines
+    assert "*** Void ***" in lines
     assert "Void reason: wrong item" in lines
 
 
