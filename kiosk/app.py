@@ -52,7 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_backoffice(app)
 
-    from . import api, health, scan_events, screens
+    from . import api, health, phone, scan_events, screens
     from . import voice as kiosk_voice
 
     app.register_blueprint(health.bp)
@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(screens.bp)
     app.register_blueprint(scan_events.bp)
     kiosk_voice.init_app(app)
+    phone.init_app(app)
     # Bearer tokens (api) and loopback-or-token scanner services (scans) carry no CSRF token.
     csrf.exempt(api.bp)
     csrf.exempt(scan_events.post_scan)

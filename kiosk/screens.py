@@ -42,6 +42,7 @@ ERROR_SCREENS = {
     "damaged_code": ("unknown-code", "start"),
     "passbook_revoked": ("passbook-lost", "start"),
     "passbook_void": ("passbook-lost", "start"),
+    "query_code_cannot_redeem": ("unknown-code", "start"),
     "household_inactive": ("household-paused", "start"),
     "household_locked": ("locked", "start"),
     "insufficient_points": ("not-enough", "basket"),

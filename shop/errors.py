@@ -101,6 +101,15 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "year_end_not_announced": (409, N_("这一年的年终处理还没有公布，请先公布。")),
     # A kiosk whose clock went backwards (shop/redemptions/dayclose.py check_clock).
     "clock_behind": (409, N_("兑换机的时间不对，请工作人员检查时间。")),
+    # The phone page (kiosk/phone): the household's query code (查询码) reads, never spends.
+    "query_code_cannot_redeem": (
+        403,
+        N_("这是手机查询码，只能在手机上看积分，不能兑换。兑换请扫积分存折。"),
+    ),
+    "query_code_revoked": (410, N_("这个查询码已经停用了，请找村里要新的查询码。")),
+    "phone_signed_out": (401, N_("请用手机扫一下存折卡上的查询码再看。")),
+    "too_many_tries": (429, N_("试的次数太多了，请过十分钟再试。")),
+    "phone_pages_off": (404, N_("本村没有开放这个页面。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -11,9 +11,11 @@ from sqlalchemy import event
 from shop import columns as _columns  # noqa: F401  (every write fits its column)
 from shop import scope as _scope  # noqa: F401  (installs the scope hooks; shop/scope.py)
 from shop.base import NAMING, Base, UTCDateTime, utcnow
-from shop.households.models import Household, HouseholdSearch, Passbook, ScanEvent
+from shop.households.models import Household, HouseholdSearch, Passbook, QueryCode, ScanEvent
 from shop.ledger.models import Journal, LedgerHead, PointsEntry, StockMove
+from shop.phone.models import PhoneSettings
 from shop.points.models import (
+    ApplicationPhoto,
     AwardRequest,
     PointsApplication,
     PointsSettings,
@@ -74,6 +76,7 @@ __all__ = [
     "Household",
     "Passbook",
     "ScanEvent",
+    "QueryCode",
     "HouseholdSearch",
     "RuleCategory",
     "Rule",
@@ -84,6 +87,8 @@ __all__ = [
     "ReviewLine",
     "ReviewObjection",
     "ReviewPhoto",
+    "ApplicationPhoto",
+    "PhoneSettings",
     "Product",
     "ReceivingDoc",
     "ReceivingLine",

@@ -1,5 +1,6 @@
 """Households (户) and what identifies them: passbooks (积分存折) and their codes, household
-PINs, the roster (名册) and its import, passbook cards and statements (积分明细).
+PINs, query codes for the phone page (查询码), the roster (名册) and its import, passbook cards
+and statements (积分明细).
 """
 
 from shop.households.operations import (
@@ -18,6 +19,12 @@ from shop.households.operations import (
     revoke_status,
     set_household_status,
 )
+from shop.households.query_codes import (
+    active_query_code,
+    issue_query_code,
+    lookup_query_code,
+    revoke_query_code,
+)
 
 __all__ = [
     "create_household",
@@ -34,4 +41,8 @@ __all__ = [
     "lookup_passbook",
     "get_household",
     "recent_entries",
+    "active_query_code",
+    "issue_query_code",
+    "revoke_query_code",
+    "lookup_query_code",
 ]

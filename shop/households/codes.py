@@ -5,7 +5,8 @@ Format, version 1 (documented in docs/CODES.md)::
     JF1 XXXXXXXXXXXXXXXXXXXX C
     |   |                    `- check character: Luhn mod 32 over everything before it
     |   `- 20 Crockford base32 characters = 100 random bits (the secret)
-    `- prefix: JF1 passbook version 1, JB1 staff badge version 1
+    `- prefix: JF1 passbook version 1, JB1 staff badge version 1,
+               CX1 query code (查询码: the phone page's read-and-apply code) version 1
 
 24 characters, all in the QR alphanumeric set, so a QR of version 2 at error correction M
 holds it and worn paper still scans. The database keeps only SHA-256 of the whole code, so a
@@ -23,7 +24,11 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 PASSBOOK_PREFIX = "JF1"
 BADGE_PREFIX = "JB1"
-PREFIXES = (PASSBOOK_PREFIX, BADGE_PREFIX)
+# A household's query code opens its phone page (read and apply, never spend); a kiosk or the
+# API that meets one refuses it as query_code_cannot_redeem (shop.households.lookup_passbook).
+QUERY_PREFIX = "CX1"
+PREFIXES = (PASSBOOK_PREFIX, BADGE_PREFIX, QUERY_PREFIX)
+KINDS = {PASSBOOK_PREFIX: "passbook", BADGE_PREFIX: "badge", QUERY_PREFIX: "query"}
 SECRET_CHARS = 20
 CODE_LENGTH = len(PASSBOOK_PREFIX) + SECRET_CHARS + 1
 _FORGIVE = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -61,8 +66,8 @@ def normalize(raw: str) -> str | None:
 
 
 def kind_of(code: str) -> str:
-    """'passbook' or 'badge' for a normalized code."""
-    return "badge" if code.startswith(BADGE_PREFIX) else "passbook"
+    """'passbook', 'badge' or 'query' for a normalized code."""
+    return KINDS[code[:3]]
 
 
 def code_hash(code: str) -> str:

@@ -109,3 +109,25 @@ class HouseholdSearch(Base):
     given: Mapped[str] = mapped_column(String(64))  # the name without its (one-character) surname
     initials: Mapped[str] = mapped_column(String(64))
     full_pinyin: Mapped[str] = mapped_column(String(255))
+
+
+class QueryCode(Base):
+    """查询码: a household's read-and-apply code for the phone page, printed as a second QR on the
+    passbook card. It can never redeem (the kiosk and the API refuse it) and is revoked and
+    reissued on its own. The code is kept in clear (the household page shows its QR to print
+    again); a copied database gives read access to a household's page, never its points."""
+
+    __tablename__ = "query_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+
+    household: Mapped[Household] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

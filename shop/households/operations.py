@@ -215,12 +215,16 @@ class Scan:
 
 def lookup_passbook(session: Session, raw: str) -> Scan:
     """Who this passbook belongs to. Raises unknown_code, damaged_code, passbook_revoked (a
-    passbook reported lost: 已挂失) or passbook_void (cancelled for another reason: 已作废)."""
+    passbook reported lost: 已挂失), passbook_void (cancelled for another reason: 已作废) or
+    query_code_cannot_redeem (the phone page's query code, 查询码, scanned at the counter)."""
     code = codes.normalize(raw or "")
     if code is None:
         compact = "".join((raw or "").split()).upper()
         looks_ours = compact[:3] in codes.PREFIXES and len(compact) == codes.CODE_LENGTH
         raise DomainError("damaged_code" if looks_ours else "unknown_code")
+    if codes.kind_of(code) == "query":
+        # The phone page's read-only code (查询码): it opens a household's page, never its points.
+        raise DomainError("query_code_cannot_redeem")
     if codes.kind_of(code) != "passbook":
         raise DomainError("unknown_code", "a staff badge, not a passbook")
     passbook = session.scalar(

@@ -110,6 +110,13 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
             {},
             APPLICATION,
         ),
+        ("household_change", r"query code issued", N_("发放手机查询码"), {}, None),
+        ("household_change", r"query code reissued", N_("补发手机查询码，旧的停用"), {}, None),
+        ("household_change", r"query code revoked", N_("停用手机查询码"), {}, None),
+        ("staff_change", r"phone public on", N_("开放手机公开页（公示、排名、光荣榜）"), {}, None),
+        ("staff_change", r"phone public off", N_("关闭手机公开页"), {}, None),
+        ("staff_change", r"phone names masked", N_("手机公开页遮挡姓名"), {}, None),
+        ("staff_change", r"phone names shown", N_("手机公开页显示全名"), {}, None),
         ("passbook_issue", r"household (?P<number>\S+)", N_("发给农户 {number}"), {}, None),
         (
             "passbook_revoke",

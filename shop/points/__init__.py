@@ -3,6 +3,8 @@ in batches, reversals, villagers' own applications (双向积分认证) and awar
 """
 
 from shop.points.applications import (
+    application_photo,
+    application_photo_ids,
     approve_application,
     pending_applications,
     reject_application,
@@ -58,6 +60,8 @@ __all__ = [
     "apply_batch",
     "reverse_award",
     "submit_application",
+    "application_photo",
+    "application_photo_ids",
     "pending_applications",
     "approve_application",
     "reject_application",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -10,14 +12,26 @@ from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households.models import Household
 from shop.points import operations as points
-from shop.points.models import PointsApplication, Rule
+from shop.points.models import ApplicationPhoto, PointsApplication, Rule
+from shop.points.photos import MAX_PHOTOS, process_photo
 
 
 def submit_application(
-    session: Session, household: Household, rule: Rule, *, memo: str = "", actor: str
+    session: Session,
+    household: Household,
+    rule: Rule,
+    *,
+    memo: str = "",
+    actor: str,
+    photos: Sequence[bytes] = (),
 ) -> PointsApplication:
+    """A household's application; photos (from the phone, at most 4) are cleaned by
+    shop.points.photos before anything is written, so a hostile file leaves nothing behind."""
     if not rule.is_active:
         raise DomainError("rule_retired", rule.name)
+    if len(photos) > MAX_PHOTOS:
+        raise DomainError("too_many_photos", str(len(photos)))
+    cleaned = [process_photo(data) for data in photos]
     app = PointsApplication(
         village_id=household.village_id,
         household_id=household.id,
@@ -28,6 +42,18 @@ def submit_application(
     )
     session.add(app)
     session.flush()
+    for photo in cleaned:
+        session.add(
+            ApplicationPhoto(
+                application_id=app.id,
+                village_id=household.village_id,
+                width=photo.width,
+                height=photo.height,
+                sha256=photo.sha256,
+                content=photo.content,
+            )
+        )
+    session.flush()
     ledger.append(
         session,
         household.village_id,
@@ -37,6 +63,28 @@ def submit_application(
         memo=f"application #{app.id}: {rule.name} {rule.points:+d} {app.memo}".strip(),
     )
     return app
+
+
+def application_photo_ids(session: Session, application_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The photos of these applications, by application (ids only: the pictures load apart)."""
+    found: dict[int, list[int]] = {}
+    if not application_ids:
+        return found
+    rows = session.execute(
+        select(ApplicationPhoto.application_id, ApplicationPhoto.id)
+        .where(ApplicationPhoto.application_id.in_(list(application_ids)))
+        .order_by(ApplicationPhoto.id)
+    )
+    for app_id, photo_id in rows:
+        found.setdefault(app_id, []).append(photo_id)
+    return found
+
+
+def application_photo(session: Session, photo_id: int) -> ApplicationPhoto:
+    found = session.get(ApplicationPhoto, photo_id)  # another village's: None (shop/scope.py)
+    if found is None:
+        raise DomainError("not_found", f"application photo {photo_id}")
+    return found
 
 
 def pending_applications(session: Session, village_id: int) -> list[PointsApplication]:

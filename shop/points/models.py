@@ -199,3 +199,18 @@ class ReviewObjection(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
+
+
+class ApplicationPhoto(Base):
+    """A photo a household sent with its own application from the phone (拍照证明), cleaned by
+    shop.points.photos like the recorders' evidence: re-encoded JPEG, at most 1280 px, no EXIF."""
+
+    __tablename__ = "application_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("points_applications.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

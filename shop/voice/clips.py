@@ -44,6 +44,7 @@ _REFUSALS = (
     ("damaged_code", "没扫清楚，请再扫一次"),
     ("passbook_revoked", "这本存折已经挂失，请找工作人员"),
     ("passbook_void", "这本存折已经作废，请找工作人员"),
+    ("query_code_cannot_redeem", "这是手机查询码，不能兑换，请扫积分存折"),
     ("household_inactive", "这户暂停兑换，请找工作人员"),
     ("household_locked", "密码错的次数太多，请找工作人员"),
     ("insufficient_points", "积分不够，请少拿一点"),

@@ -1,0 +1,17 @@
+"""The villager's phone page (手机查询页, H5) at /m: a household's balance, history, the
+village's notice, ranking, rules and goods, its applications with photos, and public pages a
+village may open. Plain pages that read without JavaScript; see docs/PHONE.md."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .views import bp
+
+
+def init_app(app: Flask) -> None:
+    if "phone" in app.blueprints:
+        return
+    from . import public  # noqa: F401  (registers the public pages on bp)
+
+    app.register_blueprint(bp)
