@@ -22,6 +22,7 @@ DEFAULTS = {
     "SCANNER": "",  # a USB scanner read directly with evdev: /dev/input/kiosk-scanner or a name
     "TIMEZONE": clock.DEFAULT_ZONE,  # the business clock: days, months, years (shop.clock)
     "LANGUAGE": "zh_CN",
+    "PHONE_URL": "",  # where villagers' phones reach the phone page; "": the back-office's address
     "DEVICE": "K01",  # this kiosk's code: its receipts are numbered K01-000001, ...
     "IDLE_SECONDS": 30,
     "WEDGE_PAUSE_MS": 800,  # a keyboard-wedge burst without Enter or Tab ends after this pause

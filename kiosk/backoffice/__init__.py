@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
         district_views,
         households_views,
         opening_views,
+        phone_views,
         pin_views,
         points_views,
         reports_views,

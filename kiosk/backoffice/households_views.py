@@ -305,7 +305,16 @@ def _card(db, h: Household, book: Passbook, code: str) -> cards.Card:
         issued_on=book.issued_at.astimezone(tz()).date(),
         serial=book.serial,
         code=code,
+        phone_link=_phone_link(db, h),
     )
+
+
+def _phone_link(db, h: Household) -> str:
+    """The household's phone page link when it has a query code (查询码): printed as a second QR."""
+    from kiosk.phone.links import phone_link
+
+    found = households.active_query_code(db, h)
+    return phone_link(found.code) if found else ""
 
 
 @bp.route("/households/<int:household_id>/passbooks", methods=["POST"])
@@ -506,6 +515,7 @@ def statement_pdf(household_id: int):
             now=utcnow(),
             font_path=current_app.config["CJK_FONT"],
             title=title,
+            phone_link=_phone_link(db, h),
         )
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
@@ -523,7 +533,14 @@ def statement_print(household_id: int):
     with reading() as db:
         h, lines, _f, _t, title = _statement(db, household_id)
         slip = statements.statement_slip(
-            db, h, lines, tz=tz(), now=utcnow(), title=title, lang=lang()
+            db,
+            h,
+            lines,
+            tz=tz(),
+            now=utcnow(),
+            title=title,
+            lang=lang(),
+            phone_link=_phone_link(db, h),
         )
     try:
         print_job(printer_config(current_app), slip)

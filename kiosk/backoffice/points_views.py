@@ -262,7 +262,10 @@ def applications():
         v = village(db)
         pending = points.pending_applications(db, v.id)
         catalog = points.rules_catalog(db, v.id)
-    return render_template("backoffice/applications.html", pending=pending, catalog=catalog)
+        photos = points.application_photo_ids(db, [a.id for a in pending])
+    return render_template(
+        "backoffice/applications.html", pending=pending, catalog=catalog, photos=photos
+    )
 
 
 @bp.route("/applications", methods=["POST"])

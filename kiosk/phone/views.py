@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from kiosk import i18n
 from kiosk.db import reading, writing
@@ -363,3 +364,14 @@ def application_photo(phone: Phone, photo_id: int):
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     return refusal(exc)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(_exc):
+    """A body past the app's limit (MAX_CONTENT_LENGTH) is refused before it is read: say so on
+    the apply page, in the villager's words, with nothing sent."""
+    phone = access.current_phone()
+    message = i18n.error_text("photo_too_large")
+    if phone is None or request.endpoint != "phone.apply_submit":
+        return refusal("photo_too_large")
+    return apply_form.__wrapped__(phone, error=message, status=413)

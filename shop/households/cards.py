@@ -37,6 +37,9 @@ class Card:
     issued_on: dt.date
     serial: int
     code: str
+    # The household's phone page link (its query code, 查询码), printed as a second, smaller QR
+    # marked 手机查询: it opens the phone page and can never redeem.
+    phone_link: str = ""
 
     @property
     def slug(self) -> str:
@@ -53,6 +56,11 @@ class Card:
             Text(f"户主：{self.head_name}"),
             Text(f"发放：{self.issued_on:%Y-%m-%d}  No.{self.serial}"),
             PaperRule(),
+            *(
+                (Text("手机查询（不能兑换）", align="center"), QR(self.phone_link), PaperRule())
+                if self.phone_link
+                else ()
+            ),
             Text("请妥善保管，遗失请到村委会补办", align="center")
             if columns >= 32
             else Text("遗失请补办", align="center"),
@@ -60,7 +68,10 @@ class Card:
         return Layout(columns, tuple(rows), self.slug)
 
 
-def _qr_png(code: str) -> io.BytesIO:
+PHONE_QR_MM = 17  # the phone link's QR: a phone's camera reads 0.5 mm modules easily
+
+
+def qr_png(code: str) -> io.BytesIO:
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=8, border=QUIET_MODULES)
     qr.add_data(code)
     qr.make(fit=True)
@@ -107,7 +118,7 @@ def cards_pdf(cards: list[Card], *, font_path: str) -> bytes:
         pdf.set_draw_color(150, 150, 150)
         pdf.set_line_width(0.2)
         pdf.rect(x, y, CARD_W, CARD_H, round_corners=True, corner_radius=3)
-        pdf.image(_qr_png(card.code), x=x + 3, y=y + 8, w=A4_QR_MM, h=A4_QR_MM)
+        pdf.image(qr_png(card.code), x=x + 3, y=y + 8, w=A4_QR_MM, h=A4_QR_MM)
         tx = x + 44
         text_w = CARD_W - 46
         pdf.set_xy(tx, y + 5)
@@ -125,7 +136,15 @@ def cards_pdf(cards: list[Card], *, font_path: str) -> bytes:
             )
         ):
             pdf.set_xy(tx, y + 18 + n * 6)
-            _shrunk_cell(pdf, text_w, 6, text, 11)
+            # The phone QR takes the card's lower right corner: the lines beside it are narrower.
+            beside = card.phone_link and n >= 2
+            _shrunk_cell(pdf, text_w - PHONE_QR_MM - 1 if beside else text_w, 6, text, 11)
+        if card.phone_link:
+            qx, qy = x + CARD_W - PHONE_QR_MM - 2, y + CARD_H - PHONE_QR_MM - 5
+            pdf.image(qr_png(card.phone_link), x=qx, y=qy, w=PHONE_QR_MM, h=PHONE_QR_MM)
+            pdf.set_font("cjk", size=5)
+            pdf.set_xy(qx - 2, qy + PHONE_QR_MM)
+            pdf.cell(PHONE_QR_MM + 4, 3, "手机查询 不能兑换", align="C")
         pdf.set_font("cjk", size=6)
         pdf.set_xy(x + 3, y + 47)
         pdf.cell(38, 4, card.code, align="C")

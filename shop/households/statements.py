@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from shop import clock
+from shop.households.cards import qr_png
 from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry
 from shop.paper import StatementRow, StatementSlip
@@ -112,6 +113,7 @@ def statement_slip(
     now: dt.datetime,
     title: str = "",
     lang: str = "zh",
+    phone_link: str = "",
 ) -> StatementSlip:
     village = session.get(Village, household.village_id)
     return StatementSlip(
@@ -125,6 +127,7 @@ def statement_slip(
         printed_at=now.astimezone(tz),
         lang=lang,
         title=title,
+        phone_link=phone_link,
     )
 
 
@@ -137,6 +140,7 @@ def statement_pdf(
     now: dt.datetime,
     font_path: str,
     title: str = "",
+    phone_link: str = "",
 ) -> bytes:
     """The statement as an A4 PDF (for the household or the public notice file)."""
     from fpdf import FPDF, FontFace
@@ -179,6 +183,17 @@ def statement_pdf(
                     str(line.balance),
                 )
             )
+    if phone_link:
+        # The household's phone page (its query code, 查询码): scan to see points; never redeems.
+        pdf.ln(4)
+        pdf.set_font("cjk", size=9)
+        y = pdf.get_y()
+        if y + 30 > pdf.h - 15:
+            pdf.add_page()
+            y = pdf.get_y()
+        pdf.image(qr_png(phone_link), x=pdf.l_margin, y=y, w=26, h=26)
+        pdf.set_xy(pdf.l_margin + 30, y + 9)
+        pdf.cell(0, 6, "手机扫码查看我家积分（只能查看，不能兑换）")
     out = io.BytesIO()
     pdf.output(out)
     return out.getvalue()

@@ -56,6 +56,7 @@ _LABELS: dict[str, object] = {
     "running": N_("余额"),
     "no_rows": N_("暂无积分记录"),
     "current": N_("当前余额"),
+    "phone": N_("手机扫码查积分（不能兑换）"),
     "test": N_("打印测试"),
     "printer": N_("打印机："),
     "paper": N_("纸宽："),
@@ -259,6 +260,8 @@ class StatementSlip:
     printed_at: datetime
     lang: Lang = "zh"
     title: str = ""  # e.g. "2026年第四季度"; shown under the heading
+    # The household's phone page link (its query code, 查询码): a second QR at the foot.
+    phone_link: str = ""
 
     def __post_init__(self) -> None:
         _check_aware(self.printed_at, "printed_at")
@@ -282,6 +285,7 @@ class StatementSlip:
         b.rule()
         if not self.rows:
             b.text(t["no_rows"], align="center")
+            self._phone_qr(b, t)
             return b.build(self.slug)
         same_year = all(
             row.on.year == self.printed_at.year for row in self.rows
@@ -300,7 +304,14 @@ class StatementSlip:
             )
         b.rule()
         b.pair(t["current"], format_points(self.rows[-1].balance, self.lang), bold=True)
+        self._phone_qr(b, t)
         return b.build(self.slug)
+
+    def _phone_qr(self, b: Builder, t: dict) -> None:
+        if self.phone_link:
+            b.rule()
+            b.text(t["phone"], align="center")
+            b.qr(self.phone_link)
 
 
 #: Characters the test page prints: ASCII, GBK, GB18030 two-byte (not in GB2312), and

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from shop import ledger
+from shop.paper import mask_name  # noqa: F401  (one masking: 王*明, the paper's)
 from shop.phone.models import PhoneSettings
 
 
@@ -31,13 +32,3 @@ def set_phone_settings(
         memo = "phone names masked" if found.is_masked else "phone names shown"
         ledger.append(session, village_id, "staff_change", actor=actor, ref="", memo=memo)
     return found
-
-
-def mask_name(name: str) -> str:
-    """王小明 -> 王*明, 王明 -> 王*, a longer name keeps its first and last character."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]

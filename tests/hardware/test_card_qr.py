@@ -63,7 +63,7 @@ def test_the_thermal_card_prints_its_qr_at_a_millimetre_a_module_with_a_quiet_zo
 
 def test_the_a4_card_prints_its_qr_at_a_millimetre_a_module_with_a_quiet_zone():
     code = new_code()
-    png = Image.open(cards._qr_png(code)).convert("L")
+    png = Image.open(cards.qr_png(code)).convert("L")
     image = np.array(png)
     module, top, left = _geometry(image)
     mm_per_pixel = cards.A4_QR_MM / image.shape[1]  # the picture is placed A4_QR_MM wide
