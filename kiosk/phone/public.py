@@ -39,7 +39,8 @@ def _public(view):
     return wrapped
 
 
-def _month() -> tuple[int, int, bool]:
+def notice_month() -> tuple[int, int, bool]:
+    """This month's notice as it stands, or last month's (?last=1), which no longer changes."""
     today = clock.today()
     if request.args.get("last") == "1":
         last = today.replace(day=1) - dt.timedelta(days=1)
@@ -55,7 +56,7 @@ def _masked_name(name: str, masked: bool) -> str:
 @bp.get("/v/<village_code>/notice")
 @_public
 def public_notice(village_id: int, code: str, name: str, masked: bool):
-    year, month, last = _month()
+    year, month, last = notice_month()
     with reading() as session:
         made = transparency.monthly_notice(session, village_id, year, month, clock.zone())
         return render_template(
@@ -66,6 +67,7 @@ def public_notice(village_id: int, code: str, name: str, masked: bool):
             masked=masked,
             last=last,
             village_code=code,
+            public_title=name,
             page="public-notice",
         )
 
@@ -84,6 +86,7 @@ def public_ranking(village_id: int, code: str, name: str, masked: bool):
             mine=None,
             masked=masked,
             village_code=code,
+            public_title=name,
             page="public-ranking",
         )
 
@@ -105,5 +108,6 @@ def public_honour(village_id: int, code: str, name: str, masked: bool):
             masked=masked,
             village_name=name,
             village_code=code,
+            public_title=name,
             page="public-honour",
         )

@@ -219,14 +219,20 @@ def history(phone: Phone):
 @bp.get("/notice")
 @signed_in
 def notice(phone: Phone):
-    today = clock.today()
+    from .public import notice_month
+
+    year, month, last = notice_month()
     with reading() as session:
         h = reads.household(session, phone.household_id)
-        made = transparency.monthly_notice(
-            session, phone.village_id, today.year, today.month, clock.zone()
-        )
+        made = transparency.monthly_notice(session, phone.village_id, year, month, clock.zone())
         return render_template(
-            "phone/notice.html", h=h, notice=made, mine=h.id, masked=False, page="notice"
+            "phone/notice.html",
+            h=h,
+            notice=made,
+            mine=h.id,
+            masked=False,
+            last=last,
+            page="notice",
         )
 
 
