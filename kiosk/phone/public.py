@@ -4,10 +4,9 @@ and the honour board (光荣榜), names masked as 王*明 unless the village cho
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 
-from flask import render_template, request
+from flask import render_template
 from sqlalchemy import select
 
 from kiosk.db import reading, set_scope
@@ -16,7 +15,7 @@ from shop.phone import mask_name, phone_settings
 from shop.regions.models import Village
 from shop.scope import Scope
 
-from .views import bp, refusal
+from .views import bp, notice_month, refusal
 
 HONOUR_PLACES = 10
 
@@ -37,15 +36,6 @@ def _public(view):
         return view(*found)
 
     return wrapped
-
-
-def notice_month() -> tuple[int, int, bool]:
-    """This month's notice as it stands, or last month's (?last=1), which no longer changes."""
-    today = clock.today()
-    if request.args.get("last") == "1":
-        last = today.replace(day=1) - dt.timedelta(days=1)
-        return last.year, last.month, True
-    return today.year, today.month, False
 
 
 @bp.app_template_filter("phone_name")

@@ -3,6 +3,7 @@ rules, goods, applications and applying with photos, elder mode, sign-out."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 
 from flask import (
@@ -90,6 +91,15 @@ def phone_day(moment) -> str:
     if hasattr(moment, "hour"):
         moment = clock.local(moment).date()
     return i18n.day(moment)
+
+
+def notice_month() -> tuple[int, int, bool]:
+    """This month's notice as it stands, or last month's (?last=1), which no longer changes."""
+    today = clock.today()
+    if request.args.get("last") == "1":
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        return last.year, last.month, True
+    return today.year, today.month, False
 
 
 def refusal(exc: DomainError | str, status: int | None = None):
@@ -219,8 +229,6 @@ def history(phone: Phone):
 @bp.get("/notice")
 @signed_in
 def notice(phone: Phone):
-    from .public import notice_month
-
     year, month, last = notice_month()
     with reading() as session:
         h = reads.household(session, phone.household_id)
