@@ -60,6 +60,7 @@ bench: setup
 	$(PY) bench/ledger.py
 	$(PY) bench/scan.py
 	$(PY) bench/kiosk.py
+	$(PY) bench/phone.py --households 20000 --journal-rows 1000000
 	$(PY) bench/backoffice.py
 	$(PY) bench/close.py --scale foundation
 	$(PY) bench/notice.py

@@ -10,12 +10,19 @@ from flask import render_template
 from sqlalchemy import select
 
 from kiosk.db import reading, set_scope
-from shop import clock, transparency
+from shop import clock
 from shop.phone import mask_name, phone_settings
 from shop.regions.models import Village
 from shop.scope import Scope
 
-from .views import bp, notice_month, refusal
+from .views import (
+    bp,
+    notice_month,
+    ranking_rows,
+    refusal,
+    village_notice,
+    village_ranking,
+)
 
 HONOUR_PLACES = 10
 
@@ -48,7 +55,7 @@ def _masked_name(name: str, masked: bool) -> str:
 def public_notice(village_id: int, code: str, name: str, masked: bool):
     year, month, last = notice_month()
     with reading() as session:
-        made = transparency.monthly_notice(session, village_id, year, month, clock.zone())
+        made = village_notice(session, village_id, year, month)
         return render_template(
             "phone/notice.html",
             h=None,
@@ -67,12 +74,13 @@ def public_notice(village_id: int, code: str, name: str, masked: bool):
 def public_ranking(village_id: int, code: str, name: str, masked: bool):
     today = clock.today()
     with reading() as session:
-        made = transparency.annual_ranking(session, village_id, today.year, clock.zone())
+        made = village_ranking(session, village_id, today.year)
         return render_template(
             "phone/ranking.html",
             h=None,
             ranking=made,
-            rows=made.rows,
+            rows=ranking_rows(made),
+            own=[],
             mine=None,
             masked=masked,
             village_code=code,
@@ -86,10 +94,10 @@ def public_ranking(village_id: int, code: str, name: str, masked: bool):
 def public_honour(village_id: int, code: str, name: str, masked: bool):
     today = clock.today()
     with reading() as session:
-        made = transparency.annual_ranking(session, village_id, today.year, clock.zone())
+        made = village_ranking(session, village_id, today.year)
         top = [row for row in made.top(HONOUR_PLACES) if row.points > 0]
         if not top:  # early in a year: last year's board
-            made = transparency.annual_ranking(session, village_id, today.year - 1, clock.zone())
+            made = village_ranking(session, village_id, today.year - 1)
             top = [row for row in made.top(HONOUR_PLACES) if row.points > 0]
         return render_template(
             "phone/honour.html",

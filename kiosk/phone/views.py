@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import time
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -48,6 +50,7 @@ ENTRY_KINDS = {
     "year_end": N_("年终积分处理"),
     "genesis": N_("期初积分"),
 }
+RANKING_SHOWN = 50  # places on the phone's ranking; the household's own place always shows
 APPLICATION_STATES = {
     "pending": N_("等待评定"),
     "approved": N_("已通过"),
@@ -100,6 +103,44 @@ def notice_month() -> tuple[int, int, bool]:
         last = today.replace(day=1) - dt.timedelta(days=1)
         return last.year, last.month, True
     return today.year, today.month, False
+
+
+RANKING_TTL_S = 60
+
+
+def village_ranking(session, village_id: int, year: int):
+    """The village's ranking for a year, computed at most once a minute per village: many
+    phones open it at once after a notice goes up, and a ranking a minute old is still true
+    enough for a phone (the kiosk and the back-office compute their own)."""
+    cache = current_app.extensions.setdefault("phone_rankings", {})
+    key = (village_id, year)
+    found = cache.get(key)
+    now = time.monotonic()
+    if found and now - found[0] < RANKING_TTL_S:
+        return found[1]
+    made = transparency.annual_ranking(session, village_id, year, clock.zone())
+    cache[key] = (now, made)
+    return made
+
+
+def village_notice(session, village_id: int, year: int, month: int):
+    """The village's monthly notice, shared by phones for a minute like the ranking (it lists
+    every household: a large village takes a while to read)."""
+    cache = current_app.extensions.setdefault("phone_notices", {})
+    key = (village_id, year, month)
+    found = cache.get(key)
+    now = time.monotonic()
+    if found and now - found[0] < RANKING_TTL_S:
+        return found[1]
+    made = transparency.monthly_notice(session, village_id, year, month, clock.zone())
+    cache[key] = (now, made)
+    return made
+
+
+def ranking_rows(made) -> list:
+    """The top places with points (a tie at the last place keeps everyone tied, but never more
+    than twice the places: a new year where nobody has points yet lists nobody)."""
+    return [r for r in made.top(RANKING_SHOWN) if r.points != 0][: RANKING_SHOWN * 2]
 
 
 def refusal(exc: DomainError | str, status: int | None = None):
@@ -232,7 +273,7 @@ def notice(phone: Phone):
     year, month, last = notice_month()
     with reading() as session:
         h = reads.household(session, phone.household_id)
-        made = transparency.monthly_notice(session, phone.village_id, year, month, clock.zone())
+        made = village_notice(session, phone.village_id, year, month)
         return render_template(
             "phone/notice.html",
             h=h,
@@ -250,12 +291,15 @@ def ranking(phone: Phone):
     today = clock.today()
     with reading() as session:
         h = reads.household(session, phone.household_id)
-        made = transparency.annual_ranking(session, phone.village_id, today.year, clock.zone())
+        made = village_ranking(session, phone.village_id, today.year)
+        rows = ranking_rows(made)
+        own = [r for r in made.rows if r.household_id == h.id and r not in rows]
         return render_template(
             "phone/ranking.html",
             h=h,
             ranking=made,
-            rows=made.rows,
+            rows=rows,
+            own=own,
             mine=h.id,
             masked=False,
             page="ranking",
