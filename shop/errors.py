@@ -110,6 +110,7 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "phone_signed_out": (401, N_("请用手机扫一下存折卡上的查询码再看。")),
     "too_many_tries": (429, N_("试的次数太多了，请过十分钟再试。")),
     "phone_pages_off": (404, N_("本村没有开放这个页面。")),
+    "phone_page_stale": (400, N_("这一页打开太久了，请回到首页再试一次。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kiosk import i18n
@@ -422,6 +423,13 @@ def application_photo(phone: Phone, photo_id: int):
 @bp.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     return refusal(exc)
+
+
+@bp.errorhandler(CSRFError)
+def _stale_form(_exc):
+    """A form from a page left open past its session (the phone slept for a day): say so in
+    words, with the way home, nothing sent."""
+    return refusal("phone_page_stale")
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -56,3 +56,24 @@ def test_sign_out_forgets_the_household_on_this_phone_only(app, phone):
     assert mine.post("/m/signout").status_code == 303
     assert mine.get("/m/").status_code == 401
     assert family.get("/m/").status_code == 200
+
+
+def test_the_pages_speak_english_when_the_villager_chooses_it(app, phone):
+    code, _ = issue_code(app)
+    p = phone()
+    p.sign_in(code)
+    assert p.post("/m/lang", {"lang": "en", "next": "/m/history"}).status_code == 303
+    home = p.get("/m/").text
+    assert 'lang="en"' in home and "Our points" in home and "我家积分" not in home
+    assert "All entries" in home
+    p.post("/m/lang", {"lang": "zh_CN"})
+    assert "我家积分" in p.get("/m/").text
+
+
+def test_a_form_from_a_page_left_open_too_long_says_so_in_words(app, phone):
+    code, _ = issue_code(app)
+    p = phone()
+    p.sign_in(code)
+    stale = p.client.post("/m/apply", data={"rule": "1", "csrf_token": "from-yesterday"})
+    assert stale.status_code == 400
+    assert "打开太久了" in stale.text and "/m/" in stale.text
