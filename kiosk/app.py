@@ -52,12 +52,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_backoffice(app)
 
-    from . import api, health, phone, scan_events, screens
+    from . import api, health, phone, scan_events, scan_screens, screen_kit, screens
     from . import voice as kiosk_voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(screens.bp)
+    # One blueprint ("screens", made in screen_kit) carries the routes of both modules.
+    assert screens.bp is scan_screens.bp is screen_kit.bp
+    app.register_blueprint(screen_kit.bp)
     app.register_blueprint(scan_events.bp)
     kiosk_voice.init_app(app)
     phone.init_app(app)

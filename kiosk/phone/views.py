@@ -341,7 +341,7 @@ def phone_goods_picture(product) -> str:
 @bp.get("/goods/<int:product_id>/picture")
 @signed_in
 def goods_picture(phone: Phone, product_id: int):
-    from kiosk.screens import uploaded_picture
+    from kiosk.screen_kit import uploaded_picture
 
     return uploaded_picture(product_id)
 

@@ -38,7 +38,7 @@ _SCREENS = (
     ("still-there", "还在吗？"),
 )
 
-# One per refusal screen (kiosk.screens.ERROR_SCREENS) and the page's own "offline" screen.
+# One per refusal screen (kiosk.screen_kit.ERROR_SCREENS) and the page's own "offline" screen.
 _REFUSALS = (
     ("unknown_code", "这不是本村的积分存折"),
     ("damaged_code", "没扫清楚，请再扫一次"),

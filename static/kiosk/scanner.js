@@ -53,6 +53,12 @@
     return checkChar(text.slice(0, -1)) === text[text.length - 1] ? text : null;
   }
 
+  /* A passbook or badge code's shape, whatever its check character says. */
+  function codeShaped(raw) {
+    var text = raw.replace(/[\s-]/g, "").toUpperCase();
+    return text.length === CODE_LENGTH && PREFIXES.indexOf(text.slice(0, 3)) >= 0;
+  }
+
   /* ---- what the keys spell ---- */
 
   var PLACE = /^(?:Key([A-Z])|Digit([0-9])|Numpad([0-9])|(Minus|NumpadSubtract)|(Semicolon))$/;
@@ -124,7 +130,10 @@
       send({ code: read[0], source: "wedge", end: how, layout: read[1] });
       return true;
     }
-    if (gap > FAST_MS) return false;  // a person typing, not a scanner
+    // A slow burst is a person typing, unless it has a passbook or badge code's shape (prefix and
+    // length) and only its check character is wrong: a damaged card read by a slow scanner, which
+    // the kiosk should name as such rather than ignore.
+    if (gap > FAST_MS && !codeShaped(t) && !codeShaped(p)) return false;
     var symbols = /[^0-9A-Za-z-]/.test(t);
     var shuffled = t.toUpperCase() !== p && p.length === t.length;
     var codeSized = n >= CODE_LENGTH - 2 && n <= CODE_LENGTH + 4;

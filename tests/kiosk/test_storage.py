@@ -65,7 +65,7 @@ def test_a_database_held_by_a_long_import_is_a_busy_screen_the_kiosk_explains(ap
 
     from sqlalchemy.exc import OperationalError
 
-    from kiosk import screens
+    from kiosk import screen_kit as screens
 
     def locked(*_args, **_kwargs):
         raise OperationalError("BEGIN", {}, sqlite3.OperationalError("database is locked"))

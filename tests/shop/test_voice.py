@@ -111,7 +111,7 @@ def test_each_screen_says_its_key_sentence():
 
 
 def test_every_refusal_screen_of_the_kiosk_has_its_own_clip():
-    from kiosk.screens import ERROR_SCREENS
+    from kiosk.screen_kit import ERROR_SCREENS
 
     assert set(ERROR_SCREENS) <= set(voice.REFUSAL_CODES)
 

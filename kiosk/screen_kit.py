@@ -1,0 +1,344 @@
+"""What every kiosk screen is drawn with (兑换机屏幕): the blueprint, one screen per error, the
+household's goods and the done screen, the page's template globals and error handlers. The routes
+live in kiosk.screens (the visit: goods, PIN, confirm, receipt) and kiosk.scan_screens (scans).
+
+Every screen is a partial whose root is `<section id="screen">`; htmx swaps it whole. State is
+server-side (kiosk.visit); forms only echo the visit's nonce and, on confirm, the idempotency key
+the page made.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, send_from_directory, session, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from shop.errors import DomainError
+from shop.households import pins
+from shop.models import Household, PrintJob, Product, Redemption, utcnow
+from shop.points import review as points_review
+from shop.redemptions import MAX_QTY_PER_LINE
+
+from . import i18n, shopfront, visit
+from .db import reading
+from .htmx import render_screen
+from .printing import PrintOutcome, in_flight, receipt_html
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("screens", __name__)
+
+# Error code -> (picture, which way back). "start": the waiting screen; "basket": back to the
+# goods with the basket kept; "retry": the same screen again.
+ERROR_SCREENS = {
+    "unknown_code": ("unknown-code", "start"),
+    "damaged_code": ("unknown-code", "start"),
+    "passbook_revoked": ("passbook-lost", "start"),
+    "passbook_void": ("passbook-lost", "start"),
+    "query_code_cannot_redeem": ("unknown-code", "start"),
+    "household_inactive": ("household-paused", "start"),
+    "household_locked": ("locked", "start"),
+    "insufficient_points": ("not-enough", "basket"),
+    "out_of_stock": ("out-of-stock", "basket"),
+    "product_inactive": ("out-of-stock", "basket"),
+    "empty_basket": ("out-of-stock", "basket"),
+    "invalid_quantity": ("out-of-stock", "basket"),
+    "outside_window": ("shop-closed", "start"),
+    "day_closed": ("shop-closed", "start"),
+    "limit_reached": ("out-of-stock", "basket"),
+    "database_unavailable": ("database", "retry"),
+    "storage_unavailable": ("database", "retry"),
+    "database_busy": ("database", "retry"),
+    "unknown_kiosk": ("problem", "start"),
+    "clock_behind": ("problem", "start"),
+    "session_expired": ("problem", "reload"),
+    "problem": ("problem", "reload"),
+}
+SCAN_SOURCES = ("wedge", "camera", "usb", "api", "test")
+CSP = (
+    "default-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; media-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+@bp.after_request
+def _no_outside_requests(response):
+    # The kiosk works with no internet, and a page that cannot reach outside cannot leak either.
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    return response
+
+
+# --- screens --------------------------------------------------------------------------------
+
+
+def error_screen(
+    code: str,
+    *,
+    status: int | None = None,
+    sound: str | None = "error",
+    item: str | None = None,
+    opens_on: dt.date | None = None,
+):
+    picture, way_back = ERROR_SCREENS.get(code, ERROR_SCREENS["problem"])
+    if code in ERROR_SCREENS and code not in ("session_expired", "problem"):
+        message = i18n.error_text(code)
+        status = status or DomainError(code).status
+    else:
+        message = ""
+        status = status or 500
+    return render_screen(
+        "kiosk/_error.html",
+        status=status,
+        sound=sound,
+        code=code,
+        picture=picture,
+        way_back=way_back,
+        message=message,
+        item_name=item,
+        opens_on=i18n.day(opens_on) if opens_on else None,
+        visit=visit.current(),
+    )
+
+
+def waiting_screen(*, sound: str | None = None, status: int = 200):
+    notices = shopfront.notices(current_app, reading)
+    return render_screen("kiosk/_waiting.html", status=status, sound=sound, notices=notices)
+
+
+def shop_context(session, current: visit.Visit, *, entries: bool = False) -> dict:
+    household = session.get(Household, current.household_id)
+    products = shopfront.goods(session, household.village_id)
+    basket = shopfront.basket_of(household.balance, products, current.basket)
+    return {
+        "entries": shopfront.recent_entries(session, household) if entries else [],
+        # Approved but still 公示中: shown apart, never spendable until the period ends.
+        "pending_points": points_review.pending_points(session, household.id),
+        "applications": shopfront.applications_of(session, household) if entries else [],
+        "max_qty": MAX_QTY_PER_LINE,
+        "closed": None,
+        "visit": current,
+        "household": household,
+        "products": products,
+        "basket": basket,
+        "tiles": shopfront.tiles(products, basket, shopfront.allowances(session, household)),
+    }
+
+
+def pin_required(household: Household, total: int) -> bool:
+    """The shop's PIN policy (shop.households.pins) with this kiosk's PIN_POLICY setting."""
+    return pins.pin_required(household, total, current_app.config.get("PIN_POLICY"))
+
+
+def current_screen(current: visit.Visit | None, *, sound: str | None = None, notice=None):
+    """Whatever the visit is at: the screen a reload, a stale form or a repeat scan shows."""
+    if current is None:
+        return waiting_screen(sound=sound)
+    try:
+        with reading() as session:
+            ctx = shop_context(session, current, entries=current.step == "shop")
+            if not ctx["household"].is_active or ctx["household"].is_pin_locked:
+                visit.forget()
+                return waiting_screen()
+            if current.step == "done" and current.receipt_id:
+                return done_screen(session, current, None, sound=sound)
+            if current.step == "confirm" and ctx["basket"].lines:
+                return render_screen("kiosk/_confirm.html", sound=sound, **ctx)
+            if current.step == "pin":
+                return render_screen("kiosk/_pin.html", sound=sound, check=None, **ctx)
+            return render_screen("kiosk/_household.html", sound=sound, notice=notice, **ctx)
+    except DomainError as exc:
+        return error_screen(exc.code)
+
+
+def done_screen(session, current, outcome: PrintOutcome | None, *, sound=None):
+    redemption = session.get(Redemption, current.receipt_id)
+    if outcome is None:  # a reload: what the print job says now
+        job = session.execute(
+            select(PrintJob.state, PrintJob.error)
+            .where(PrintJob.redemption_id == redemption.id, PrintJob.kind == "receipt")
+            .order_by(PrintJob.id)
+            .limit(1)
+        ).first()
+        outcome = PrintOutcome(*job) if job else PrintOutcome(redemption.print_state)
+    lines = shopfront.redemption_lines(session, redemption.id)
+    # 'pending' without an error: the page asks for the print next; 'sent': paper is on its way.
+    failed = outcome.state == "failed" or (outcome.state == "pending" and outcome.error)
+    on_screen = receipt_html(redemption.id) if failed else None
+    return render_screen(
+        "kiosk/_done.html",
+        sound=sound,
+        redemption=redemption,
+        lines=lines,
+        outcome=outcome,
+        in_flight=in_flight(outcome.job_id),
+        receipt=on_screen,
+        household=session.get(Household, redemption.household_id),
+        visit=current,
+    )
+
+
+def item_name(exc: DomainError) -> str | None:
+    """The goods an out-of-stock refusal is about, in the screen's language."""
+    sku = exc.detail if exc.code in ("out_of_stock", "product_inactive") else None
+    if not sku:
+        return None
+    try:
+        with reading() as session:
+            product = session.scalar(select(Product).where(Product.sku == sku).limit(1))
+            return i18n.product_name(product) if product else None
+    except DomainError:
+        return exc.context.get("sku_name")
+
+
+BASKET_REFUSALS = ("insufficient_points", "out_of_stock", "product_inactive", "limit_reached")
+
+
+def refit_basket(current: visit.Visit, code: str):
+    """A basket refused at the last step (someone took the last broom, points were deducted):
+    cut it to what can be had now, and say so in the basket bar, back on the goods. The same
+    basket is never offered for confirming again."""
+    try:
+        with reading() as session:
+            household = session.get(Household, current.household_id)
+            products = shopfront.goods(session, household.village_id)
+            fitted, trims = shopfront.fit_basket(
+                household.balance,
+                products,
+                current.basket,
+                shopfront.allowances(session, household),
+            )
+            notice = trim_notice(trims) if trims else i18n.error_text(code)
+            current.basket, current.step = fitted, "shop"
+            visit.save(current)
+            ctx = shop_context(session, current, entries=True)
+    except DomainError as exc:
+        return error_screen(exc.code)
+    return render_screen(
+        "kiosk/_household.html", status=409, sound="error", notice=notice, refused=code, **ctx
+    )
+
+
+def stale(current: visit.Visit | None):
+    """A form from an earlier visit (another household, or before a reset): show what is now."""
+    return current_screen(current, sound="error")
+
+
+def trim_notice(trims: list[shopfront.Trim]) -> str:
+    """What the basket bar says after a line was cut: 扫帚只剩1把，已改为1把."""
+    said = []
+    for trim in trims:
+        args = {
+            "name": i18n.product_name(trim.product),
+            "kept": trim.kept,
+            "unit": i18n.unit_name(trim.product.unit),
+        }
+        if trim.reason == "out_of_stock":
+            said.append(
+                _("Only %(kept)s %(unit)s of %(name)s left: changed to %(kept)s", **args)
+                if trim.kept
+                else _("%(name)s is sold out: taken out of the basket", **args)
+            )
+        elif trim.reason == "limit_reached":
+            said.append(
+                _("%(name)s is limited: changed to %(kept)s %(unit)s", **args)
+                if trim.kept
+                else _("No more %(name)s this period: taken out of the basket", **args)
+            )
+        elif trim.reason == "insufficient_points":
+            said.append(
+                _("Not enough points: %(name)s changed to %(kept)s %(unit)s", **args)
+                if trim.kept
+                else _("Not enough points: %(name)s taken out of the basket", **args)
+            )
+        else:
+            said.append(_("At most %(kept)s %(unit)s of %(name)s at a time", **args))
+    return _("; ").join(said)
+
+
+@bp.app_template_global()
+def goods_picture(product) -> str:
+    """The URL of a product's picture: the demo's drawings are static files; pictures the
+    volunteer uploaded live in the instance folder (with their time, so a new one shows)."""
+    picture = product.picture or "goods/_default.svg"
+    if not picture.startswith("pictures/"):
+        return url_for("static", filename=picture)
+    path = Path(current_app.instance_path) / picture
+    version = int(path.stat().st_mtime) if path.exists() else 0
+    return url_for("screens.uploaded_picture", product_id=product.id, v=version)
+
+
+@bp.get("/goods/<int:product_id>/picture")
+def uploaded_picture(product_id: int):
+    """Only a product's own uploaded picture, never another file of the instance folder."""
+    with reading() as session:
+        product = session.get(Product, product_id)
+        picture = product.picture if product else None
+    if not picture or not picture.startswith("pictures/"):
+        abort(404)
+    response = send_from_directory(current_app.instance_path, picture, max_age=3600)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.app_template_global()
+def entry_date(moment) -> str:
+    """3月12日 / 12 Mar, with the year only when it is not this year's."""
+    this_year = format_date(utcnow(), "yyyy") == format_date(moment, "yyyy")
+    if i18n.lang() == "en":
+        return format_date(moment, "d MMM" if this_year else "d MMM yyyy")
+    return format_date(moment, "M月d日" if this_year else "yyyy年M月d日")
+
+
+ENTRY_KINDS = {
+    "redemption": lambda: _("Goods taken"),
+    "void": lambda: _("Receipt cancelled, points back"),
+    "award": lambda: _("Points awarded"),
+    "deduction": lambda: _("Points deducted"),
+    "year_end": lambda: _("Year end"),
+    "genesis": lambda: _("Opening balance"),
+}
+
+
+@bp.app_template_global()
+def entry_label(entry) -> str:
+    """Why the points moved: the rule's name, else what kind of event it was."""
+    if entry.rule is not None:
+        return i18n.rule_name(entry.rule)
+    kind = entry.journal.kind
+    label = ENTRY_KINDS.get(kind, lambda: entry.journal.memo or kind)()
+    if kind in ("redemption", "void") and entry.journal.ref:
+        return f"{label} {entry.journal.ref}"
+    return label
+
+
+@bp.app_context_processor
+def _kiosk_globals():
+    config = current_app.config
+    return {
+        "idle_seconds": int(config.get("IDLE_SECONDS") or 30),
+        "wedge_pause_ms": int(config.get("WEDGE_PAUSE_MS") or 800),
+        "wedge_fast_ms": int(config.get("WEDGE_FAST_MS") or 50),
+        "sounds_on": bool(config.get("SOUNDS")) and not session.get(visit.MUTE_KEY, False),
+        "sounds_enabled": bool(config.get("SOUNDS")),
+    }
+
+
+@bp.errorhandler(CSRFError)
+def handle_csrf_error(exc: CSRFError):
+    """The page's token no longer matches its session (e.g. the secret changed): start over."""
+    log.info("kiosk CSRF refusal: %s", exc.description)
+    return error_screen("session_expired", status=400)
+
+
+@bp.errorhandler(500)
+def handle_unexpected(exc):
+    log.error("kiosk screen failed: %r", getattr(exc, "original_exception", exc))
+    return error_screen("problem", status=500)
