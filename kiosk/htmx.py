@@ -8,6 +8,8 @@ along as an HX-Trigger event the page's script plays (if sounds are on).
 
 from __future__ import annotations
 
+import json
+
 from flask import Response, make_response, redirect, render_template, url_for
 from flask_htmx import HTMX
 
@@ -68,3 +70,23 @@ def refresh_page(endpoint: str = "screens.index") -> Response:
 
 def no_content() -> Response:
     return make_response("", 204)
+
+
+def notice_only(text: str, *, sound: str | None = None) -> Response:
+    """No new screen, only a small notice over the one shown (kiosk.js shows `kiosk-notice`)."""
+    response = no_content()
+    events = {"kiosk-notice": text}
+    if sound in SOUNDS:
+        events["kiosk-sound"] = sound
+    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=True)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def redirect_page(url: str) -> Response:
+    """Leave the kiosk screen for another page (htmx: HX-Redirect), or 303 after a plain POST."""
+    if htmx:
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)

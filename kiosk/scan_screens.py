@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import request, url_for
+from flask_babel import gettext as _
 
 from shop.errors import DomainError
+from shop.households import codes
 
 from . import shopfront, visit
 from .db import reading, writing
-from .htmx import no_content
+from .htmx import no_content, notice_only, redirect_page
 from .scan_events import claim_scan
-from .screen_kit import SCAN_SOURCES, bp, current_screen, error_screen
+from .screen_kit import SCAN_SOURCES, bp, current_screen, error_screen, stale, switch_screen
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,11 @@ def scan():
     if not raw:
         return no_content()
 
+    code = codes.normalize(raw)
+    if code is not None and codes.kind_of(code) == "badge":
+        return _staff_badge(code, source)
+    layout_wrong = request.form.get("layout") == "wrong"
+
     current = visit.current()
     kiosk_id = household_id = None
     failure: DomainError | None = None
@@ -46,6 +53,45 @@ def scan():
     except DomainError as exc:
         failure = exc
         household_id = exc.context.get("household_id")
+        if layout_wrong and exc.code in STRAY:
+            failure = DomainError("scanner_layout", exc.detail)
+    _log_scan(kiosk_id, raw, source, failure.code if failure else "ok", household_id)
+
+    mid_visit = current is not None and current.step != "done"
+    if failure is not None:
+        if mid_visit and failure.code in STRAY:
+            # A goods barcode, a held-down key, a card that is no passbook: the visit goes on.
+            visit.save(current)
+            return notice_only(stray_notice(failure.code), sound="error")
+        # Whoever stands at the kiosk now is not the household shown before.
+        visit.forget()
+        return error_screen(failure.code, opens_on=failure.context.get("opens_on"))
+    if mid_visit and current.household_id == household_id:
+        current.offer = None
+        visit.save(current)  # the same passbook again (the camera saw it twice): carry on
+        return current_screen(current)
+    if mid_visit and current.basket:
+        # Another household's passbook while goods are chosen: ask, keeping the basket meanwhile.
+        current.offer = household_id
+        visit.save(current)
+        return switch_screen(current, household_id)
+    return current_screen(visit.start(household_id), sound="scan")
+
+
+# Codes a scan mid-visit can bring without anyone new at the kiosk.
+STRAY = ("unknown_code", "damaged_code", "query_code_cannot_redeem", "scanner_layout")
+
+
+def stray_notice(code: str) -> str:
+    """The small notice over the screen after a stray scan mid-visit."""
+    if code == "scanner_layout":
+        return _("The scanner's keyboard setting is wrong: please ask the staff. Nothing changed.")
+    if code == "damaged_code":
+        return _("That did not scan well. Nothing changed: scan again if it was a passbook.")
+    return _("That was not a passbook of this shop. Nothing changed.")
+
+
+def _log_scan(kiosk_id, raw, source, outcome, household_id) -> None:
     try:
         with writing() as session:
             shopfront.record_scan(
@@ -53,17 +99,30 @@ def scan():
                 kiosk_id=kiosk_id,
                 raw=raw,
                 source=source,
-                outcome=failure.code if failure else "ok",
+                outcome=outcome,
                 household_id=household_id,
             )
     except Exception as exc:
         log.warning("scan not logged: %r", exc)
 
-    if failure is not None:
-        # Whoever stands at the kiosk now is not the household shown before.
-        visit.forget()
-        return error_screen(failure.code, opens_on=failure.context.get("opens_on"))
-    if current is not None and current.household_id == household_id and current.step != "done":
-        visit.save(current)  # the same passbook again (the camera saw it twice): carry on
-        return current_screen(current)
-    return current_screen(visit.start(household_id), sound="scan")
+
+@bp.post("/switch")
+def switch_household():
+    """The answer to 换成…？: `yes` starts the other household's visit, `no` goes back to the
+    basket as it was."""
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.offer is None:
+        return stale(current)
+    if request.form.get("answer") == "yes":
+        return current_screen(visit.start(current.offer), sound="scan")
+    current.offer = None
+    visit.save(current)
+    return current_screen(current)
+
+
+def _staff_badge(code: str, source: str):
+    """A staff badge at the kiosk: the back-office's badge sign-in, with the badge already read;
+    the villager's visit (if any) ends, as with anyone new at the screen."""
+    _log_scan(None, code, source, "badge", None)
+    visit.hold_badge(codes.code_hash(code))
+    return redirect_page(url_for("backoffice.badge_login"))

@@ -39,6 +39,7 @@ bp = Blueprint("screens", __name__)
 ERROR_SCREENS = {
     "unknown_code": ("unknown-code", "start"),
     "damaged_code": ("unknown-code", "start"),
+    "scanner_layout": ("problem", "start"),
     "passbook_revoked": ("passbook-lost", "start"),
     "passbook_void": ("passbook-lost", "start"),
     "query_code_cannot_redeem": ("unknown-code", "start"),
@@ -123,12 +124,30 @@ def shop_context(session, current: visit.Visit, *, entries: bool = False) -> dic
         "pending_points": points_review.pending_points(session, household.id),
         "applications": shopfront.applications_of(session, household) if entries else [],
         "max_qty": MAX_QTY_PER_LINE,
-        "closed": None,
+        "closed": closed_notice(session, household) if entries else None,
         "visit": current,
         "household": household,
         "products": products,
         "basket": basket,
         "tiles": shopfront.tiles(products, basket, shopfront.allowances(session, household)),
+    }
+
+
+CLOSED_TITLES = {
+    "outside_window": lambda: _("Not a redemption day"),
+    "day_closed": lambda: _("The shop has closed for today"),
+}
+
+
+def closed_notice(session, household: Household) -> dict | None:
+    """The notice that takes the goods' place when the shop is not redeeming now."""
+    closed = shopfront.closed_now(session, shopfront.this_kiosk(session), household.village_id)
+    if closed is None:
+        return None
+    return {
+        "code": closed.code,
+        "title": CLOSED_TITLES[closed.code](),
+        "opens_on": i18n.day(closed.opens_on) if closed.opens_on else None,
     }
 
 
@@ -141,6 +160,8 @@ def current_screen(current: visit.Visit | None, *, sound: str | None = None, not
     """Whatever the visit is at: the screen a reload, a stale form or a repeat scan shows."""
     if current is None:
         return waiting_screen(sound=sound)
+    if current.offer is not None:
+        return switch_screen(current, current.offer)
     try:
         with reading() as session:
             ctx = shop_context(session, current, entries=current.step == "shop")
@@ -154,6 +175,24 @@ def current_screen(current: visit.Visit | None, *, sound: str | None = None, not
             if current.step == "pin":
                 return render_screen("kiosk/_pin.html", sound=sound, check=None, **ctx)
             return render_screen("kiosk/_household.html", sound=sound, notice=notice, **ctx)
+    except DomainError as exc:
+        return error_screen(exc.code)
+
+
+def switch_screen(current: visit.Visit, household_id: int):
+    """换成…？ with the visit's basket kept until the answer."""
+    try:
+        with reading() as session:
+            household = session.get(Household, current.household_id)
+            other = session.get(Household, household_id)
+            return render_screen(
+                "kiosk/_switch.html",
+                sound="scan",
+                household=household,
+                other=other,
+                basket_count=current.basket_count,
+                visit=current,
+            )
     except DomainError as exc:
         return error_screen(exc.code)
 

@@ -32,7 +32,7 @@ from shop.models import (
     ScanEvent,
     utcnow,
 )
-from shop.redemptions import MAX_QTY_PER_LINE, limits
+from shop.redemptions import MAX_QTY_PER_LINE, dayclose, limits
 
 RECENT_ENTRIES = 6
 
@@ -59,9 +59,28 @@ def scan_household(session: Session, kiosk: Kiosk | None, raw: str) -> Household
         raise DomainError("household_inactive", household.number, household_id=household.id)
     if household.is_pin_locked:
         raise DomainError("household_locked", household.number, household_id=household.id)
-    # 一季一兑换: say at once that the shop is not redeeming, before anything is chosen.
-    limits.check_window(session, household.village_id, utcnow())
     return household
+
+
+@dataclass(frozen=True)
+class Closed:
+    """Why the shop is not redeeming now (outside_window, day_closed) and when it opens next."""
+
+    code: str
+    opens_on: dt.date | None = None
+
+
+def closed_now(session: Session, kiosk: Kiosk | None, village_id: int) -> Closed | None:
+    """一季一兑换 and the day close, said at the scan: the household still sees its points and
+    the why, and can apply for points; only choosing goods waits for the next opening."""
+    now = utcnow()
+    try:
+        limits.check_window(session, village_id, now)
+        if kiosk is not None:
+            dayclose.check_day_open(session, kiosk.id, now)
+    except DomainError as exc:
+        return Closed(exc.code, exc.context.get("opens_on"))
+    return None
 
 
 def scan_fingerprint(raw: str) -> str:

@@ -17,6 +17,11 @@ from flask import current_app, session
 from .i18n import SESSION_KEY as LANG_KEY
 
 _KEY = "visit"
+# A staff badge scanned at the kiosk (its hash and when), waiting for the PIN on the back-office's
+# badge page; and the mark that this back-office session began at the kiosk (a way back to it).
+BADGE_KEY = "kiosk_badge"
+FROM_KIOSK_KEY = "from_kiosk"
+BADGE_SECONDS = 120
 STEPS = ("shop", "pin", "confirm", "done")
 MUTE_KEY = "mute"
 
@@ -31,6 +36,7 @@ class Visit:
     receipt_id: int | None = None
     last_key: str | None = None
     seen: float = 0.0
+    offer: int | None = None  # another household's passbook scanned mid-visit: switch to it?
 
     def to_session(self) -> dict:
         return {
@@ -42,6 +48,7 @@ class Visit:
             "r": self.receipt_id,
             "k": self.last_key,
             "t": self.seen,
+            "o": self.offer,
         }
 
     @classmethod
@@ -56,6 +63,7 @@ class Visit:
                 receipt_id=data.get("r"),
                 last_key=data.get("k"),
                 seen=float(data.get("t") or 0),
+                offer=int(data["o"]) if data.get("o") else None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -108,3 +116,17 @@ def forget() -> None:
 
 def is_current(visit: Visit | None, nonce: str | None) -> bool:
     return visit is not None and bool(nonce) and secrets.compare_digest(visit.nonce, nonce)
+
+
+def hold_badge(badge_hash: str) -> None:
+    forget()
+    session[BADGE_KEY] = {"h": badge_hash, "t": time.time()}
+
+
+def held_badge() -> str | None:
+    """The badge scanned at the kiosk in the last two minutes (its hash), if any."""
+    data = session.get(BADGE_KEY)
+    if not isinstance(data, dict) or time.time() - float(data.get("t") or 0) > BADGE_SECONDS:
+        session.pop(BADGE_KEY, None)
+        return None
+    return str(data.get("h") or "") or None

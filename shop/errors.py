@@ -11,6 +11,10 @@ from shop.words import N_
 MESSAGES: dict[str, tuple[int, str]] = {
     "unknown_code": (404, N_("这张卡认不出来，请找管理员。")),
     "damaged_code": (422, N_("没扫清楚，请再扫一次。")),
+    "scanner_layout": (
+        422,
+        N_("扫码枪的键盘设置不对：请把扫码枪设成美式键盘（US），结尾设成回车。"),
+    ),
     "passbook_revoked": (410, N_("这本积分存折已挂失，请找管理员。")),
     "passbook_void": (410, N_("这本积分存折已作废，请找管理员。")),
     "household_inactive": (409, N_("这户暂停兑换，请找管理员。")),

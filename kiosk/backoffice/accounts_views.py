@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from kiosk import visit
 from kiosk.db import reading, writing
 from shop import staff
 from shop.errors import DomainError
@@ -87,17 +88,26 @@ def login():
 @bp.route("/badge", methods=["GET", "POST"])
 @public
 def badge_login():
-    """On the kiosk: scan the badge (wedge scanner types it into the field), then the PIN."""
+    """On the kiosk: the badge scanned at its screen (or into the field here), then the PIN."""
+    scanned = visit.held_badge()
     if request.method == "GET":
-        return render_template("backoffice/badge.html")
+        return render_template("backoffice/badge.html", scanned=scanned is not None)
     badge = request.form.get("badge", "")
 
     def attempt():
         with writing(Scope.everything()) as db:
+            if scanned and not badge:
+                return accounts.sign_in_badge_hash(db, scanned, request.form.get("pin", ""))
             return accounts.sign_in_badge(db, badge, request.form.get("pin", ""))
 
-    result, refusal = _signed_in("backoffice/badge.html", "badge:" + badge[:32], attempt)
-    return refusal or _finish_sign_in(result, "backoffice/badge.html")
+    name = "badge:" + (badge[:32] or (scanned or "")[:32])
+    result, refusal = _signed_in("backoffice/badge.html", name, attempt)
+    if refusal:
+        return refusal
+    if scanned:
+        session.pop(visit.BADGE_KEY, None)
+        session[visit.FROM_KIOSK_KEY] = True
+    return _finish_sign_in(result, "backoffice/badge.html")
 
 
 @bp.route("/logout", methods=["POST"])
@@ -106,6 +116,8 @@ def logout():
     with writing(Scope.everything()) as db:  # one's own account, whichever village it is in
         accounts.end_sessions(db, accounts.get_staff(db, current_user.user_id))
     logout_user()
+    if session.pop(visit.FROM_KIOSK_KEY, None) or request.form.get("to") == "kiosk":
+        return redirect(url_for("screens.index"), 303)  # back to the villagers' screen
     return redirect(url_for("backoffice.login"), 303)
 
 

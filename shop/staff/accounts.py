@@ -119,6 +119,14 @@ def sign_in_badge(session: Session, raw_code: str, pin: str) -> SignIn:
     return _check(session, user, user.pin_hash, pin)
 
 
+def sign_in_badge_hash(session: Session, badge_hash: str, pin: str) -> SignIn:
+    """The same, for a badge the kiosk's scanner read (the kiosk keeps only its hash)."""
+    user = session.scalar(select(StaffUser).where(StaffUser.badge_hash == badge_hash))
+    if user is None:
+        return SignIn(None, "bad_badge")
+    return _check(session, user, user.pin_hash, pin)
+
+
 def get_staff(session: Session, user_id: int) -> StaffUser:
     user = session.get(StaffUser, user_id)
     if user is None:

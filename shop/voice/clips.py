@@ -36,12 +36,14 @@ _SCREENS = (
     ("apply-choose", "请选您家做过的好事"),
     ("applied", "申请已经交给评定小组"),
     ("still-there", "还在吗？"),
+    ("switch-ask", "要换成别家吗？请选一下"),
 )
 
 # One per refusal screen (kiosk.screen_kit.ERROR_SCREENS) and the page's own "offline" screen.
 _REFUSALS = (
     ("unknown_code", "这不是本村的积分存折"),
     ("damaged_code", "没扫清楚，请再扫一次"),
+    ("scanner_layout", "扫码枪设置不对，请找工作人员"),
     ("passbook_revoked", "这本存折已经挂失，请找工作人员"),
     ("passbook_void", "这本存折已经作废，请找工作人员"),
     ("query_code_cannot_redeem", "这是手机查询码，不能兑换，请扫积分存折"),

@@ -65,6 +65,10 @@ def still_there() -> list[str]:
     return ["still-there"]
 
 
+def switch() -> list[str]:
+    return ["switch-ask"]
+
+
 SCREENS = {
     "waiting": waiting,
     "household": household,
@@ -75,6 +79,7 @@ SCREENS = {
     "apply": apply,
     "applied": applied,
     "still_there": still_there,
+    "switch": switch,
 }
 
 

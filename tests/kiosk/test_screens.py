@@ -365,7 +365,8 @@ def test_a_new_passbook_switches_households_and_old_forms_are_refused(app, kiosk
     first, second = passbooks["active"][0], passbooks["active"][1]
     old_visit = kiosk.nonce(kiosk.scan(first["存折二维码"]))
     kiosk.take(old_visit, _product_id(app, "FZ-1"))
-    switched = kiosk.scan(second["存折二维码"])
+    assert screen_of(kiosk.scan(second["存折二维码"])) == ("switch", None)  # goods chosen: ask
+    switched = kiosk.post("/switch", {"visit": old_visit, "answer": "yes"})
     assert f'data-household="{second["户号"]}"' in switched.text
     assert '<dd id="basket-count">0</dd>' in switched.text
     stale = kiosk.take(old_visit, _product_id(app, "FZ-1"))

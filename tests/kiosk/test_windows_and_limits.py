@@ -14,17 +14,16 @@ from .conftest import screen_of
 from .test_screens import _db, _household, _redemptions, _tile, _to_confirm
 
 
-def test_outside_a_window_the_scan_says_when_the_next_one_opens(app, kiosk, passbooks):
+def test_outside_a_window_the_household_screen_says_when_the_next_one_opens(app, kiosk, passbooks):
     today = dt.date.today()
     opens = today + dt.timedelta(days=40)
     with _db(app).writer() as session, session.begin():
         village = session.scalar(select(Village))
         limits.add_window(session, village, opens, opens + dt.timedelta(days=6), actor="test")
     response = kiosk.scan(passbooks["rich"]["存折二维码"])
-    assert screen_of(response) == ("error", "outside_window")
-    assert response.status_code == 409
+    assert screen_of(response) == ("household", "outside_window")
     assert f"下次兑换日：{opens.year}年{opens.month}月{opens.day}日" in response.text
-    assert 'id="way-back"' in response.text
+    assert 'id="exit"' in response.text  # 结束: the way back to the start
 
 
 def test_dates_are_written_the_way_each_language_writes_them(app):
