@@ -169,6 +169,7 @@ def seed_demo(session: Session, instance: Path, *, seed: int = 7, kiosk_code: st
             sku,
             name,
             pts,
+            actor=actor,
             unit=unit,
             name_en=name_en,
             picture=f"goods/{sku}.svg",

@@ -118,13 +118,19 @@ def product_create():
     try:
         with writing() as db:
             # One unit of work: the product, its fields and its picture, or nothing.
-            sku = f.get("sku", "").strip()
-            if not sku:
-                raise DomainError("invalid_input", "SKU")
-            product = stock.create_product(db, village(db), sku, changes["name"], 1)
-            products.update_product(db, product, actor=current_user.actor, **changes)
+            product = stock.create_product(
+                db,
+                village(db),
+                f.get("sku", ""),
+                changes.pop("name"),
+                changes.pop("points"),
+                actor=current_user.actor,
+                **changes,
+            )
             if picture is not None:
-                products.set_product_picture(db, product, picture, current_app.instance_path)
+                products.set_product_picture(
+                    db, product, picture, current_app.instance_path, actor=current_user.actor
+                )
             product_id = product.id
     except DomainError as exc:
         return render_template(
@@ -178,8 +184,9 @@ def product_picture_upload(product_id: int):
     try:
         with writing() as db:
             products.set_product_picture(
-                db, _product(db, product_id), data, current_app.instance_path
-            )
+                db, _product(db, product_id), data, current_app.instance_path,
+                actor=current_user.actor,
+            )  # fmt: skip
     except DomainError as exc:
         with reading() as db:
             product = _product(db, product_id)

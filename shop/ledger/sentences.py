@@ -47,7 +47,33 @@ REFS = {
     "village": N_("村 {ref}"),
     "review": N_("录入批次 {ref}"),
     "voice": N_("语音 {ref}"),
+    "product": N_("商品 {ref}"),
 }
+# A product's settings (ref product:<sku>) and the redemption windows, journaled as staff
+# changes and shown under their own kind.
+PRODUCT_FIELDS = {
+    "name": N_("商品名称"),
+    "name_en": N_("英文名称"),
+    "unit": N_("单位"),
+    "category": N_("类别"),
+    "barcode": N_("条码"),
+    "min_level": N_("最低库存"),
+    "reorder_level": N_("建议库存"),
+    "sort_order": N_("排列顺序"),
+}
+PERIODS = {"month": N_("月"), "quarter": N_("季度"), "year": N_("年")}
+ON_SALE = {"on sale": N_("上架"), "off sale": N_("下架")}
+VOCABULARY = {
+    "status": STATUS,
+    "reason": REASONS,
+    "field": PRODUCT_FIELDS,
+    "period": PERIODS,
+    "state": ON_SALE,
+}
+GOODS = N_("商品设置")
+WINDOWS = N_("兑换期设置")
+_FIELD = "(?P<field>" + "|".join(PRODUCT_FIELDS) + ")"
+_DAY = r"\d{4}-\d{2}-\d{2}"
 APPLICATION = N_("积分申请")
 # Village set-up rows (rename, kiosks) are journaled under the chain's first kind.
 SETUP_KINDS = {"genesis": ("staff_change",)}
@@ -201,6 +227,74 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
             None,
         ),
         (
+            "staff_change",
+            r"product create (?P<points>\d+) points per (?P<unit>.*?), (?P<state>on sale|off sale)"
+            r": (?P<name>.+)",
+            N_("新增商品「{name}」，每{unit}{points}分，{state}"),
+            _words(state="word"),
+            GOODS,
+        ),
+        (
+            "staff_change",
+            r"product points (?P<old>\d+) -> (?P<new>\d+)",
+            N_("兑换价由{old}分改为{new}分"),
+            {},
+            GOODS,
+        ),
+        ("staff_change", r"product on sale", N_("商品上架，可以兑换"), {}, GOODS),
+        ("staff_change", r"product off sale", N_("商品下架，暂停兑换"), {}, GOODS),
+        ("staff_change", r"product picture", N_("更换商品图片"), {}, GOODS),
+        (
+            "staff_change",
+            rf"product {_FIELD} (?P<old>.+?) -> (?P<new>.+)",
+            N_("{field}由「{old}」改为「{new}」"),
+            _words(field="word"),
+            GOODS,
+        ),
+        (
+            "staff_change",
+            rf"product {_FIELD} -> (?P<new>.+)",
+            N_("{field}设为「{new}」"),
+            _words(field="word"),
+            GOODS,
+        ),
+        (
+            "staff_change",
+            rf"product {_FIELD} (?P<old>.+) ->",
+            N_("取消{field}（原为「{old}」）"),
+            _words(field="word"),
+            GOODS,
+        ),
+        (
+            "staff_change",
+            r"limit (?P<period>month|quarter|year) (?P<allowed>\d+) ?(?P<unit>.*)",
+            N_("每户限兑：每{period}最多{allowed}{unit}"),
+            _words(period="word"),
+            GOODS,
+        ),
+        ("staff_change", r"limit removed", N_("取消每户限兑"), {}, GOODS),
+        (
+            "staff_change",
+            rf"window (?P<starts>{_DAY}) (?P<ends>{_DAY}) (?P<label>.+)",
+            N_("开放兑换期「{label}」：{starts}至{ends}"),
+            {},
+            WINDOWS,
+        ),
+        (
+            "staff_change",
+            rf"window (?P<starts>{_DAY}) (?P<ends>{_DAY})",
+            N_("开放兑换期：{starts}至{ends}"),
+            {},
+            WINDOWS,
+        ),
+        (
+            "staff_change",
+            r"always open, windows removed (?P<count>\d+): (?P<spans>.+)",
+            N_("改为随时可以兑换，取消{count}个兑换期：{spans}"),
+            {},
+            WINDOWS,
+        ),
+        (
             "genesis",
             r"village opened; kiosks ?(?P<kiosks>.*)",
             N_("开通本村，兑换机：{kiosks}"),
@@ -230,10 +324,13 @@ def say(kind: str, ref: str, memo: str) -> Said | None:
         match = pattern.fullmatch(memo)
         if match:
             fields = {k: (v or "").strip() for k, v in match.groupdict().items()}
-            if "status" in fields and words.get("status") == "word":
-                fields["status"] = STATUS.get(fields["status"], fields["status"])
-            if "reason" in fields and words.get("reason") == "word":
-                fields["reason"] = REASONS.get(fields["reason"], fields["reason"])
+            for name, vocabulary in VOCABULARY.items():
+                if name in fields and words.get(name) == "word":
+                    fields[name] = vocabulary.get(fields[name], fields[name])
+            if "spans" in fields:
+                fields["spans"] = ", ".join(
+                    span.replace("..", "~") for span in fields["spans"].split()
+                )
             if "kiosks" in fields:
                 fields["kiosks"] = " ".join(
                     re.sub(r"\(\w+\)", "", k) for k in fields["kiosks"].split()

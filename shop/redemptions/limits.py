@@ -19,7 +19,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shop import clock
+from shop import clock, ledger
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households.models import Household
@@ -30,7 +30,9 @@ from shop.redemptions.models import (
     RedemptionWindow,
 )
 from shop.regions.models import Village
+from shop.stock import products
 from shop.stock.models import Product
+from shop.text import plain_text
 
 PERIODS = ("month", "quarter", "year")
 
@@ -67,11 +69,14 @@ def add_window(
         raise DomainError("invalid_dates")
     if ends_on < starts_on:
         raise DomainError("invalid_dates", f"{starts_on} {ends_on}")
+    label = plain_text(label, "label", max_length=64)
     window = RedemptionWindow(
         village_id=village.id, starts_on=starts_on, ends_on=ends_on, label=label
     )
     session.add(window)
     session.flush()
+    memo = f"window {starts_on.isoformat()} {ends_on.isoformat()}" + (f" {label}" if label else "")
+    ledger.append(session, village.id, "staff_change", actor=actor, ref="", memo=memo)
     return window
 
 
@@ -90,10 +95,16 @@ def quarter_windows(year: int, days: int = 7) -> list[tuple[dt.date, dt.date, st
 
 
 def set_always_open(session: Session, village: Village, *, actor: str = "") -> int:
-    """Back to redeeming any day: removes the village's windows. Returns how many."""
-    return session.execute(
-        delete(RedemptionWindow).where(RedemptionWindow.village_id == village.id)
-    ).rowcount
+    """Back to redeeming any day: removes the village's windows, journaled with what they were
+    (a removed window leaves no row, so the journal is where it is seen). Returns how many."""
+    removed = list_windows(session, village.id)
+    if not removed:
+        return 0
+    session.execute(delete(RedemptionWindow).where(RedemptionWindow.village_id == village.id))
+    spans = " ".join(f"{w.starts_on.isoformat()}..{w.ends_on.isoformat()}" for w in removed)
+    memo = f"always open, windows removed {len(removed)}: {spans}"
+    ledger.append(session, village.id, "staff_change", actor=actor, ref="", memo=memo)
+    return len(removed)
 
 
 def list_windows(session: Session, village_id: int) -> list[RedemptionWindow]:
@@ -166,11 +177,14 @@ def set_limit(
         if existing is not None:
             session.delete(existing)
             session.flush()
+            products.journal_product(session, product, "limit removed", actor=actor)
         return None
     if not isinstance(allowed, int) or isinstance(allowed, bool) or allowed < 1:
         raise DomainError("invalid_quantity", repr(allowed))
     if period not in PERIODS:
         raise DomainError("invalid_input", f"period {period!r}")
+    if existing is not None and (existing.allowed, existing.period) == (allowed, period):
+        return existing  # nothing changed, nothing to journal
     if existing is None:
         existing = ProductLimit(product_id=product.id, allowed=allowed, period=period)
         session.add(existing)
@@ -178,6 +192,8 @@ def set_limit(
         existing.allowed = allowed
         existing.period = period
     session.flush()
+    memo = f"limit {period} {allowed} {product.unit}".rstrip()
+    products.journal_product(session, product, memo, actor=actor)
     return existing
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from shop import ledger
 from shop.errors import DomainError
 from shop.regions.models import Village
+from shop.stock import products
 from shop.stock.models import Product
 from shop.text import plain_text
 
@@ -21,6 +22,7 @@ def create_product(
     name: str,
     points: int,
     *,
+    actor: str = "",
     unit: str = "个",
     name_en: str = "",
     category: str = "",
@@ -29,34 +31,46 @@ def create_product(
     min_level: int = 0,
     reorder_level: int = 0,
     sort_order: int = 0,
+    is_active: bool = True,
 ) -> Product:
-    if not isinstance(points, int) or points <= 0:
+    """A new product (新增商品), journaled with its price and who added it."""
+    if not isinstance(points, int) or isinstance(points, bool) or points <= 0:
         raise DomainError("invalid_points", repr(points))
     sku, name = plain_text(sku, "sku", max_length=32), plain_text(name, "name", max_length=100)
-    name_en = plain_text(name_en, "name_en", max_length=100)
-    unit = plain_text(unit, "unit", max_length=16)
-    category = plain_text(category, "category", max_length=32)
-    barcode = plain_text(barcode, "barcode", max_length=64) or None
+    if not sku:
+        raise DomainError("invalid_input", "SKU")
+    if not name:
+        raise DomainError("invalid_input", "name")
     if session.scalar(
         select(Product.id).where(Product.village_id == village.id, Product.sku == sku)
     ):
         raise DomainError("duplicate", f"product {sku}")
-    product = Product(
-        village_id=village.id,
-        sku=sku,
-        name=name,
-        name_en=name_en,
-        points=points,
-        unit=unit,
-        category=category,
-        picture=picture,
-        barcode=barcode,
-        min_level=min_level,
-        reorder_level=reorder_level,
-        sort_order=sort_order,
+    product = Product(village_id=village.id, sku=sku, name=name, points=points, picture=picture)
+    fields = products.check_changes(
+        session,
+        product,
+        dict(
+            name_en=plain_text(name_en, "name_en", max_length=100),
+            unit=plain_text(unit, "unit", max_length=16) or "个",
+            category=plain_text(category, "category", max_length=32),
+            barcode=plain_text(barcode, "barcode", max_length=64) or None,
+            min_level=min_level,
+            reorder_level=reorder_level,
+            sort_order=sort_order,
+            is_active=is_active,
+        ),
     )
+    for field, value in fields.items():
+        setattr(product, field, value)
     session.add(product)
     session.flush()
+    state = "on sale" if product.is_active else "off sale"
+    products.journal_product(
+        session,
+        product,
+        f"product create {points} points per {product.unit}, {state}: {name}",
+        actor=actor,
+    )
     return product
 
 

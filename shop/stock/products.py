@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop import ledger
 from shop.errors import DomainError
 from shop.regions.models import Village
 from shop.stock.models import Product
@@ -41,9 +42,10 @@ _EDITABLE = {
 }
 
 
-def update_product(session: Session, product: Product, *, actor: str = "", **changes) -> Product:
-    """Change what the back-office form edits. Stock (on_hand) is never edited here: it moves
-    only by receiving, stocktake, redemption and void."""
+def check_changes(session: Session, product: Product, changes: dict) -> dict:
+    """The form's fields checked and cleaned (types, ranges, characters, a unique barcode).
+    Raises DomainError; changes nothing."""
+    changes = dict(changes)
     for field, value in changes.items():
         kind = _EDITABLE.get(field)
         if kind is None:
@@ -59,8 +61,8 @@ def update_product(session: Session, product: Product, *, actor: str = "", **cha
             raise DomainError("invalid_input", f"{field}: {changes[field]!r}")
     for field, value in changes.items():
         if isinstance(value, str):
-            changes[field] = plain_text(value, field)
-    if "name" in changes and not changes["name"].strip():
+            changes[field] = plain_text(value, field).strip()
+    if "name" in changes and not changes["name"]:
         raise DomainError("invalid_input", "name")
     if "barcode" in changes:
         barcode = (changes["barcode"] or "").strip() or None
@@ -73,14 +75,47 @@ def update_product(session: Session, product: Product, *, actor: str = "", **cha
         ):
             raise DomainError("duplicate", f"barcode {barcode}")
         changes["barcode"] = barcode
-    for field, value in changes.items():
-        setattr(product, field, value.strip() if isinstance(value, str) else value)
+    return changes
+
+
+def update_product(session: Session, product: Product, *, actor: str = "", **changes) -> Product:
+    """Change what the back-office form edits, one journal row per field that changed (商品设置:
+    a price or a product taken off sale is seen on the journal page with who did it). Stock
+    (on_hand) is never edited here: it moves only by receiving, stocktake, redemption and void."""
+    changes = check_changes(session, product, changes)
+    for field in _EDITABLE:  # the form's order, so the journal reads the same way each time
+        if field not in changes or getattr(product, field) == changes[field]:
+            continue
+        old, new = getattr(product, field), changes[field]
+        setattr(product, field, new)
+        journal_product(session, product, change_memo(field, old, new), actor=actor)
     session.flush()
     return product
 
 
+def change_memo(field: str, old, new) -> str:
+    """A field's change in the journal's grammar (shop.ledger.sentences reads it back)."""
+    if field == "is_active":
+        return "product on sale" if new else "product off sale"
+    old = "" if old is None else str(old)
+    new = "" if new is None else str(new)
+    return f"product {field}" + (f" {old}" if old else "") + " ->" + (f" {new}" if new else "")
+
+
+def journal_product(session: Session, product: Product, memo: str, *, actor: str) -> None:
+    """A product's settings change as a row of the village's journal (ref product:<sku>)."""
+    ledger.append(
+        session,
+        product.village_id,
+        "staff_change",
+        actor=actor,
+        ref=f"product:{product.sku}",
+        memo=memo,
+    )
+
+
 def set_product_picture(
-    session: Session, product: Product, data: bytes, instance_path: str | Path
+    session: Session, product: Product, data: bytes, instance_path: str | Path, *, actor: str = ""
 ) -> str:
     """Store an uploaded picture, resized to fit 480×480, as JPEG (PNG if it has transparency).
     Returns the stored relative path (also set on the product)."""
@@ -124,6 +159,7 @@ def set_product_picture(
         if old != target and old.suffix in (".jpg", ".png"):
             old.unlink()
     product.picture = relative.as_posix()
+    journal_product(session, product, "product picture", actor=actor)
     session.flush()
     return product.picture
 

@@ -9,12 +9,13 @@ names in English. The village's own words (names, reasons, notes) are data and m
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from sqlalchemy import String, Text, select
 
-from shop import staff
+from shop import staff, stock
 from shop.db import unit_of_work
 from shop.households import operations as households
 from shop.households import pins, roster
@@ -31,8 +32,10 @@ from shop.models import (
     Village,
 )
 from shop.points import applications, catalog
+from shop.redemptions import limits
 from shop.regions import operations as regions
 from shop.staff import accounts
+from shop.stock import products
 
 from .conftest import StaffClient
 from .test_visible_text import ALLOWED_LATIN, CJK, MACHINE, _Visible
@@ -81,6 +84,18 @@ def _staff_day(app) -> None:
         applications.reject_application(
             db, village.id, application.id, reason="照片看不清", actor=actor
         )
+        # Goods, limits and windows (finding 9): every change a row, read back as a sentence.
+        knife = stock.create_product(db, village, "CD-9", "菜刀", 60, unit="把", actor=actor)
+        products.update_product(db, knife, name="大菜刀", name_en="Big knife", points=55,
+                                barcode="6909999000099", min_level=2, actor=actor)  # fmt: skip
+        products.update_product(db, knife, barcode=None, is_active=False, actor=actor)
+        products.update_product(db, knife, is_active=True, actor=actor)
+        limits.set_limit(db, knife, 2, period="quarter", actor=actor)
+        limits.set_limit(db, knife, None, actor=actor)
+        limits.add_window(db, village, dt.date(2027, 5, 1), dt.date(2027, 5, 3), actor=actor)
+        limits.add_window(db, village, dt.date(2027, 7, 1), dt.date(2027, 7, 7), label="夏季兑换",
+                          actor=actor)  # fmt: skip
+        limits.set_always_open(db, village, actor=actor)
         assert db.scalar(select(Kiosk).where(Kiosk.code == "K09")) is not None
         assert db.scalar(select(Household).where(Household.number == "09-001")) is not None
 
@@ -101,7 +116,8 @@ def _data_outside_the_journal(app) -> set[str]:
                     found.extend(str(value) for value in row if value)
     # Reasons and notes a person typed are data too (they ride in the memo), and so is a memo or
     # a reference outside the shop's grammar (an award's note, a delivery's source).
-    found += ["帮邻居修路", "照片看不清"]
+    # So are a product's old name and a removed window's label, kept only by the journal now.
+    found += ["帮邻居修路", "照片看不清", "菜刀", "夏季兑换"]
     with app.extensions["kiosk_db"].engine.connect() as conn:
         for kind, ref, memo in conn.execute(select(Journal.kind, Journal.ref, Journal.memo)):
             found += [ref] if sentences.ref_said(ref) is None else []

@@ -11,7 +11,8 @@ from shop.ledger.verify import verify_ledger
 
 @pytest.fixture
 def ledger_with_history(fresh_backend):
-    """A village with 9 journal rows: households, awards, goods, two redemptions."""
+    """A village with 10 journal rows: seq 1 the soap's creation (its price), 2 its delivery,
+    3-4 households, 5-6 awards, 7-8 redemptions, 9 a deduction, 10 an award."""
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
         village = regions.create_village(s, "V-T", "防篡改村")
         kiosk = regions.create_kiosk(s, village, "KT1", "一号机")

@@ -20,15 +20,29 @@ def _first(backend) -> str:
 
 
 def test_an_edited_memo_is_named(ledger_with_history):
-    tamper(ledger_with_history, ("UPDATE journal SET memo = '表扬' WHERE seq = 7", {}))
-    assert "seq 7 " in _first(ledger_with_history) and "hash mismatch" in _first(
+    tamper(ledger_with_history, ("UPDATE journal SET memo = '表扬' WHERE seq = 8", {}))
+    assert "seq 8 " in _first(ledger_with_history) and "hash mismatch" in _first(
+        ledger_with_history
+    )
+
+
+def test_a_rewritten_price_in_a_products_history_is_named(ledger_with_history):
+    """Seq 1 is the soap's creation at 5 points (finding 9): its price cannot be rewritten."""
+    with ledger_with_history.engine.connect() as conn:
+        memo = conn.execute(text("SELECT memo FROM journal WHERE seq = 1")).scalar_one()
+    assert memo == "product create 5 points per 块, on sale: 肥皂"
+    tamper(
+        ledger_with_history,
+        ("UPDATE journal SET memo = replace(memo, '5 points', '1 points') WHERE seq = 1", {}),
+    )
+    assert "seq 1 " in _first(ledger_with_history) and "hash mismatch" in _first(
         ledger_with_history
     )
 
 
 def test_an_edited_points_entry_is_named(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
-        jid = seq_id(conn, 6)
+        jid = seq_id(conn, 7)
     tamper(
         ledger_with_history,
         (
@@ -37,32 +51,32 @@ def test_an_edited_points_entry_is_named(ledger_with_history):
             {"j": jid},
         ),
     )
-    assert "seq 6 " in _first(ledger_with_history)
+    assert "seq 7 " in _first(ledger_with_history)
 
 
 def test_a_deleted_points_entry_is_named(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
-        jid = seq_id(conn, 8)
+        jid = seq_id(conn, 9)
     tamper(ledger_with_history, ("DELETE FROM points_entries WHERE journal_id = :j", {"j": jid}))
-    assert "seq 8 " in _first(ledger_with_history)
+    assert "seq 9 " in _first(ledger_with_history)
 
 
 def test_a_deleted_journal_row_is_named(ledger_with_history):
-    delete_journal_row(ledger_with_history, 5)
+    delete_journal_row(ledger_with_history, 6)
     first = _first(ledger_with_history)
-    assert "seq 6 " in first and "expected seq 5" in first
+    assert "seq 7 " in first and "expected seq 6" in first
 
 
 def test_reordered_journal_rows_are_named(ledger_with_history):
     with ledger_with_history.engine.connect() as conn:
-        a, b = seq_id(conn, 8), seq_id(conn, 9)
+        a, b = seq_id(conn, 9), seq_id(conn, 10)
     tamper(
         ledger_with_history,
         ("UPDATE journal SET seq = -1 WHERE id = :a", {"a": a}),
-        ("UPDATE journal SET seq = 8 WHERE id = :b", {"b": b}),
-        ("UPDATE journal SET seq = 9 WHERE id = :a", {"a": a}),
+        ("UPDATE journal SET seq = 9 WHERE id = :b", {"b": b}),
+        ("UPDATE journal SET seq = 10 WHERE id = :a", {"a": a}),
     )
-    assert "expected seq 8" in _first(ledger_with_history)
+    assert "expected seq 9" in _first(ledger_with_history)
 
 
 def test_a_removed_last_row_is_caught_by_the_head(ledger_with_history):
@@ -90,13 +104,13 @@ def test_kiosk_verify_exits_1_and_names_the_first_bad_row(ledger_with_history, t
     register(app)
     runner = app.test_cli_runner()
     good = runner.invoke(args=["verify"])
-    assert good.exit_code == 0 and "OK: 9 journal rows" in good.output
+    assert good.exit_code == 0 and "OK: 10 journal rows" in good.output
     tamper(
         ledger_with_history, ("UPDATE stock_moves SET delta = -1 WHERE reason = 'redemption'", {})
     )
     bad = runner.invoke(args=["verify"])
     assert bad.exit_code == 1
-    assert "first bad row: village" in bad.output and "seq 6 " in bad.output
+    assert "first bad row: village" in bad.output and "seq 7 " in bad.output
     app.extensions["kiosk_db"].engine.dispose()
 
 

@@ -35,7 +35,7 @@ def _reports(backend, jobs=(1, 2, 3)):
 def test_a_clean_ledger_checked_in_parts_reports_what_one_pass_reports(ledger_with_history):
     one, two, three = _reports(ledger_with_history)
     assert one.ok and two.ok and three.ok
-    assert one.rows == two.rows == three.rows == 9
+    assert one.rows == two.rows == three.rows == 10
     assert one.heads == two.heads == three.heads
 
 
@@ -44,11 +44,12 @@ def test_a_clean_ledger_checked_in_parts_reports_what_one_pass_reports(ledger_wi
     [
         # a memo in the last part
         [("UPDATE journal SET memo = '表扬' WHERE seq = 8", {})],
-        # a balance_after at the start of the second part: only the join can see it
+        # a balance_after at the start of the third part (seq 7, the first redemption; seq 4,
+        # where the second part starts, is a household's creation): only the join can see it
         [
             (
                 "UPDATE points_entries SET balance_after = balance_after + 1 "
-                "WHERE journal_id = (SELECT id FROM journal WHERE seq = 4)",
+                "WHERE journal_id = (SELECT id FROM journal WHERE seq = 7)",
                 {},
             )
         ],
@@ -67,16 +68,17 @@ def test_parts_name_the_same_first_bad_row_as_one_pass(ledger_with_history, stat
 
 
 def test_a_deleted_row_between_parts_is_named(ledger_with_history):
-    delete_journal_row(ledger_with_history, 5)
+    # Nine rows left: the second part starts at seq 5, so only the join sees 4 missing.
+    delete_journal_row(ledger_with_history, 4)
     for report in _reports(ledger_with_history):
-        assert "expected seq 5" in report.first_problem
+        assert "expected seq 4" in report.first_problem
 
 
 def test_a_clean_ledger_is_joined_from_its_parts_without_a_second_pass(ledger_with_history):
     with snapshot(ledger_with_history.engine) as conn:
         verify._read_heads(conn, None)  # begins the snapshot, as verify_ledger does
         whole = verify._check_in_parts(conn, None, 3)
-    assert whole is not None and whole.rows == 9 and not whole.problems
+    assert whole is not None and whole.rows == 10 and not whole.problems
 
 
 def test_parts_see_the_snapshot_verify_started_in(ledger_with_history):
@@ -88,8 +90,8 @@ def test_parts_see_the_snapshot_verify_started_in(ledger_with_history):
             points.award_points(s, household, delta=3, actor="panel", memo="late")
         whole = verify._check_in_parts(conn, None, 3)
         report = verify_ledger(conn, jobs=3)
-    assert whole is not None and whole.rows == 9
-    assert report.ok and report.rows == 9
+    assert whole is not None and whole.rows == 10
+    assert report.ok and report.rows == 10
 
 
 def test_kiosk_verify_jobs_checks_in_parts_and_exits_1_on_the_first_bad_row(
@@ -99,10 +101,10 @@ def test_kiosk_verify_jobs_checks_in_parts_and_exits_1_on_the_first_bad_row(
     register(app)
     runner = app.test_cli_runner()
     good = runner.invoke(args=["verify", "--jobs", "3"])
-    assert good.exit_code == 0 and "OK: 9 journal rows" in good.output
-    tamper(ledger_with_history, ("UPDATE journal SET memo = '表扬' WHERE seq = 7", {}))
+    assert good.exit_code == 0 and "OK: 10 journal rows" in good.output
+    tamper(ledger_with_history, ("UPDATE journal SET memo = '表扬' WHERE seq = 8", {}))
     bad = runner.invoke(args=["verify", "--jobs", "3"])
-    assert bad.exit_code == 1 and "seq 7 " in bad.output and "hash mismatch" in bad.output
+    assert bad.exit_code == 1 and "seq 8 " in bad.output and "hash mismatch" in bad.output
     app.extensions["kiosk_db"].engine.dispose()
 
 
