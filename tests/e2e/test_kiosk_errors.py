@@ -38,7 +38,7 @@ def test_unknown_and_damaged_codes_show_their_screens_with_a_way_back(page, live
     page.goto(live.url + "/")
     wedge_scan(page, codes.new_code())  # well-formed, but no passbook has it
     expect_error(page, "unknown_code")
-    expect(page.get_by_role("heading", name="这张卡认不出来")).to_be_visible()
+    expect(page.get_by_role("heading", name="这不是本村的积分存折")).to_be_visible()
     shoot(page, "10-error-unknown-code")
     page.get_by_role("button", name="回到首页").click()
     expect_screen(page, "waiting")
