@@ -25,6 +25,7 @@ DEFAULTS = {
     "PHONE_URL": "",  # where villagers' phones reach the phone page; "": the back-office's address
     "DEVICE": "K01",  # this kiosk's code: its receipts are numbered K01-000001, ...
     "IDLE_SECONDS": 30,
+    "PRINTER_FAILED_IDLE_SECONDS": 0,  # the printer-failed screen stays (0) or goes after this
     "WEDGE_PAUSE_MS": 800,  # a keyboard-wedge burst without Enter or Tab ends after this pause
     "WEDGE_FAST_MS": 50,  # keys this close together are a scanner, whatever they spell
     "PIN_POLICY": "never",  # never | always | above:<points>

@@ -363,6 +363,7 @@ def _kiosk_globals():
     config = current_app.config
     return {
         "idle_seconds": int(config.get("IDLE_SECONDS") or 30),
+        "failed_idle_seconds": int(config.get("PRINTER_FAILED_IDLE_SECONDS") or 0),
         "wedge_pause_ms": int(config.get("WEDGE_PAUSE_MS") or 800),
         "wedge_fast_ms": int(config.get("WEDGE_FAST_MS") or 50),
         "sounds_on": bool(config.get("SOUNDS")) and not session.get(visit.MUTE_KEY, False),

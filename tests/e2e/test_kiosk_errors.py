@@ -109,14 +109,23 @@ def test_the_last_brooms_taken_meanwhile_trim_the_line_to_what_is_left(page, liv
 
 def test_printer_off_shows_the_receipt_on_screen_and_queues_it_for_the_clerk(page, live):
     row = live.passbooks.active(6)
-    with live.config(PRINTER="tcp://127.0.0.1:9?timeout=1"):
+    with live.config(PRINTER="tcp://127.0.0.1:9?timeout=1", IDLE_SECONDS=4):
         _to_confirm(page, live, row, ["毛巾"])
         page.get_by_role("button", name="确认兑换").click()
         page.wait_for_selector('#screen[data-screen="done"][data-print="failed"]')
     receipt_no = page.locator("#receipt-no").inner_text()
     expect(page.locator("#printer-off")).to_be_visible()
     expect(page.locator(".receipt-paper").get_by_text(receipt_no)).to_be_visible()
-    shoot(page, "16-printer-off")
+    # The villager is asked to show this screen to the staff: no countdown takes it away.
+    expect(page.locator("#idle-seconds")).to_have_count(0)
+    page.wait_for_timeout(6000)  # past this page's 4 s idle time
+    expect(page.locator('#screen[data-screen="done"][data-print="failed"]')).to_be_visible()
+    # The receipt number, which the staff reprint by, in large type; the receipt readable.
+    px = "el => parseFloat(getComputedStyle(el).fontSize)"
+    assert page.locator("#receipt-no").evaluate(px) >= 40
+    assert page.locator(".receipt-paper").evaluate(px) >= 20
+    assert "。 " not in page.locator("#printer-off").inner_text()  # no stray space in Chinese
+    shoot(page, "16-printer-off", portrait=True)
     with live.app.app_context(), live.db().reader() as session:
         redemption = session.scalar(select(Redemption).where(Redemption.receipt_no == receipt_no))
         job = session.scalar(select(PrintJob).where(PrintJob.redemption_id == redemption.id))
