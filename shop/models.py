@@ -11,7 +11,14 @@ from sqlalchemy import event
 from shop import columns as _columns  # noqa: F401  (every write fits its column)
 from shop import scope as _scope  # noqa: F401  (installs the scope hooks; shop/scope.py)
 from shop.base import NAMING, Base, UTCDateTime, utcnow
-from shop.households.models import Household, HouseholdSearch, Passbook, QueryCode, ScanEvent
+from shop.households.models import (
+    Household,
+    HouseholdSearch,
+    Member,
+    Passbook,
+    QueryCode,
+    ScanEvent,
+)
 from shop.ledger.models import Journal, LedgerHead, PointsEntry, StockMove
 from shop.phone.models import PhoneSettings
 from shop.points.models import (
@@ -74,6 +81,7 @@ __all__ = [
     "PointsEntry",
     "StockMove",
     "Household",
+    "Member",
     "Passbook",
     "ScanEvent",
     "QueryCode",

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -37,6 +38,8 @@ class Household(Base):
     number: Mapped[str] = mapped_column(String(32))
     head_name: Mapped[str] = mapped_column(String(64))
     group_name: Mapped[str] = mapped_column(String(64), default="")
+    # How many people: the count of `family` once members are listed (shop.households.family),
+    # the roster's own figure until then.
     members: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[str] = mapped_column(String(16), default="active")
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -44,13 +47,68 @@ class Household(Base):
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     is_pin_locked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # 合户: the household this one was merged into (its points, members and history stay
+    # readable here; it is inactive for good).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
 
     village: Mapped[Village] = relationship()
     passbooks: Mapped[list[Passbook]] = relationship(back_populates="household")
+    family: Mapped[list[Member]] = relationship(
+        back_populates="household", order_by="Member.id", viewonly=True
+    )
 
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+
+# 与户主关系: stored by key (language-neutral), shown through shop.households.family.RELATIONS.
+RELATION_KEYS = (
+    "head",
+    "spouse",
+    "child",
+    "parent",
+    "grandchild",
+    "grandparent",
+    "sibling",
+    "child_in_law",
+    "other",
+)
+
+
+class Member(Base):
+    """家庭成员: a person of the household, with their relation to the head (户主). One member is
+    the head; any member may redeem with the household's passbook unless `may_redeem` is off."""
+
+    __tablename__ = "household_members"
+    __table_args__ = (
+        CheckConstraint(
+            "relation IN (" + ", ".join(f"'{k}'" for k in RELATION_KEYS) + ")",
+            name="relation_known",
+        ),
+        # One head a household.
+        Index(
+            "uq_household_members_one_head",
+            "household_id",
+            unique=True,
+            sqlite_where=text("relation = 'head'"),
+            postgresql_where=text("relation = 'head'"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    relation: Mapped[str] = mapped_column(String(16))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    may_redeem: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    household: Mapped[Household] = relationship(back_populates="family")
+
+    @property
+    def is_head(self) -> bool:
+        return self.relation == "head"
 
 
 class Passbook(Base):

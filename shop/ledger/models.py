@@ -44,7 +44,7 @@ class Journal(Base):
         CheckConstraint(
             "kind IN ('award', 'deduction', 'redemption', 'void', 'stock_receipt', "
             "'stock_adjustment', 'passbook_issue', 'passbook_revoke', 'household_change', "
-            "'day_close', 'staff_change', 'year_end', 'genesis')",
+            "'day_close', 'staff_change', 'year_end', 'genesis', 'transfer')",
             name="kind_known",
         ),
     )
