@@ -115,6 +115,20 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "too_many_tries": (429, N_("试的次数太多了，请过十分钟再试。")),
     "phone_pages_off": (404, N_("本村没有开放这个页面。")),
     "phone_page_stale": (400, N_("这一页打开太久了，请回到首页再试一次。")),
+    # Families (shop/households/family.py): members, the head, 分户 and 合户.
+    "invalid_phone": (422, N_("手机号只能写数字，例如 13800138000。")),
+    "member_is_head": (409, N_("户主不能直接移出。请先办户主变更，选出新户主。")),
+    "head_required": (422, N_("分出去的新户要选一位户主，户主要在分出去的人里。")),
+    "split_needs_member": (422, N_("请勾选要分出去的家庭成员。")),
+    "head_cannot_leave": (409, N_("原户的户主不能分出去。要分出去，请先办户主变更。")),
+    "split_too_many_points": (409, N_("转给新户的积分不能超过这户现有的积分。")),
+    "household_merged": (409, N_("这户已经并入另一户，不能再办理。")),
+    "merge_same": (422, N_("不能把一户并入它自己。")),
+    "pending_points": (
+        409,
+        N_("这户还有待审核或公示中的积分。请等这些积分处理完，再分户或合户。"),
+    ),
+    "household_changed": (409, N_("这户的积分刚刚变了，请重新确认一次。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

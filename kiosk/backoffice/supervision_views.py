@@ -31,6 +31,7 @@ KINDS = {
     "passbook_issue": N_("发放存折"),
     "passbook_revoke": N_("挂失或注销存折"),
     "household_change": N_("户籍变动"),
+    "transfer": N_("分户合户转移"),
     "staff_change": N_("人员变动"),
     "day_close": N_("日结"),
     "year_end": N_("年终积分处理"),

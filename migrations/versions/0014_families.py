@@ -98,7 +98,9 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f("ck_journal_kind_known"), type_="check")
         batch_op.create_check_constraint(op.f("ck_journal_kind_known"), f"kind IN ({OLD_KINDS})")
     with op.batch_alter_table("households", schema=None) as batch_op:
-        batch_op.drop_constraint(op.f("fk_households_merged_into_id_households"), type_="foreignkey")
+        batch_op.drop_constraint(
+            op.f("fk_households_merged_into_id_households"), type_="foreignkey"
+        )
         batch_op.drop_column("merged_into_id")
     op.drop_index("uq_household_members_one_head", table_name="household_members")
     op.drop_index(op.f("ix_household_members_household_id"), table_name="household_members")

@@ -53,9 +53,7 @@ class Household(Base):
 
     village: Mapped[Village] = relationship()
     passbooks: Mapped[list[Passbook]] = relationship(back_populates="household")
-    family: Mapped[list[Member]] = relationship(
-        back_populates="household", order_by="Member.id", viewonly=True
-    )
+    family: Mapped[list[Member]] = relationship(order_by="Member.id", viewonly=True)
 
     @property
     def is_active(self) -> bool:
@@ -104,7 +102,7 @@ class Member(Base):
     may_redeem: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
-    household: Mapped[Household] = relationship(back_populates="family")
+    household: Mapped[Household] = relationship()
 
     @property
     def is_head(self) -> bool:

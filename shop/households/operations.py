@@ -76,6 +76,8 @@ def set_household_status(
 ) -> None:
     if status not in ("active", "inactive"):
         raise DomainError("invalid_input", f"status {status}")
+    if household.merged_into_id is not None:  # 合户: inactive for good, its history kept
+        raise DomainError("household_merged", household.number)
     household.status = status
     session.flush()
     ledger.append(

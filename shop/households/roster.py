@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from shop import households, ledger
 from shop.errors import DomainError
-from shop.households.models import Household, HouseholdSearch
+from shop.households.models import Household, HouseholdSearch, Member
 from shop.households.operations import NUMBER_RE
 from shop.ledger.models import PointsEntry
 from shop.regions.models import Village
@@ -184,6 +184,17 @@ def update_household(
 ) -> bool:
     """Edit the household's details; returns False (and writes nothing) when nothing changed."""
     head_name, group_name = head_name.strip(), group_name.strip()
+    if household.merged_into_id is not None:
+        raise DomainError("household_merged", household.number)
+    head = session.scalar(
+        select(Member).where(Member.household_id == household.id, Member.relation == "head")
+    )
+    if head is not None:
+        # Members are listed (shop.households.family): the figure is their count, and the
+        # head's name is the head member's (a spelling fixed here is fixed there too).
+        members = household.members
+        if head_name and head.name != head_name:
+            head.name = head_name
     if not head_name or members < 1:
         raise DomainError("required_fields", "head_name members")
     changes = []
@@ -300,11 +311,25 @@ def preview_roster(session: Session, village: Village, rows: list[dict]) -> Rost
         if parsed
         else {}
     )
+    listed = (
+        set(
+            session.scalars(
+                select(Member.household_id).where(
+                    Member.household_id.in_([h.id for h in existing.values()]),
+                    Member.relation == "head",
+                )
+            )
+        )
+        if existing
+        else set()
+    )
     for row in parsed:
         old = existing.get(row.number)
         if old is None:
             row.action = "create"
             continue
+        if old.id in listed:  # members are listed: the count is theirs, not the file's
+            row.members = old.members
         for label, a, b in (
             ("户主", old.head_name, row.head_name),
             ("村民小组", old.group_name, row.group_name),

@@ -29,6 +29,7 @@ KIND_ZH = {
     "void": N_("小票作废退回"),
     "year_end": N_("年终结转"),
     "genesis": N_("期初积分"),
+    "transfer": N_("分户合户转移"),
 }
 
 

@@ -34,6 +34,20 @@ REASONS = {
     "damaged": N_("损坏"),
     "deceased": N_("户主去世"),
     "moved": N_("户已迁出"),
+    "merged": N_("已并入另一户"),
+}
+# 与户主关系 (shop.households.family.RELATIONS): the same msgids, kept here so the ledger's
+# reader needs nothing from the households package.
+RELATIONS = {
+    "head": N_("户主"),
+    "spouse": N_("配偶"),
+    "child": N_("子女"),
+    "parent": N_("父母"),
+    "grandchild": N_("孙子女"),
+    "grandparent": N_("祖父母"),
+    "sibling": N_("兄弟姐妹"),
+    "child_in_law": N_("儿媳/女婿"),
+    "other": N_("其他亲属"),
 }
 FIELDS = {"head_name": N_("户主"), "group_name": N_("小组"), "members": N_("人口")}
 REFS = {
@@ -69,6 +83,7 @@ VOCABULARY = {
     "field": PRODUCT_FIELDS,
     "period": PERIODS,
     "state": ON_SALE,
+    "relation": RELATIONS,
 }
 GOODS = N_("商品设置")
 WINDOWS = N_("兑换期设置")
@@ -135,6 +150,69 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
             N_("申请未通过，理由：{reason}"),
             {},
             APPLICATION,
+        ),
+        (
+            "household_change",
+            r"member add (?P<relation>\w+) (?P<name>.+)",
+            N_("登记家庭成员{name}（{relation}）"),
+            _words(relation="word"),
+            None,
+        ),
+        (
+            "household_change",
+            r"member edit (?P<relation>\w+) (?P<name>.+)",
+            N_("修改家庭成员{name}（{relation}）的登记"),
+            _words(relation="word"),
+            None,
+        ),
+        (
+            "household_change",
+            r"member remove (?P<relation>\w+) (?P<name>.+)",
+            N_("家庭成员{name}（{relation}）移出本户"),
+            _words(relation="word"),
+            None,
+        ),
+        (
+            "household_change",
+            r"head (?P<old>.+?) -> (?P<new>.+)",
+            N_("户主变更：{old}改为{new}"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"split (?P<number>\S+) members (?P<names>.+)",
+            N_("分户：{names}分出去，成为新户 {number}"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"merge (?P<number>\S+) members (?P<names>.+)",
+            N_("合户：农户 {number} 并入本户，成员{names}"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"merged into (?P<number>\S+)",
+            N_("合户：本户并入农户 {number}"),
+            {},
+            None,
+        ),
+        (
+            "transfer",
+            r"split (?P<source>\S+) -> (?P<target>\S+)",
+            N_("分户：积分从农户 {source} 转给新户 {target}"),
+            {},
+            None,
+        ),
+        (
+            "transfer",
+            r"merge (?P<source>\S+) -> (?P<target>\S+)",
+            N_("合户：农户 {source} 的积分转入农户 {target}"),
+            {},
+            None,
         ),
         ("household_change", r"query code issued", N_("发放手机查询码"), {}, None),
         ("household_change", r"query code reissued", N_("补发手机查询码，旧的停用"), {}, None),

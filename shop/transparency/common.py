@@ -34,6 +34,7 @@ JOURNAL_KINDS = (
     "staff_change",
     "year_end",
     "genesis",
+    "transfer",
 )
 MAX_PAGE = 500
 
