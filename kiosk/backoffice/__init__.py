@@ -34,6 +34,7 @@ def init_app(app: Flask) -> None:
         accounts_views,
         clerk_views,
         district_views,
+        family_views,
         households_views,
         opening_views,
         phone_views,

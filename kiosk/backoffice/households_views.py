@@ -25,7 +25,7 @@ from sqlalchemy import select
 from kiosk.db import reading, writing
 from shop import households
 from shop.errors import DomainError
-from shop.households import cards, roster, statements
+from shop.households import cards, family, roster, statements
 from shop.models import Household, Passbook, utcnow
 from shop.regions import shop_title
 from shop.tabular import read_table
@@ -139,10 +139,15 @@ def household_detail(household_id: int):
         has_entries = roster.has_entries(db, h)
         groups = roster.group_names(db, h.village_id)
         reprintable = {b.id for b in books if households.reprintable_code(db, b)}
+        members = family.members_of(db, h)
+        merged_into = db.get(Household, h.merged_into_id) if h.merged_into_id else None
     return render_template(
         "backoffice/household.html",
         h=h,
-        reasons=households.REVOKE_REASONS,
+        family=members,
+        merged_into=merged_into,
+        relations=family.RELATIONS,
+        reasons={**households.REVOKE_REASONS, family.MERGED: family.MERGED_REASON},
         passbooks=books,
         reprintable=reprintable,
         has_entries=has_entries,

@@ -1,0 +1,195 @@
+"""The family on the household page: members listed, corrected and removed, 户主变更, 分户 and
+合户, each asking first and writing nothing until 确认; the ledger still verifies after."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from shop.ledger.verify import verify_ledger
+from shop.models import Household, Journal, Member, Passbook
+
+
+def _households(app, n=2) -> list[Household]:
+    with app.extensions["kiosk_db"].reader() as db:
+        return list(
+            db.scalars(
+                select(Household)
+                .where(Household.status == "active", Household.balance > 20)
+                .order_by(Household.number)
+                .limit(n)
+            )
+        )
+
+
+def _get(app, model, ident):
+    with app.extensions["kiosk_db"].reader() as db:
+        return db.get(model, ident)
+
+
+def _members(app, hid) -> dict[str, str]:
+    with app.extensions["kiosk_db"].reader() as db:
+        return {
+            m.name: m.relation for m in db.scalars(select(Member).where(Member.household_id == hid))
+        }
+
+
+def _journal_rows(app) -> int:
+    with app.extensions["kiosk_db"].reader() as db:
+        return len(list(db.scalars(select(Journal.id))))
+
+
+def _verify(app) -> None:
+    with app.extensions["kiosk_db"].engine.connect() as conn:
+        assert verify_ledger(conn).problems == []
+
+
+def _member_id(app, hid, name) -> int:
+    with app.extensions["kiosk_db"].reader() as db:
+        return db.scalar(select(Member.id).where(Member.household_id == hid, Member.name == name))
+
+
+def _list_family(app, panel, hid) -> None:
+    for name, relation in (("李秀英", "spouse"), ("王小明", "child"), ("陈芳", "child_in_law")):
+        answer = panel.post(
+            f"/backoffice/households/{hid}/members",
+            {"name": name, "relation": relation, "phone": "", "may_redeem": "1"},
+        )
+        assert answer.status_code == 303
+
+
+def test_the_panel_lists_a_family_and_the_count_follows(app, staff_client):
+    home = _households(app, 1)[0]
+    panel = staff_client("panel")
+    page = panel.get(f"/backoffice/households/{home.id}").text
+    assert "还没有登记家庭成员" in page and 'id="member-add"' in page
+    _list_family(app, panel, home.id)
+    page = panel.get(f"/backoffice/households/{home.id}").text
+    assert re.search(r'id="household-members">4<', page)
+    assert _members(app, home.id) == {
+        home.head_name: "head", "李秀英": "spouse", "王小明": "child", "陈芳": "child_in_law",
+    }  # fmt: skip
+    bad = panel.post(
+        f"/backoffice/households/{home.id}/members",
+        {"name": "赵四", "relation": "child", "phone": "打电话"},
+    )
+    assert bad.status_code == 303
+    assert "手机号只能写数字" in panel.get(f"/backoffice/households/{home.id}").text
+    wife = _member_id(app, home.id, "李秀英")
+    panel.post(
+        f"/backoffice/members/{wife}/edit",
+        {"name": "李秀英", "relation": "spouse", "phone": "13800138000"},
+    )
+    assert _get(app, Member, wife).phone == "13800138000"
+    assert _get(app, Member, wife).may_redeem is False  # the box was left unticked
+    # A clerk reads the family but not the phone numbers, and has no forms.
+    clerk_page = staff_client("clerk").get(f"/backoffice/households/{home.id}").text
+    assert "李秀英" in clerk_page and "13800138000" not in clerk_page
+    assert 'id="member-add"' not in clerk_page
+    # Removing asks first.
+    before = _journal_rows(app)
+    asked = panel.post(f"/backoffice/members/{wife}/remove", {})
+    assert asked.status_code == 200 and "确认移出" in asked.text
+    assert _journal_rows(app) == before
+    panel.post(f"/backoffice/members/{wife}/remove", {"confirm": "1"})
+    assert _get(app, Member, wife) is None
+    assert _get(app, Household, home.id).members == 3
+
+
+def test_a_change_of_head_asks_first_then_renames_the_household(app, staff_client):
+    home = _households(app, 1)[0]
+    panel = staff_client("panel")
+    _list_family(app, panel, home.id)
+    son = _member_id(app, home.id, "王小明")
+    before = _journal_rows(app)
+    asked = panel.post(
+        f"/backoffice/households/{home.id}/head", {"member": son, "old_relation": "parent"}
+    )
+    assert "户主将由" in asked.text and "王小明" in asked.text and "确认变更" in asked.text
+    assert _journal_rows(app) == before
+    panel.post(
+        f"/backoffice/households/{home.id}/head",
+        {"member": son, "old_relation": "parent", "confirm": "1"},
+    )
+    assert _get(app, Household, home.id).head_name == "王小明"
+    assert _members(app, home.id)[home.head_name] == "parent"
+    assert "王小明" in panel.get("/backoffice/households?q=wxm").text
+
+
+def test_a_split_shows_what_will_happen_then_moves_people_and_points(app, staff_client):
+    home = _households(app, 1)[0]
+    panel = staff_client("panel")
+    _list_family(app, panel, home.id)
+    son, wife = _member_id(app, home.id, "王小明"), _member_id(app, home.id, "陈芳")
+    form = {"member": [son, wife], "head": son, "number": "99-001", "points": 10}
+    before = _journal_rows(app)
+    asked = panel.post(f"/backoffice/households/{home.id}/split", form)
+    assert asked.status_code == 200 and 'id="split-plan"' in asked.text
+    assert "新户 99-001" in asked.text and "确认分户" in asked.text
+    assert _journal_rows(app) == before
+    too_many = panel.post(
+        f"/backoffice/households/{home.id}/split", {**form, "points": home.balance + 1}
+    )
+    assert too_many.status_code == 422 and "不能超过" in too_many.text
+    done = panel.post(f"/backoffice/households/{home.id}/split", {**form, "confirm": "1"})
+    assert done.status_code == 303
+    new_id = int(done.headers["Location"].rstrip("/").split("/")[-1])
+    new = _get(app, Household, new_id)
+    assert (new.number, new.head_name, new.balance, new.members) == ("99-001", "王小明", 10, 2)
+    assert _get(app, Household, home.id).balance == home.balance - 10
+    assert _members(app, new_id) == {"王小明": "head", "陈芳": "spouse"}
+    page = panel.get(f"/backoffice/households/{new_id}/statement").text
+    assert "分户合户转移" in page
+    _verify(app)
+
+
+def test_a_merge_shows_what_will_happen_then_moves_the_balance_and_stops_the_passbook(
+    app, staff_client
+):
+    keep, gone = _households(app, 2)
+    panel = staff_client("panel")
+    with app.extensions["kiosk_db"].reader() as db:
+        books = list(
+            db.scalars(
+                select(Passbook.id).where(
+                    Passbook.household_id == gone.id, Passbook.status == "active"
+                )
+            )
+        )
+    assert books
+    before = _journal_rows(app)
+    asked = panel.post(f"/backoffice/households/{keep.id}/merge", {"number": gone.number})
+    assert asked.status_code == 200 and 'id="merge-plan"' in asked.text
+    assert f"{keep.balance + gone.balance}分" in asked.text and "不能再用" in asked.text
+    assert _journal_rows(app) == before
+    unknown = panel.post(f"/backoffice/households/{keep.id}/merge", {"number": "no-such"})
+    assert unknown.status_code == 422 and "没有这一户" in unknown.text
+    stale = panel.post(
+        f"/backoffice/households/{keep.id}/merge",
+        {"number": gone.number, "confirm": "1", "expected_balance": gone.balance + 1},
+    )
+    assert stale.status_code == 303 and _get(app, Household, gone.id).merged_into_id is None
+    panel.post(
+        f"/backoffice/households/{keep.id}/merge",
+        {"number": gone.number, "confirm": "1", "expected_balance": gone.balance},
+    )
+    merged = _get(app, Household, gone.id)
+    assert merged.merged_into_id == keep.id and merged.balance == 0
+    assert _get(app, Household, keep.id).balance == keep.balance + gone.balance
+    assert all(_get(app, Passbook, b).status == "revoked" for b in books)
+    page = panel.get(f"/backoffice/households/{gone.id}").text
+    assert 'id="merged-into"' in page and "已并入另一户" in page
+    assert 'id="member-add"' not in page
+    _verify(app)
+
+
+def test_the_family_pages_read_in_english(app, staff_client):
+    home = _households(app, 1)[0]
+    panel = staff_client("panel")
+    panel.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    _list_family(app, panel, home.id)
+    page = panel.get(f"/backoffice/households/{home.id}").text
+    assert "Family members" in page and "Spouse" in page
+    split = panel.get(f"/backoffice/households/{home.id}/split").text
+    assert "Split the household" in split
