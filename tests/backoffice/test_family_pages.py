@@ -181,6 +181,8 @@ def test_a_merge_shows_what_will_happen_then_moves_the_balance_and_stops_the_pas
     page = panel.get(f"/backoffice/households/{gone.id}").text
     assert 'id="merged-into"' in page and "已并入另一户" in page
     assert 'id="member-add"' not in page
+    rows = panel.get(f"/backoffice/households?q={gone.number}").text
+    assert "已合户" in rows
     _verify(app)
 
 

@@ -15,10 +15,10 @@ import re
 import pytest
 from sqlalchemy import String, Text, select
 
-from shop import staff, stock
+from shop import points, staff, stock
 from shop.db import unit_of_work
+from shop.households import family, pins, query_codes, roster
 from shop.households import operations as households
-from shop.households import pins, roster
 from shop.ledger import sentences
 from shop.models import (
     Base,
@@ -96,6 +96,23 @@ def _staff_day(app) -> None:
         limits.add_window(db, village, dt.date(2027, 7, 1), dt.date(2027, 7, 7), label="夏季兑换",
                           actor=actor)  # fmt: skip
         limits.set_always_open(db, village, actor=actor)
+        # A family (家庭成员), a change of head, a split and a merge (分户, 合户).
+        points.award_points(db, home, delta=30, actor=actor, memo="清扫门前")
+        wife = family.add_member(db, home, "钱秀英", "spouse", actor=actor)
+        son = family.add_member(db, home, "赵小山", "child", actor=actor)
+        bride = family.add_member(db, home, "孙丽", "child_in_law", actor=actor)
+        aunt = family.add_member(db, home, "赵大姑", "other", actor=actor)
+        family.edit_member(db, wife, name="钱秀英", relation="spouse", phone="13800138000",
+                           may_redeem=False, actor=actor)  # fmt: skip
+        family.remove_member(db, aunt, actor=actor)
+        family.change_head(db, home, wife, old_head_relation="spouse", actor=actor)
+        family.split_household(db, home, number="09-002", member_ids=[son.id, bride.id],
+                               head_id=son.id, points=10, actor=actor)  # fmt: skip
+        other = roster.add_household(db, village, "09-003", "周大", actor=actor)
+        points.award_points(db, other, delta=8, actor=actor, memo="清扫门前")
+        households.issue_passbook(db, other, actor=actor)
+        query_codes.issue_query_code(db, other, actor=actor)
+        family.merge_households(db, home, other, expected_balance=8, actor=actor)
         assert db.scalar(select(Kiosk).where(Kiosk.code == "K09")) is not None
         assert db.scalar(select(Household).where(Household.number == "09-001")) is not None
 
@@ -116,8 +133,9 @@ def _data_outside_the_journal(app) -> set[str]:
                     found.extend(str(value) for value in row if value)
     # Reasons and notes a person typed are data too (they ride in the memo), and so is a memo or
     # a reference outside the shop's grammar (an award's note, a delivery's source).
-    # So are a product's old name and a removed window's label, kept only by the journal now.
-    found += ["帮邻居修路", "照片看不清", "菜刀", "夏季兑换"]
+    # So are a product's old name, a removed window's label and a removed family member's name,
+    # kept only by the journal now.
+    found += ["帮邻居修路", "照片看不清", "菜刀", "夏季兑换", "赵大姑"]
     with app.extensions["kiosk_db"].engine.connect() as conn:
         for kind, ref, memo in conn.execute(select(Journal.kind, Journal.ref, Journal.memo)):
             found += [ref] if sentences.ref_said(ref) is None else []
