@@ -201,7 +201,7 @@ def test_an_application_decision_reads_as_an_application(app):
     page = client.get("/backoffice/journal?household=09-001").text
     assert "积分申请" in page and "申请未通过，理由：照片看不清" in page
     assert "新建农户，户主赵大山" in page and "修改户籍：小组 第二村民小组 · 人口 4" in page
-    staff_page = client.get("/backoffice/journal?actor=staff:admin").text
+    staff_page = client.get("/backoffice/journal?actor=staff:admin&kind=staff_change").text
     assert (
         "新增工作人员，角色：记账员" in staff_page
         and "staff:admin" not in staff_page.split("<table", 1)[1]
