@@ -111,7 +111,7 @@ def apply_batch(
     request_hash = hashlib.sha256(
         f"{rule.id}|{rule.points}|{memo}|{','.join(map(str, ids))}".encode()
     ).hexdigest()
-    if _batch_done(session, key, request_hash):
+    if _batch_done(session, village_id, key, request_hash):
         return preview
     delta = rule.points
     try:
@@ -128,11 +128,18 @@ def apply_batch(
                 at=at,
             )
             session.add(
-                AwardRequest(idempotency_key=key, request_hash=request_hash, journal_id=appended.id)
+                AwardRequest(
+                    village_id=village_id,
+                    idempotency_key=key,
+                    request_hash=request_hash,
+                    journal_id=appended.id,
+                )
             )
             session.flush()
     except IntegrityError:
-        if _batch_done(session, key, request_hash):  # the same batch, submitted twice at once
+        if _batch_done(
+            session, village_id, key, request_hash
+        ):  # the same batch, submitted twice at once
             return preview
         raise
     for line in preview.lines:
@@ -140,9 +147,11 @@ def apply_batch(
     return preview
 
 
-def _batch_done(session: Session, key: str, request_hash: str) -> bool:
+def _batch_done(session: Session, village_id: int, key: str, request_hash: str) -> bool:
     previous = session.scalar(
-        select(AwardRequest.request_hash).where(AwardRequest.idempotency_key == key)
+        select(AwardRequest.request_hash).where(
+            AwardRequest.village_id == village_id, AwardRequest.idempotency_key == key
+        )
     )
     if previous is not None and previous != request_hash:
         raise DomainError("idempotency_conflict", key)
@@ -181,7 +190,11 @@ def reverse_award(
         raise DomainError("invalid_input", "name the household whose entry is reversed")
     entry = entries[0]
     key = f"reverse:{journal_id}:{entry.household_id}"
-    if session.scalar(select(AwardRequest.id).where(AwardRequest.idempotency_key == key)):
+    if session.scalar(
+        select(AwardRequest.id).where(
+            AwardRequest.village_id == village_id, AwardRequest.idempotency_key == key
+        )
+    ):
         raise DomainError("duplicate", f"journal {journal_id} already reversed")
     household = session.get(Household, entry.household_id)
     return points.award_points(

@@ -60,8 +60,15 @@ class AwardRequest(Base):
     """An award's idempotency record, so a retried API call or re-import awards once."""
 
     __tablename__ = "award_requests"
+    __table_args__ = (
+        # Keys are the village's own: another village's key never blocks or replays (finding 25).
+        UniqueConstraint(
+            "village_id", "idempotency_key", name="uq_award_requests_village_idempotency_key"
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))
     journal_id: Mapped[int] = mapped_column(ForeignKey("journal.id"))
 
@@ -120,6 +127,7 @@ class ReviewBatch(Base):
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'decided')", name="state_known"),
         Index("ix_review_batches_village_id_state", "village_id", "state"),
+        UniqueConstraint("village_id", "client_key", name="uq_review_batches_village_client_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
@@ -127,7 +135,7 @@ class ReviewBatch(Base):
     points: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(500), default="")
     recorded_by: Mapped[str] = mapped_column(String(64), index=True)
-    client_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[dt.datetime | None]

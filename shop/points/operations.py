@@ -52,7 +52,7 @@ def award_points(
         f"{household.id}|{rule.id if rule else ''}|{delta}|{memo}".encode()
     ).hexdigest()
     if idempotency_key:
-        previous = _previous_award(session, idempotency_key, request_hash)
+        previous = _previous_award(session, household.village_id, idempotency_key, request_hash)
         if previous is not None:
             return previous
     try:
@@ -61,6 +61,7 @@ def award_points(
             if idempotency_key:
                 session.add(
                     AwardRequest(
+                        village_id=household.village_id,
                         idempotency_key=idempotency_key,
                         request_hash=request_hash,
                         journal_id=result.id,
@@ -68,7 +69,9 @@ def award_points(
                 )
                 session.flush()
     except IntegrityError:
-        previous = idempotency_key and _previous_award(session, idempotency_key, request_hash)
+        previous = idempotency_key and _previous_award(
+            session, household.village_id, idempotency_key, request_hash
+        )
         if previous:
             return previous
         raise
@@ -130,11 +133,13 @@ def post_points(
     )
 
 
-def _previous_award(session, key: str, request_hash: str) -> ledger.Appended | None:
+def _previous_award(
+    session, village_id: int, key: str, request_hash: str
+) -> ledger.Appended | None:
     found = session.execute(
         select(AwardRequest.request_hash, Journal.id, Journal.seq, Journal.hash, Journal.created_at)
         .join(Journal, Journal.id == AwardRequest.journal_id)
-        .where(AwardRequest.idempotency_key == key)
+        .where(AwardRequest.village_id == village_id, AwardRequest.idempotency_key == key)
     ).one_or_none()
     if found is None:
         return None

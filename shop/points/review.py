@@ -150,9 +150,13 @@ def record_entry(
     if client_key:
         if len(client_key) > 64:
             raise DomainError("invalid_input", "key")
-        previous = session.scalar(select(ReviewBatch).where(ReviewBatch.client_key == client_key))
+        previous = session.scalar(
+            select(ReviewBatch).where(
+                ReviewBatch.village_id == village_id, ReviewBatch.client_key == client_key
+            )
+        )
         if previous is not None:
-            if previous.recorded_by != actor or previous.village_id != village_id:
+            if previous.recorded_by != actor:
                 raise DomainError("idempotency_conflict", client_key)
             return previous
     category = session.get(RuleCategory, rule.category_id)
@@ -383,7 +387,10 @@ def _post(session: Session, batch: ReviewBatch, lines: list[ReviewLine], *, acto
             memo=memo,
         )
         journal_id = session.scalar(
-            select(AwardRequest.journal_id).where(AwardRequest.idempotency_key == f"batch:{key}")
+            select(AwardRequest.journal_id).where(
+                AwardRequest.village_id == batch.village_id,
+                AwardRequest.idempotency_key == f"batch:{key}",
+            )
         )
         for line in plain:
             line.state, line.journal_id = "posted", journal_id

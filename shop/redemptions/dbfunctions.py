@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 # function name -> the file of its current version
-CURRENT = {"shop_redeem": "redeem_v1.sql"}
+CURRENT = {"shop_redeem": "redeem_v2.sql"}
 
 
 def source(filename: str) -> str:

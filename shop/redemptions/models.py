@@ -34,6 +34,10 @@ class Redemption(Base):
     __tablename__ = "redemptions"
     __table_args__ = (
         UniqueConstraint("kiosk_id", "receipt_seq", name="uq_redemptions_kiosk_seq"),
+        # Keys are the village's own: another village's key never blocks or replays (finding 25).
+        UniqueConstraint(
+            "village_id", "idempotency_key", name="uq_redemptions_village_idempotency_key"
+        ),
         CheckConstraint("total > 0", name="total_positive"),
         CheckConstraint("state IN ('completed', 'voided')", name="state_known"),
         CheckConstraint(
@@ -52,7 +56,7 @@ class Redemption(Base):
     state: Mapped[str] = mapped_column(String(16), default="completed")
     print_state: Mapped[str] = mapped_column(String(16), default="pending")
     reprint_count: Mapped[int] = mapped_column(Integer, default=0)
-    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))
     journal_id: Mapped[int] = mapped_column(ForeignKey("journal.id"))
     void_journal_id: Mapped[int | None] = mapped_column(ForeignKey("journal.id"))

@@ -96,7 +96,7 @@ def redeem(
         return _redeem_in_one_call(
             session, household, wanted, kiosk, idempotency_key, request_hash, actor, at
         )
-    earlier = _earlier(session, idempotency_key, request_hash)
+    earlier = _earlier(session, household.village_id, idempotency_key, request_hash)
     if earlier is not None:
         return earlier
     try:
@@ -106,7 +106,7 @@ def redeem(
             )
     except IntegrityError:
         # A concurrent request with the same key committed first: answer with its result.
-        earlier = _earlier(session, idempotency_key, request_hash)
+        earlier = _earlier(session, household.village_id, idempotency_key, request_hash)
         if earlier is not None:
             return earlier
         raise
@@ -222,7 +222,7 @@ _REDEEM_PG = (
 
 def _redeem_in_one_call(session, household, wanted, kiosk, key, request_hash, actor, at):
     """PostgreSQL: the same steps as `_redeem`, run by the server function shop_redeem
-    (shop/redemptions/sql/redeem_v1.sql) in one round trip, so the village's chain head is locked
+    (shop/redemptions/sql/redeem_v2.sql) in one round trip, so the village's chain head is locked
     for the last few inserts and the commit only, however many kiosks are selling."""
     now = at or utcnow()
     day = limits.local_date(now)
@@ -250,7 +250,7 @@ def _redeem_in_one_call(session, household, wanted, kiosk, key, request_hash, ac
     )
     if row.error in ("repeat", "key_taken"):
         # The same key again, or committed by another kiosk while this one waited: its result.
-        earlier = _earlier(session, key, request_hash)
+        earlier = _earlier(session, household.village_id, key, request_hash)
         if earlier is None:  # pragma: no cover - the function saw it
             raise DomainError("idempotency_conflict", key)
         return earlier
@@ -314,8 +314,13 @@ def _request_hash(household_id: int, kiosk_id: int, wanted: dict[str, int]) -> s
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _earlier(session: Session, key: str, request_hash: str) -> Redemption | None:
-    found = session.scalar(select(Redemption).where(Redemption.idempotency_key == key))
+def _earlier(session: Session, village_id: int, key: str, request_hash: str) -> Redemption | None:
+    """The village's receipt made with this key; keys are per village (finding 25)."""
+    found = session.scalar(
+        select(Redemption).where(
+            Redemption.village_id == village_id, Redemption.idempotency_key == key
+        )
+    )
     if found is not None and found.request_hash != request_hash:
         raise DomainError("idempotency_conflict", key)
     return found

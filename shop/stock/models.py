@@ -51,6 +51,9 @@ class ReceivingDoc(Base):
     __tablename__ = "receiving_docs"
     __table_args__ = (
         UniqueConstraint("village_id", "doc_no", name="uq_receiving_docs_village_doc_no"),
+        UniqueConstraint(
+            "village_id", "idempotency_key", name="uq_receiving_docs_village_idempotency_key"
+        ),
         CheckConstraint(
             "source_kind IN ('budget', 'partner', 'donation')", name="source_kind_known"
         ),
@@ -65,7 +68,7 @@ class ReceivingDoc(Base):
     memo: Mapped[str] = mapped_column(Text, default="")
     received_by: Mapped[str] = mapped_column(String(64), default="")
     # Made by the form before submitting: a resubmitted form books the delivery once.
-    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
     journal_id: Mapped[int] = mapped_column(ForeignKey("journal.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -79,7 +79,7 @@ def receive_delivery(
     if idempotency_key is not None:
         if not isinstance(idempotency_key, str) or not 8 <= len(idempotency_key) <= 64:
             raise DomainError("invalid_input", "idempotency key: 8-64 characters")
-        earlier = _earlier(session, idempotency_key)
+        earlier = _earlier(session, village.id, idempotency_key)
         if earlier is not None:
             return earlier
     if source_kind not in SOURCES:
@@ -114,7 +114,7 @@ def receive_delivery(
         )
     except IntegrityError:
         # The same form, submitted twice at once: the other submit booked it.
-        earlier = _earlier(session, idempotency_key) if idempotency_key else None
+        earlier = _earlier(session, village.id, idempotency_key) if idempotency_key else None
         if earlier is None:
             raise
         return earlier
@@ -125,8 +125,12 @@ def receive_delivery(
     return doc
 
 
-def _earlier(session: Session, key: str) -> ReceivingDoc | None:
-    return session.scalar(select(ReceivingDoc).where(ReceivingDoc.idempotency_key == key))
+def _earlier(session: Session, village_id: int, key: str) -> ReceivingDoc | None:
+    return session.scalar(
+        select(ReceivingDoc).where(
+            ReceivingDoc.village_id == village_id, ReceivingDoc.idempotency_key == key
+        )
+    )
 
 
 def _book(

@@ -224,7 +224,12 @@ def apply_year_end(
         points=postings,
         at=at,
     )
-    session.add(AwardRequest(idempotency_key=key, request_hash=request_hash, journal_id=result.id))
+    session.add(
+        AwardRequest(
+            village_id=village.id, idempotency_key=key, request_hash=request_hash,
+            journal_id=result.id,
+        )
+    )  # fmt: skip
     row.applied_at, row.applied_by, row.journal_id = utcnow(), actor, result.id
     session.flush()
     return YearEndResult(
