@@ -226,6 +226,7 @@ def roster_import():
         "backoffice/roster_import.html",
         "backoffice/_roster_preview.html",
         preview=preview,
+        relations=family.RELATIONS,
         filename=name,
         payload=base64.b64encode(data).decode("ascii"),
         digest=roster.content_digest(data),

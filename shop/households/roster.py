@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from shop import households, ledger
 from shop.errors import DomainError
+from shop.households import family_roster
+from shop.households.family_roster import Person
 from shop.households.models import Household, HouseholdSearch, Member
 from shop.households.operations import NUMBER_RE
 from shop.ledger.models import PointsEntry
@@ -241,6 +243,10 @@ class RosterRow:
     members: int
     action: str = ""  # create | change | same
     changes: list[str] = field(default_factory=list)
+    # A roster with one row per person (shop.households.family_roster): the household's people,
+    # listed as its family when it has no list yet (`lists_family`).
+    people: list[Person] = field(default_factory=list)
+    lists_family: bool = False
 
 
 @dataclass
@@ -272,7 +278,12 @@ def preview_roster(session: Session, village: Village, rows: list[dict]) -> Rost
     seen: dict[str, int] = {}
     if rows and not any(pick(r, *NUMBER) or pick(r, *HEAD) for r in rows if r):
         errors.append((1, "表头应有：户号、户主、村民小组、人口"))
-    for i, raw in enumerate(rows, start=2):
+    entries: list[tuple[int, dict]] = list(enumerate(rows, start=2))
+    people: dict[str, list[Person]] = {}
+    if family_roster.is_per_person(rows):
+        entries, people, person_errors = family_roster.fold_people(rows, NUMBER, GROUP)
+        errors.extend(person_errors)
+    for i, raw in entries:
         if not raw:
             continue
         number, head = pick(raw, *NUMBER), pick(raw, *HEAD)
@@ -297,7 +308,11 @@ def preview_roster(session: Session, village: Village, rows: list[dict]) -> Rost
             errors.append((i, f"户号 {number} 在文件里重复（第 {seen[number]} 行已有）"))
             continue
         seen[number] = i
-        parsed.append(RosterRow(i, number, head[:64], group[:64], int(members_text)))
+        parsed.append(
+            RosterRow(
+                i, number, head[:64], group[:64], int(members_text), people=people.get(number, [])
+            )
+        )
     existing = (
         {
             h.number: h
@@ -325,11 +340,14 @@ def preview_roster(session: Session, village: Village, rows: list[dict]) -> Rost
     )
     for row in parsed:
         old = existing.get(row.number)
+        row.lists_family = bool(row.people) and (old is None or old.id not in listed)
         if old is None:
             row.action = "create"
             continue
         if old.id in listed:  # members are listed: the count is theirs, not the file's
             row.members = old.members
+        elif row.lists_family:
+            row.changes.append(f"登记家庭成员{len(row.people)}人")
         for label, a, b in (
             ("户主", old.head_name, row.head_name),
             ("村民小组", old.group_name, row.group_name),
@@ -369,7 +387,35 @@ def apply_roster(
                 members=row.members,
                 actor=actor,
             )
+        if row.lists_family:
+            _list_people(session, households.get_household(session, village.id, row.number),
+                         row.people, actor)  # fmt: skip
     return preview
+
+
+def _list_people(session: Session, household: Household, people: list[Person], actor: str) -> None:
+    """A household's people from the roster as its family: one journal row for the lot."""
+    session.add_all(
+        Member(
+            village_id=household.village_id,
+            household_id=household.id,
+            name=p.name,
+            relation=p.relation,
+            phone=p.phone,
+            may_redeem=p.may_redeem,
+        )
+        for p in people
+    )
+    household.members = len(people)
+    session.flush()
+    ledger.append(
+        session,
+        household.village_id,
+        "household_change",
+        actor=actor,
+        ref=f"household:{household.number}",
+        memo=f"members imported {len(people)}",
+    )
 
 
 def content_digest(data: bytes) -> str:

@@ -174,6 +174,13 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
         ),
         (
             "household_change",
+            r"members imported (?P<count>\d+)",
+            N_("从名册导入家庭成员{count}人"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
             r"head (?P<old>.+?) -> (?P<new>.+)",
             N_("户主变更：{old}改为{new}"),
             {},

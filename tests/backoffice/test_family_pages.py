@@ -195,3 +195,31 @@ def test_the_family_pages_read_in_english(app, staff_client):
     assert "Family members" in page and "Spouse" in page
     split = panel.get(f"/backoffice/households/{home.id}/split").text
     assert "Split the household" in split
+
+
+def test_a_roster_with_one_row_per_person_previews_each_family_then_lists_it(app, staff_client):
+    import io
+
+    from tests.backoffice.test_roster import as_csv
+
+    panel = staff_client("panel")
+    people = as_csv(
+        [
+            ["9101", "周大福", "户主", "第一村民小组"],
+            ["9101", "吴秀兰", "妻", ""],
+            ["9101", "周小宝", "长子", ""],
+        ],  # fmt: skip
+        header=["户号", "姓名", "与户主关系", "村民小组"],
+    )
+    page = panel.post(
+        "/backoffice/households/import",
+        {"file": (io.BytesIO(people), "roster.csv")},
+        content_type="multipart/form-data",
+    )
+    assert "吴秀兰（配偶）" in page.text and "周小宝（子女）" in page.text
+    form = dict(re.findall(r'name="(filename|payload|digest)" value="([^"]*)"', page.text))
+    assert panel.post("/backoffice/households/import/apply", form).status_code == 303
+    with app.extensions["kiosk_db"].reader() as db:
+        hid = db.scalar(select(Household.id).where(Household.number == "9101"))
+    assert _members(app, hid) == {"周大福": "head", "吴秀兰": "spouse", "周小宝": "child"}
+    assert re.search(r'id="household-members">3<', panel.get(f"/backoffice/households/{hid}").text)
