@@ -7,13 +7,16 @@ from bench/scan.py with fresh sensor noise in every frame (16 noisy copies made 
 the source itself costs next to nothing). A card "enters" by appearing in two motion-blurred
 frames, then is held with a little hand shake and noise.
 
-    .venv/bin/python bench/camera.py                # idle 10 s gated and ungated, 12 entries
+    .venv/bin/python bench/camera.py                # idle 10 s three ways, 12 entries
     .venv/bin/python bench/camera.py --idle-seconds 20 --entries 20
 
 Prints CPU use in % of one core (process CPU time over wall time, every thread of the process)
-for the gated service and for the same service with the gate held awake (the old behaviour:
-zxing on every frame, the cascade on every fourth), then the delay from the first frame that
-shows the card to the code reaching the callback: median, p95, max.
+for the gated service; for the gated service while the waiting screen's viewfinder listens (the
+kiosk's usual state: 4 small JPEG previews a second through the real scan hub, a reader thread
+taking them off the page's queue as the event stream does); and for the same service with the
+gate held awake (the old behaviour: zxing on every frame, the cascade on every fourth). Then the
+delay from the first frame that shows the card to the code reaching the callback: median, p95,
+max.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from scan import _clutter, make_frame  # noqa: E402
 
 from hardware.camera import CameraService, Debouncer, MotionGate  # noqa: E402
 from hardware.scanner import decode_frame  # noqa: E402
+from kiosk.scan_events import ScanHub  # noqa: E402
 
 SIZE = (640, 480)
 FPS = 30.0
@@ -122,8 +126,15 @@ class SyntheticCamera:
         pass
 
 
-def _service(scene: Scene, on_code, gate: MotionGate) -> CameraService:
+def _service(scene: Scene, on_code, gate: MotionGate, hub: ScanHub | None = None):
     camera = SyntheticCamera(scene)
+    viewfinder = {}
+    if hub is not None:  # wired as kiosk/devices.py wires it
+        viewfinder = {
+            "preview": lambda jpeg, outline, size: hub.preview("K01", jpeg, outline, size),
+            "preview_wanted": lambda: hub.listeners("K01") > 0,
+            "preview_fps": 4,
+        }
     return CameraService(
         on_code,
         camera=0,
@@ -131,11 +142,34 @@ def _service(scene: Scene, on_code, gate: MotionGate) -> CameraService:
         debouncer=Debouncer(window=0.5),
         capture_factory=lambda device, resolution: camera,
         gate=gate,
+        **viewfinder,
     ), camera
 
 
-def idle_cpu(scene: Scene, seconds: float, gate: MotionGate) -> tuple[float, dict]:
-    service, _camera = _service(scene, lambda code, source: None, gate)
+def _page(hub: ScanHub, stop: threading.Event) -> list[int]:
+    """The waiting screen's stream: subscribed to the hub, frames taken off as they come."""
+    stream = hub.subscribe("K01", "page")
+    got = [0]
+
+    def drain() -> None:
+        while not stop.is_set():
+            try:
+                item = stream.inbox.get(timeout=0.2)
+            except Exception:
+                continue
+            if item and item[0] == "frame":
+                got[0] += 1
+
+    threading.Thread(target=drain, daemon=True).start()
+    return got
+
+
+def idle_cpu(
+    scene: Scene, seconds: float, gate: MotionGate, viewfinder: bool = False
+) -> tuple[float, dict]:
+    hub, stop = ScanHub(), threading.Event()
+    frames_sent = _page(hub, stop) if viewfinder else [0]
+    service, _camera = _service(scene, lambda code, source: None, gate, hub if viewfinder else None)
     service.start()
     time.sleep(3.0)  # past the start-up motion and idle_after
     cpu, wall = time.process_time(), time.monotonic()
@@ -144,7 +178,9 @@ def idle_cpu(scene: Scene, seconds: float, gate: MotionGate) -> tuple[float, dic
     used = (time.process_time() - cpu) / (time.monotonic() - wall)
     health = service.health()
     service.stop()
+    stop.set()
     health["looked"] = health["frames"] - frames
+    health["previews"] = frames_sent[0]
     return 100 * used, health
 
 
@@ -192,12 +228,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"synthetic source {SIZE[0]}x{SIZE[1]} at {FPS:g} fps; cores: {_cores()}")
     gated, health = idle_cpu(scene, args.idle_seconds, MotionGate())
     print(
-        f"idle, gated:            {gated:5.1f}% of one core "
+        f"idle, gated:             {gated:5.1f}% of one core "
         f"({health['looked']} frames decoded or looked at, {health['skipped']} grabbed only)"
+    )
+    watched, health = idle_cpu(scene, args.idle_seconds, MotionGate(), viewfinder=True)
+    print(
+        f"idle, gated, viewfinder: {watched:5.1f}% of one core "
+        f"({health['previews']} previews to the page in {args.idle_seconds:g} s)"
     )
     awake, _ = idle_cpu(scene, args.idle_seconds, MotionGate(idle_after=math.inf))
     print(
-        f"idle, gate held awake:  {awake:5.1f}% of one core (zxing every frame, cascade every 4th)"
+        f"idle, gate held awake:   {awake:5.1f}% of one core (zxing every frame, cascade every 4th)"
     )
 
     delays = first_decodes(scene, args.entries, np.random.default_rng(args.seed))
