@@ -55,10 +55,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check kiosk shop hardware tests bench
 	$(VENV)/bin/lint-imports
 
-## bench: every benchmark at its documented scale (about 15 minutes); figures in docs/BENCHMARKS.md
+## bench: every benchmark at its documented scale (about 20 minutes); figures in docs/BENCHMARKS.md
 bench: setup
 	$(PY) bench/ledger.py
 	$(PY) bench/scan.py
+	$(PY) bench/scan.py --set hard --steps
+	$(PY) bench/camera.py
 	$(PY) bench/kiosk.py
 	$(PY) bench/phone.py --households 20000 --journal-rows 1000000
 	$(PY) bench/backoffice.py
