@@ -12,11 +12,13 @@ from shop import columns as _columns  # noqa: F401  (every write fits its column
 from shop import scope as _scope  # noqa: F401  (installs the scope hooks; shop/scope.py)
 from shop.base import NAMING, Base, UTCDateTime, utcnow
 from shop.households.models import (
+    FamilySettings,
     Household,
     HouseholdSearch,
     Member,
     Passbook,
     QueryCode,
+    RedemptionVisitor,
     ScanEvent,
 )
 from shop.ledger.models import Journal, LedgerHead, PointsEntry, StockMove
@@ -82,6 +84,8 @@ __all__ = [
     "StockMove",
     "Household",
     "Member",
+    "FamilySettings",
+    "RedemptionVisitor",
     "Passbook",
     "ScanEvent",
     "QueryCode",

@@ -11,7 +11,7 @@ from flask_login import current_user
 from kiosk.db import reading, writing
 from shop import households
 from shop.errors import DomainError
-from shop.households import family
+from shop.households import family, visitors
 from shop.models import Household, Member
 
 from .access import bp, roles_required
@@ -225,3 +225,15 @@ def household_merge(household_id: int):
     except DomainError as exc:
         flash_error(exc)
     return _back(household_id)
+
+
+@bp.route("/households/who-came", methods=["POST"])
+@roles_required(*EDITORS)
+def who_came_setting():
+    """Whether the kiosk asks which member came (来兑换的人), named on the receipt."""
+    with writing() as db:
+        visitors.set_asks_who_came(
+            db, village(db), request.form.get("on") == "1", actor=current_user.actor
+        )
+    flash(_("已保存"), "ok")
+    return redirect(url_for("backoffice.household_list") + "#who-came", 303)

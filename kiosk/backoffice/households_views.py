@@ -25,7 +25,7 @@ from sqlalchemy import select
 from kiosk.db import reading, writing
 from shop import households
 from shop.errors import DomainError
-from shop.households import cards, family, roster, statements
+from shop.households import cards, family, roster, statements, visitors
 from shop.models import Household, Passbook, utcnow
 from shop.regions import shop_title
 from shop.tabular import read_table
@@ -84,11 +84,13 @@ def household_list():
         )
         # The group list scans every household: the full page needs it, a search swap not.
         groups = [] if is_htmx() else roster.group_names(db, v.id)
+        who_came = visitors.asks_who_came(db, v.id)
     return render(
         "backoffice/households.html",
         "backoffice/_household_rows.html",
         rows=rows,
         groups=groups,
+        who_came=who_came,
         q=q,
         group=group,
         status=status,

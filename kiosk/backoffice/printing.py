@@ -56,6 +56,7 @@ def build_receipt(session, redemption_id: int, *, lang: str | None = None):
     from sqlalchemy.orm import joinedload
 
     from shop import clock
+    from shop.households import visitors
     from shop.models import Redemption, RedemptionLine, Village, utcnow
     from shop.paper import Receipt, ReceiptLine
     from shop.regions import shop_title
@@ -103,6 +104,7 @@ def build_receipt(session, redemption_id: int, *, lang: str | None = None):
         verify_code=redemption.journal.hash[:VERIFY_CHARS],
         reprint_count=redemption.reprint_count,
         lang=lang,
+        visitor=visitors.visitor_name(session, redemption_id),
     )
 
 

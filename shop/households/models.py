@@ -109,6 +109,28 @@ class Member(Base):
         return self.relation == "head"
 
 
+class FamilySettings(Base):
+    """A village's family settings: whether the kiosk asks who came (来兑换的人) after a scan."""
+
+    __tablename__ = "family_settings"
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
+    asks_who_came: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RedemptionVisitor(Base):
+    """来兑换的人: the member who came for a redemption, named on its receipt. The name is kept
+    as it was printed; `member_id` is cleared if the member is later removed from the list."""
+
+    __tablename__ = "redemption_visitors"
+    redemption_id: Mapped[int] = mapped_column(ForeignKey("redemptions.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("household_members.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
 class Passbook(Base):
     """积分存折: a household's QR card. Only the SHA-256 of its code is stored."""
 

@@ -41,6 +41,7 @@ _LABELS: dict[str, object] = {
     "kiosk": N_("终端："),
     "household": N_("户号："),
     "head": N_("户主："),
+    "visitor": N_("来兑换的人："),
     "total": N_("合计"),
     "refund": N_("退回积分"),
     "balance": N_("余额"),
@@ -170,6 +171,7 @@ class Receipt:
     void_reason: str = ""
     lang: Lang = "zh"
     redeemed_at: datetime | None = None
+    visitor: str = ""  # 来兑换的人, when the kiosk asked (shop.households.visitors); masked
 
     def __post_init__(self) -> None:
         _check_aware(self.printed_at, "printed_at")
@@ -217,6 +219,8 @@ class Receipt:
             b.field(t["printed"], format_datetime(self.printed_at, lang))
         b.field(t["kiosk"], self.kiosk_name)
         b.fields((t["household"], self.household_no), (t["head"], self.masked_head_name))
+        if self.visitor:
+            b.field(t["visitor"], mask_name(self.visitor))
         if self.is_void:
             b.field(t["void_reason"], self.void_reason or "-")
         b.rule()

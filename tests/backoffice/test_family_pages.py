@@ -223,3 +223,29 @@ def test_a_roster_with_one_row_per_person_previews_each_family_then_lists_it(app
         hid = db.scalar(select(Household.id).where(Household.number == "9101"))
     assert _members(app, hid) == {"周大福": "head", "吴秀兰": "spouse", "周小宝": "child"}
     assert re.search(r'id="household-members">3<', panel.get(f"/backoffice/households/{hid}").text)
+
+
+def test_who_came_is_switched_on_by_the_panel_and_named_on_the_clerks_receipt(app, staff_client):
+    from shop import redemptions
+    from shop.db import unit_of_work
+    from shop.households import visitors
+    from shop.models import Kiosk
+
+    home = _households(app, 1)[0]
+    panel = staff_client("panel")
+    listing = panel.get("/backoffice/households").text
+    assert 'id="who-came"' in listing and "兑换时问是谁来的" in listing
+    panel.post("/backoffice/households/who-came", {"on": "1"})
+    assert "不再问" in panel.get("/backoffice/households").text
+    _list_family(app, panel, home.id)
+    wife = _member_id(app, home.id, "李秀英")
+    with unit_of_work(app.extensions["kiosk_db"].writer) as db:
+        assert visitors.asks_who_came(db, home.village_id)
+        kiosk = db.scalar(select(Kiosk).where(Kiosk.code == app.config["DEVICE"]))
+        sold = redemptions.redeem(
+            db, db.get(Household, home.id), {"FZ-1": 1}, kiosk=kiosk, idempotency_key="who-page-1"
+        )
+        visitors.record_visitor(db, sold.id, wife)
+        receipt_no = sold.receipt_no
+    page = staff_client("clerk").get(f"/backoffice/clerk/receipts/{receipt_no}").text
+    assert "来兑换的人" in page and "李*英" in page and "李秀英" not in page

@@ -63,6 +63,7 @@ EXPECTED = {
     "backoffice.head_change": PANEL,
     "backoffice.household_split": PANEL,
     "backoffice.household_merge": PANEL,
+    "backoffice.who_came_setting": PANEL,
     "backoffice.query_code": PANEL,
     "backoffice.phone_settings_page": {"admin", "panel", "supervisor"},
     "backoffice.phone_settings_save": {"admin"},
