@@ -238,3 +238,43 @@ def test_a_listed_household_keeps_its_count_through_a_roster_edit(session, creat
         )
         == "王大善"
     )
+
+
+def test_an_exported_ledger_with_transfers_verifies_without_this_software(
+    session, village, create_household, tmp_path
+):
+    """tools/verify_ledger.py (standard library only) rebuilds both balances of a split and a
+    merge, and a transfer whose amount is changed on one side is caught."""
+    import io
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from shop.ledger.export import export_ledger
+
+    home, wife, son, *_ = _family(session, create_household, 100)
+    new = family.split_household(
+        session, home, number="09-200", member_ids=[son.id], head_id=son.id, points=40, actor="t"
+    )
+    family.merge_households(session, home, new, expected_balance=40, actor="t")
+    out = io.StringIO()
+    export_ledger(session.connection(), out, village.id)
+    lines = out.getvalue().splitlines()
+    tool = Path(__file__).resolve().parents[2] / "tools" / "verify_ledger.py"
+
+    def check(rows) -> int:
+        path = tmp_path / "ledger.jsonl"
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        command = [sys.executable, "-S", "-I", str(tool), str(path)]
+        return subprocess.run(command, capture_output=True, timeout=120).returncode
+
+    assert check(lines) == 0
+    forged = []
+    for line in lines:
+        obj = json.loads(line)
+        if obj.get("type") == "row" and obj.get("kind") == "transfer":
+            obj["points"][1][1] += 1  # the target gets one point more than the source gave
+            line = json.dumps(obj, ensure_ascii=False)
+        forged.append(line)
+    assert check(forged) != 0
