@@ -95,7 +95,10 @@ def issue_passbook(
 ) -> tuple[Passbook, str]:
     """A new passbook for the household. Returns it with its code: print it now. The database
     keeps its hash, and the code itself only until the card has scanned once (`reprintable_code`),
-    so a print that failed never leaves the household without a card."""
+    so a print that failed never leaves the household without a card. A household merged into
+    another (合户) gets none: its points are spent with the other's passbook."""
+    if household.merged_into_id is not None:
+        raise DomainError("household_merged", household.number)
     serial = (
         session.scalar(
             select(func.coalesce(func.max(Passbook.serial), 0)).where(

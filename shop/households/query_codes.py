@@ -37,7 +37,10 @@ def _revoke_active(session: Session, household: Household) -> int:
 
 
 def issue_query_code(session: Session, household: Household, *, actor: str) -> QueryCode:
-    """A new query code for the household; an active one stops working (补发: a reissue)."""
+    """A new query code for the household; an active one stops working (补发: a reissue).
+    None for a household merged into another (合户)."""
+    if household.merged_into_id is not None:
+        raise DomainError("household_merged", household.number)
     reissue = _revoke_active(session, household) > 0
     code = codes.new_code(codes.QUERY_PREFIX)
     made = QueryCode(

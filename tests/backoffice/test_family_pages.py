@@ -180,7 +180,7 @@ def test_a_merge_shows_what_will_happen_then_moves_the_balance_and_stops_the_pas
     assert all(_get(app, Passbook, b).status == "revoked" for b in books)
     page = panel.get(f"/backoffice/households/{gone.id}").text
     assert 'id="merged-into"' in page and "已并入另一户" in page
-    assert 'id="member-add"' not in page
+    assert 'id="member-add"' not in page and "发放存折" not in page and 'id="pin-set"' not in page
     rows = panel.get(f"/backoffice/households?q={gone.number}").text
     assert "已合户" in rows
     _verify(app)
