@@ -40,8 +40,16 @@ def _back(household_id: int):
     )
 
 
-def _confirmed() -> bool:
-    return request.form.get("confirm") == "1"
+def _confirmed(shown: str | None = None) -> bool:
+    """确认 was pressed on the page that showed this very plan: a field changed after the plan
+    was shown (`shown`, the plan's fields as the page carried them) shows the plan again."""
+    if request.form.get("confirm") != "1":
+        return False
+    return shown is None or request.form.get("shown") == shown
+
+
+def _shown(*values) -> str:
+    return "|".join(str(v) for v in values)
 
 
 @bp.route("/households/<int:household_id>/members", methods=["POST"])
@@ -118,13 +126,15 @@ def head_change(household_id: int):
         members = family.members_of(db, h)
         chosen = next((m for m in members if m.id == new_id and not m.is_head), None)
         ready = request.method == "POST" and chosen is not None
-        if not ready or not _confirmed():
+        shown = _shown(new_id, old_relation)
+        if not ready or not _confirmed(shown):
             error = _("请选出新户主") if request.method == "POST" and chosen is None else None
             return render_template(
                 "backoffice/family_head.html",
                 h=h,
                 members=members,
                 chosen=chosen,
+                shown=shown,
                 old_relation=old_relation,
                 relations=family.RELATIONS,
                 error=error,
@@ -164,12 +174,20 @@ def household_split(household_id: int):
                 plan = family.plan_split(db, h, **fields)
             except DomainError as exc:
                 error = error_text(exc)
-        if plan is None or not _confirmed():
+        shown = _shown(
+            fields["number"],
+            sorted(fields["member_ids"]),
+            fields["head_id"],
+            fields["points"],
+            fields["group_name"],
+        )
+        if plan is None or not _confirmed(shown):
             return render_template(
                 "backoffice/family_split.html",
                 h=h,
                 members=members,
                 plan=plan,
+                shown=shown,
                 fields=fields,
                 relations=family.RELATIONS,
                 error=error,
@@ -202,9 +220,10 @@ def household_merge(household_id: int):
                 plan = family.plan_merge(db, keep, gone)
             except DomainError as exc:
                 error = error_text(exc)
-        if plan is None or not _confirmed():
+        if plan is None or not _confirmed(_shown(number)):
             return render_template(
                 "backoffice/family_merge.html",
+                shown=_shown(number),
                 h=keep,
                 plan=plan,
                 number=number,

@@ -50,6 +50,11 @@ def _member_id(app, hid, name) -> int:
         return db.scalar(select(Member.id).where(Member.household_id == hid, Member.name == name))
 
 
+def _shown(page) -> str:
+    """The plan's fields as the confirmation page carries them (what 确认 confirms)."""
+    return re.search(r'name="shown" value="([^"]*)"', page.text).group(1)
+
+
 def _list_family(app, panel, hid) -> None:
     for name, relation in (("李秀英", "spouse"), ("王小明", "child"), ("陈芳", "child_in_law")):
         answer = panel.post(
@@ -110,7 +115,7 @@ def test_a_change_of_head_asks_first_then_renames_the_household(app, staff_clien
     assert _journal_rows(app) == before
     panel.post(
         f"/backoffice/households/{home.id}/head",
-        {"member": son, "old_relation": "parent", "confirm": "1"},
+        {"member": son, "old_relation": "parent", "confirm": "1", "shown": _shown(asked)},
     )
     assert _get(app, Household, home.id).head_name == "王小明"
     assert _members(app, home.id)[home.head_name] == "parent"
@@ -132,7 +137,16 @@ def test_a_split_shows_what_will_happen_then_moves_people_and_points(app, staff_
         f"/backoffice/households/{home.id}/split", {**form, "points": home.balance + 1}
     )
     assert too_many.status_code == 422 and "不能超过" in too_many.text
-    done = panel.post(f"/backoffice/households/{home.id}/split", {**form, "confirm": "1"})
+    # A field changed after the plan was shown: the plan is shown again, nothing written.
+    changed = panel.post(
+        f"/backoffice/households/{home.id}/split",
+        {**form, "points": 20, "confirm": "1", "shown": _shown(asked)},
+    )
+    assert changed.status_code == 200 and "20分从这户转给新户" in changed.text
+    assert _journal_rows(app) == before
+    done = panel.post(
+        f"/backoffice/households/{home.id}/split", {**form, "confirm": "1", "shown": _shown(asked)}
+    )
     assert done.status_code == 303
     new_id = int(done.headers["Location"].rstrip("/").split("/")[-1])
     new = _get(app, Household, new_id)
@@ -167,13 +181,15 @@ def test_a_merge_shows_what_will_happen_then_moves_the_balance_and_stops_the_pas
     assert unknown.status_code == 422 and "没有这一户" in unknown.text
     stale = panel.post(
         f"/backoffice/households/{keep.id}/merge",
-        {"number": gone.number, "confirm": "1", "expected_balance": gone.balance + 1},
-    )
+        {"number": gone.number, "confirm": "1", "expected_balance": gone.balance + 1,
+         "shown": _shown(asked)},
+    )  # fmt: skip
     assert stale.status_code == 303 and _get(app, Household, gone.id).merged_into_id is None
     panel.post(
         f"/backoffice/households/{keep.id}/merge",
-        {"number": gone.number, "confirm": "1", "expected_balance": gone.balance},
-    )
+        {"number": gone.number, "confirm": "1", "expected_balance": gone.balance,
+         "shown": _shown(asked)},
+    )  # fmt: skip
     merged = _get(app, Household, gone.id)
     assert merged.merged_into_id == keep.id and merged.balance == 0
     assert _get(app, Household, keep.id).balance == keep.balance + gone.balance
