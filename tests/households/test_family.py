@@ -285,3 +285,25 @@ def test_an_exported_ledger_with_transfers_verifies_without_this_software(
             line = json.dumps(obj, ensure_ascii=False)
         forged.append(line)
     assert check(forged) != 0
+
+
+def test_verify_names_a_transfer_changed_behind_the_app(session, village, create_household):
+    """A tamper drill on a transfer: one side's posting edited in the database (the target got
+    more than the source gave) is named by kiosk verify."""
+    from sqlalchemy import update
+
+    home, wife, son, *_ = _family(session, create_household, 60)
+    family.split_household(
+        session, home, number="09-300", member_ids=[son.id], head_id=son.id, points=25, actor="t"
+    )
+    transfer = session.scalar(select(Journal).where(Journal.kind == "transfer"))
+    target = transfer.points_entries[1]
+    session.execute(
+        update(PointsEntry)
+        .where(PointsEntry.id == target.id)
+        .values(delta=26, balance_after=26)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(update(Household).where(Household.id == target.household_id).values(balance=26))
+    report = verify_ledger(session.connection(), village.id)
+    assert report.problems and f"seq {transfer.seq}" in report.problems[0]
