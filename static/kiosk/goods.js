@@ -103,8 +103,11 @@
     wanted[tile.dataset.product] = qty;
     say("");
     render();
+    // The server hears of it after the new quantity is painted (a slow box shows it sooner).
     var area = document.getElementById("goods-scroll");
-    window.Kiosk.enqueue("basket", area, send);
+    window.requestAnimationFrame(function () {
+      window.setTimeout(function () { window.Kiosk.enqueue("basket", area, send); }, 0);
+    });
   });
 
   function send() {

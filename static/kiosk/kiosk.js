@@ -19,6 +19,7 @@
   var remaining = idleSeconds;
 
   htmx.config.timeout = 20000;
+  htmx.config.defaultSettleDelay = 0;  // no 20 ms wait before a new screen settles
 
   function csrfToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
@@ -286,12 +287,21 @@
     resetIdle();
     if (screen.dataset.screen === "done" || screen.dataset.screen === "waiting") forgetKeys();
     screen.querySelectorAll("form[data-idempotency]").forEach(ensureKey);
-    var title = document.getElementById("screen-title");
-    if (title) {
-      title.setAttribute("tabindex", "-1");
-      title.focus({ preventScroll: true });
-    }
-    body.dispatchEvent(new CustomEvent("kiosk:screen", { detail: { screen: screen } }));
+    // What needs the layout (focus, the goods pager) waits for the first paint: on a slow box
+    // the new screen shows a frame sooner.
+    afterPaint(function () {
+      if (document.getElementById("screen") !== screen) return;  // swapped again meanwhile
+      var title = document.getElementById("screen-title");
+      if (title) {
+        title.setAttribute("tabindex", "-1");
+        title.focus({ preventScroll: true });
+      }
+      body.dispatchEvent(new CustomEvent("kiosk:screen", { detail: { screen: screen } }));
+    });
+  }
+
+  function afterPaint(fn) {
+    window.requestAnimationFrame(function () { window.setTimeout(fn, 0); });
   }
 
   /* A scan from the wedge or the stream: the newest waiting scan replaces an older one. */
