@@ -25,7 +25,7 @@ from kiosk.db import reading, writing
 from shop import redemptions, sheets
 from shop.errors import DomainError
 from shop.models import Household, Kiosk, PrintJob, Redemption
-from shop.redemptions import dayclose
+from shop.redemptions import dayclose, dayreport
 from shop.stock import reports as reports_stock
 from shop.stock import slips
 
@@ -84,7 +84,7 @@ def receipts():
     with reading() as db:
         kiosk = _kiosk(db, request.args.get("kiosk"))
         day = _day(request.args.get("day"))
-        rows = dayclose.receipts_of_day(db, kiosk, day)
+        rows = dayreport.receipts_of_day(db, kiosk, day)
         # The reprint queue: receipts whose paper never came out, whatever day they were made.
         queue = db.execute(
             select(

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 
 from shop.base import utcnow
 from shop.ledger.chain import GENESIS
-from shop.ledger.verify import canonical_time, stream_ledger
+from shop.ledger.stream import canonical_time, stream_ledger
 
 FORMAT = "points-kiosk-ledger"
 VERSION = 1

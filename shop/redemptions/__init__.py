@@ -2,7 +2,7 @@
 (兑换期) and per-household limits (限兑), voids (作废) and the clerk's day close (日结).
 """
 
-from shop.redemptions.dayclose import receipt_number
+from shop.redemptions.dayreport import receipt_number
 from shop.redemptions.operations import (
     MAX_QTY_PER_LINE,
     basket_total,

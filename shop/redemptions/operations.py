@@ -16,7 +16,7 @@ from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households import pins
 from shop.households.models import Household
-from shop.redemptions import dayclose, limits
+from shop.redemptions import dayclose, dayreport, limits
 from shop.redemptions.models import Redemption, RedemptionLine
 from shop.regions.models import Kiosk
 from shop.stock.models import Product
@@ -175,7 +175,7 @@ def _redeem(session, household, wanted, kiosk, key, request_hash, actor, at) -> 
     # Checked after the kiosk's row is locked, so a day close running now is either committed
     # (and seen here) or waits for this receipt.
     dayclose.check_day_open(session, kiosk.id, now)
-    receipt_no = dayclose.receipt_number(kiosk, seq)
+    receipt_no = dayreport.receipt_number(kiosk, seq)
     entry = ledger.append(
         session,
         household.village_id,

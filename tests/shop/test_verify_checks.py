@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from shop import households, ledger, points, regions, stock
 from shop.db import session_factory, unit_of_work
-from shop.ledger import verify
+from shop.ledger import verify_parts
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Household, Journal, Product
 
@@ -108,7 +108,7 @@ def test_in_parts_a_wrong_opening_at_a_part_start_is_found_by_the_join(
     (it is where the part starts counting from); only the join, comparing the part's opening
     with where the part before ended, can see it."""
     backend, village_id, household_id, product_id = shop_with_rows
-    monkeypatch.setattr(verify, "PART_MIN_ROWS", 1)
+    monkeypatch.setattr(verify_parts, "PART_MIN_ROWS", 1)
     with snapshot(backend.engine) as conn:
         rows_before = ledger.head(conn, village_id)[0]
     if what == "points":  # 张三 has 20: claiming 35 after +10 means an opening of 25
@@ -120,7 +120,7 @@ def test_in_parts_a_wrong_opening_at_a_part_start_is_found_by_the_join(
         for _ in range(rows_before - 1):
             points.award_points(s, other, delta=1, actor="panel")
     with snapshot(backend.engine) as conn:
-        bounds = verify._part_bounds(conn, None, 2)
+        bounds = verify_parts._part_bounds(conn, None, 2)
         assert ledger.head(conn, village_id)[0] == 2 * rows_before
         assert conn.scalar(select(Journal.seq).where(Journal.id == bounds[1])) == seq
     one_pass = _problems(backend)

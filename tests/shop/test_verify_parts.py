@@ -12,7 +12,7 @@ from kiosk.app import create_app
 from kiosk.cli import register
 from shop import points
 from shop.db import session_factory, unit_of_work
-from shop.ledger import verify
+from shop.ledger import verify, verify_parts
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Household
 
@@ -21,7 +21,7 @@ from .helpers import delete_journal_row, tamper
 
 @pytest.fixture(autouse=True)
 def _tiny_parts(monkeypatch):
-    monkeypatch.setattr(verify, "PART_MIN_ROWS", 1)  # 9 rows in 2 or 3 parts
+    monkeypatch.setattr(verify_parts, "PART_MIN_ROWS", 1)  # 9 rows in 2 or 3 parts
 
 
 def _reports(backend, jobs=(1, 2, 3)):
@@ -77,7 +77,7 @@ def test_a_deleted_row_between_parts_is_named(ledger_with_history):
 def test_a_clean_ledger_is_joined_from_its_parts_without_a_second_pass(ledger_with_history):
     with snapshot(ledger_with_history.engine) as conn:
         verify._read_heads(conn, None)  # begins the snapshot, as verify_ledger does
-        whole = verify._check_in_parts(conn, None, 3)
+        whole = verify_parts._check_in_parts(conn, None, 3)
     assert whole is not None and whole.rows == 10 and not whole.problems
 
 
@@ -88,7 +88,7 @@ def test_parts_see_the_snapshot_verify_started_in(ledger_with_history):
         with unit_of_work(session_factory(ledger_with_history.engine)) as s:
             household = s.scalar(select(Household).where(Household.number == "01-001"))
             points.award_points(s, household, delta=3, actor="panel", memo="late")
-        whole = verify._check_in_parts(conn, None, 3)
+        whole = verify_parts._check_in_parts(conn, None, 3)
         report = verify_ledger(conn, jobs=3)
     assert whole is not None and whole.rows == 10
     assert report.ok and report.rows == 10

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from shop import ledger, redemptions
 from shop.errors import DomainError
 from shop.models import Journal, PrintJob, Redemption, RedemptionLine, utcnow
-from shop.redemptions import dayclose
+from shop.redemptions import dayclose, dayreport
 from shop.redemptions.limits import local_date
 from shop.stock import stocktake
 
@@ -191,7 +191,7 @@ def test_receipts_of_the_day_list_print_state(
 ):
     soap, household = create_product(5, 50), create_household(500)
     r = buy(session, household, kiosk, {soap.sku: 1}, at=local(2026, 11, 20, 9))
-    rows = dayclose.receipts_of_day(session, kiosk, dt.date(2026, 11, 20))
+    rows = dayreport.receipts_of_day(session, kiosk, dt.date(2026, 11, 20))
     assert [(x.receipt_no, x.print_state, x.state) for x in rows] == [
         (r.receipt_no, "pending", "completed")
     ]
