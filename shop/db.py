@@ -12,7 +12,10 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -22,6 +25,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from shop.errors import DomainError
 
 SQLITE_BUSY_TIMEOUT_S = 30
+# A long import (roster, opening balances, awards) runs as short transactions with a pause
+# between them, so a kiosk's confirm waits for one batch at most (finding 12: one 12,000-row
+# transaction held SQLite's write lock for 49 s). The pause is longer than SQLite's longest
+# busy-wait sleep (100 ms), so a confirm that is waiting always sees the lock free once.
+IMPORT_BATCH_S = 0.2
+IMPORT_PAUSE_S = 0.12
+IMPORT_FIRST_BATCH = 50
+IMPORT_MAX_BATCH = 2_000
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -144,6 +157,36 @@ def is_storage_error(exc: BaseException) -> bool:
         text = str(getattr(exc, "orig", exc)).lower()
         return any(s in text for s in STORAGE_ERRORS)
     return False
+
+
+def apply_in_batches(
+    open_unit: Callable[[], AbstractContextManager[Session]],
+    items: Sequence[T],
+    apply: Callable[[Session, Sequence[T]], R],
+    *,
+    batch_s: float = IMPORT_BATCH_S,
+    pause_s: float = IMPORT_PAUSE_S,
+) -> list[R]:
+    """`apply` over `items` in consecutive batches, each its own unit of work (`open_unit`,
+    e.g. the web's `writing` or `lambda: unit_of_work(writer)`), sized from the last batch's
+    pace to take about `batch_s`, with `pause_s` between them for the shop's sales.
+
+    Each batch commits: a failure leaves the earlier batches in, so an import applied this way
+    must be safe to run again (rows already in are skipped), and the caller checks the whole
+    file before the first batch. Returns what `apply` returned for each batch."""
+    done: list[R] = []
+    size, start = IMPORT_FIRST_BATCH, 0
+    while start < len(items):
+        batch = items[start : start + size]
+        began = time.monotonic()
+        with open_unit() as session:
+            done.append(apply(session, batch))
+        took = max(time.monotonic() - began, 1e-6)
+        start += len(batch)
+        size = max(1, min(IMPORT_MAX_BATCH, int(len(batch) * batch_s / took)))
+        if start < len(items) and pause_s:
+            time.sleep(pause_s)
+    return done
 
 
 @contextlib.contextmanager

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from shop import households, ledger
+from shop.db import apply_in_batches
 from shop.errors import DomainError
 from shop.households import family_roster
 from shop.households.family_roster import Person
@@ -416,6 +417,32 @@ def _list_people(session: Session, household: Household, people: list[Person], a
         ref=f"household:{household.number}",
         memo=f"members imported {len(people)}",
     )
+
+
+def import_roster(open_unit, village_id: int, rows: list[dict], *, actor: str) -> RosterPreview:
+    """The roster import as the back-office runs it: the whole file checked first (refused as a
+    whole if any row is bad), then applied in short transactions that leave room for sales
+    (shop.db.apply_in_batches). Safe to run again: rows already in read as unchanged."""
+    with open_unit() as session:
+        checked = preview_roster(session, session.get(Village, village_id), rows)
+    if not checked.ok:
+        raise DomainError("invalid_input", f"{len(checked.errors)} bad rows", errors=checked.errors)
+    # A family roster has a row per person: a household's rows go into one batch together.
+    households: dict[str, list[dict]] = {}
+    for raw in rows:
+        if raw:
+            households.setdefault(pick(raw, *NUMBER), []).append(raw)
+    done = apply_in_batches(
+        open_unit,
+        list(households.values()),
+        lambda session, batch: apply_roster(
+            session,
+            session.get(Village, village_id),
+            [raw for household in batch for raw in household],
+            actor=actor,
+        ),
+    )
+    return RosterPreview([row for part in done for row in part.rows], [])
 
 
 def content_digest(data: bytes) -> str:

@@ -33,10 +33,11 @@ from shop.points.imports import (
     ImportLine,
     ImportPreview,
     apply_award_import,
+    import_awards,
     preview_award_import,
     row_key,
 )
-from shop.points.opening import OpeningPreview, apply_opening, preview_opening
+from shop.points.opening import OpeningPreview, apply_opening, import_opening, preview_opening
 from shop.points.operations import (
     MAX_AWARD,
     award_points,
@@ -46,6 +47,7 @@ __all__ = [
     "OpeningPreview",
     "preview_opening",
     "apply_opening",
+    "import_opening",
     "MAX_AWARD",
     "award_points",
     "rules_catalog",
@@ -74,4 +76,5 @@ __all__ = [
     "row_key",
     "preview_award_import",
     "apply_award_import",
+    "import_awards",
 ]

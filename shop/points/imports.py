@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shop.db import apply_in_batches
 from shop.errors import DomainError
 from shop.households.models import Household
 from shop.points import operations as points
@@ -130,7 +131,8 @@ def preview_award_import(session: Session, village_id: int, rows: list[dict]) ->
         set(
             session.scalars(
                 select(AwardRequest.idempotency_key).where(
-                    AwardRequest.idempotency_key.in_([x.key for x in lines])
+                    AwardRequest.village_id == village_id,
+                    AwardRequest.idempotency_key.in_([x.key for x in lines]),
                 )
             )
         )
@@ -142,6 +144,22 @@ def preview_award_import(session: Session, village_id: int, rows: list[dict]) ->
         x.done_before = x.key in done
     errors.sort()
     return ImportPreview(lines, errors)
+
+
+def import_awards(open_unit, village_id: int, rows: list[dict], *, actor: str) -> ImportPreview:
+    """The award import as the back-office runs it: the whole file checked first, then applied
+    in short transactions that leave room for sales (shop.db.apply_in_batches). Safe to run
+    again: each row's key awards it once."""
+    with open_unit() as session:
+        checked = preview_award_import(session, village_id, rows)
+    if not checked.ok:
+        raise DomainError("invalid_input", f"{len(checked.errors)} bad rows", errors=checked.errors)
+    done = apply_in_batches(
+        open_unit,
+        rows,
+        lambda session, batch: apply_award_import(session, village_id, list(batch), actor=actor),
+    )
+    return ImportPreview([line for part in done for line in part.lines], [])
 
 
 def apply_award_import(session: Session, village_id: int, rows: list[dict], *, actor: str):

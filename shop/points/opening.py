@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shop import ledger
+from shop.db import apply_in_batches
 from shop.errors import DomainError
 from shop.households.models import Household
 from shop.ledger.models import Journal
@@ -72,6 +73,9 @@ def _clean_source(source: str) -> str:
     return source
 
 
+IN_LIST_MAX = 2_000  # one batch's numbers, well under SQLite's 32,766 parameters
+
+
 def _points(text: str) -> int | None:
     text = (text or "").replace(",", "").replace("，", "").strip()
     if text.endswith(".0"):
@@ -88,19 +92,20 @@ def preview_opening(
     preview = OpeningPreview(source=_clean_source(source))
     if rows and not any(pick(r, *NUMBER) or pick(r, *POINTS) for r in rows if r):
         raise DomainError("invalid_input", N_("缺少“户号”和“期初积分”两列"))
-    by_number = {
-        h.number: h
-        for h in session.scalars(select(Household).where(Household.village_id == village.id))
-    }
-    opened = set(
-        session.scalars(
-            select(Journal.ref).where(
-                Journal.village_id == village.id,
-                Journal.kind == "genesis",
-                Journal.ref.like("opening:%"),
-            )
-        )
+    households = select(Household).where(Household.village_id == village.id)
+    refs = select(Journal.ref).where(
+        Journal.village_id == village.id,
+        Journal.kind == "genesis",
+        Journal.ref.like("opening:%"),
     )
+    numbers = {pick(r, *NUMBER) for r in rows if r} - {""}
+    if len(numbers) <= IN_LIST_MAX:
+        # A batch of a long import (shop.db.apply_in_batches) reads its own households only,
+        # not the whole village once per batch.
+        households = households.where(Household.number.in_(numbers))
+        refs = refs.where(Journal.ref.in_([opening_ref(n) for n in numbers]))
+    by_number = {h.number: h for h in session.scalars(households)}
+    opened = set(session.scalars(refs))
     seen: set[str] = set()
     for line, row in enumerate(rows, start=2):
         if not row:
@@ -134,6 +139,26 @@ def preview_opening(
         if number:
             seen.add(number)
     return preview
+
+
+def import_opening(
+    open_unit, village_id: int, rows: list[dict[str, str]], *, source: str, actor: str
+) -> OpeningPreview:
+    """The opening import as the back-office runs it: the whole file checked first, then
+    applied in short transactions that leave room for sales (shop.db.apply_in_batches). Safe
+    to run again: a household already opened is skipped."""
+    with open_unit() as session:
+        checked = preview_opening(session, session.get(Village, village_id), rows, source=source)
+    if not checked.ok:
+        raise DomainError("invalid_input", N_("文件里有问题的行，没有导入"))
+    done = apply_in_batches(
+        open_unit,
+        rows,
+        lambda session, batch: apply_opening(
+            session, session.get(Village, village_id), list(batch), source=source, actor=actor
+        ),
+    )
+    return OpeningPreview(checked.source, [row for part in done for row in part.rows], [])
 
 
 def apply_opening(
