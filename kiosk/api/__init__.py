@@ -24,6 +24,8 @@ from shop.models import Kiosk, Product, Rule
 from shop.scope import Scope
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Routes take merge_slashes=False: a doubled slash (a code with %2F in it, decoded by the server)
+# is a path that does not exist (a JSON 404), not Werkzeug's HTML redirect to another path.
 
 # Which token roles may call what. admin may do everything.
 LOOKUP, REDEEM, AWARD, VOID = (
@@ -125,12 +127,12 @@ def _household_json(h) -> dict:
     return {"number": h.number, "name": h.head_name, "group": h.group_name, "status": h.status}
 
 
-@bp.get("/openapi.json")
+@bp.get("/openapi.json", merge_slashes=False)
 def openapi():
     return jsonify(OPENAPI)
 
 
-@bp.get("/passbooks/<code>")
+@bp.get("/passbooks/<code>", merge_slashes=False)
 @require(LOOKUP)
 def get_passbook(code: str):
     with reading() as session:
@@ -149,7 +151,7 @@ def get_passbook(code: str):
         return jsonify({"household": _household_json(h), "balance": h.balance, "recent": recent})
 
 
-@bp.get("/products")
+@bp.get("/products", merge_slashes=False)
 @require(LOOKUP)
 def list_products():
     with reading() as session:
@@ -181,7 +183,7 @@ def _parse_lines(raw) -> list[tuple[str, int]]:
     return lines
 
 
-@bp.post("/redemptions")
+@bp.post("/redemptions", merge_slashes=False)
 @require(REDEEM)
 def create_redemption():
     body = _json_object()
@@ -241,7 +243,7 @@ def _kiosk(session, code) -> Kiosk:
     return kiosk
 
 
-@bp.post("/redemptions/<receipt_no>/void")
+@bp.post("/redemptions/<receipt_no>/void", merge_slashes=False)
 @require(VOID)
 def void(receipt_no: str):
     body = _json_object()
@@ -255,7 +257,7 @@ def void(receipt_no: str):
     return jsonify(answer), 200
 
 
-@bp.post("/awards")
+@bp.post("/awards", merge_slashes=False)
 @require(AWARD)
 def create_award():
     body = _json_object()
