@@ -19,7 +19,7 @@ from shop import ledger
 from shop.db import apply_in_batches
 from shop.errors import DomainError
 from shop.households.models import Household
-from shop.ledger.models import Journal
+from shop.ledger.models import Journal, LedgerHead
 from shop.regions.models import Village
 from shop.tabular import pick
 from shop.words import N_
@@ -164,25 +164,27 @@ def import_opening(
 def apply_opening(
     session: Session, village: Village, rows: list[dict[str, str]], *, source: str, actor: str
 ) -> OpeningPreview:
-    """Write one opening entry per household to open; all or nothing. Flushes; the edge commits."""
+    """Write one opening entry per household to open; all or nothing. Flushes; the edge commits.
+
+    The village's chain head is locked first (a second import waits here), so the households
+    already opened are read once, under the lock, not once per row (a scan of the journal each:
+    12,000 rows took minutes)."""
+    session.execute(
+        select(LedgerHead.seq).where(LedgerHead.village_id == village.id).with_for_update()
+    )
     preview = preview_opening(session, village, rows, source=source)
     if not preview.ok:
         raise DomainError("invalid_input", N_("文件里有问题的行，没有导入"))
+    numbers = [row.number for row in preview.to_open]
+    ids = dict(
+        session.execute(
+            select(Household.number, Household.id).where(
+                Household.village_id == village.id, Household.number.in_(numbers)
+            )
+        ).all()
+    ) if numbers else {}  # fmt: skip
     for row in preview.to_open:
-        household = session.scalar(
-            select(Household).where(
-                Household.village_id == village.id, Household.number == row.number
-            )
-        )
-        # Guarded like every write: a second import racing this one finds the entry and stops.
-        if session.scalar(
-            select(Journal.id).where(
-                Journal.village_id == village.id,
-                Journal.kind == "genesis",
-                Journal.ref == opening_ref(row.number),
-            )
-        ):
-            raise DomainError("duplicate", opening_ref(row.number))
+        household = session.get(Household, ids[row.number])  # loaded by the preview
         balance = session.execute(
             update(Household)
             .execution_options(synchronize_session=False)
