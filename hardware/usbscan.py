@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from hardware.camera import Debouncer, OnCode
+from hardware.debounce import Debouncer, OnCode
 
 log = logging.getLogger(__name__)
 
