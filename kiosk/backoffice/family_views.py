@@ -11,7 +11,7 @@ from flask_login import current_user
 from kiosk.db import reading, writing
 from shop import households
 from shop.errors import DomainError
-from shop.households import family, visitors
+from shop.households import family, split_merge, visitors
 from shop.models import Household, Member
 
 from .access import bp, roles_required
@@ -171,7 +171,7 @@ def household_split(household_id: int):
         plan, error = None, None
         if request.method == "POST":
             try:
-                plan = family.plan_split(db, h, **fields)
+                plan = split_merge.plan_split(db, h, **fields)
             except DomainError as exc:
                 error = error_text(exc)
         shown = _shown(
@@ -194,7 +194,7 @@ def household_split(household_id: int):
             ), (refused_status() if error else 200)
     try:
         with writing() as db:
-            new = family.split_household(
+            new = split_merge.split_household(
                 db, _household(db, household_id), **fields, actor=current_user.actor
             )
             new_id = new.id
@@ -217,7 +217,7 @@ def household_merge(household_id: int):
         if request.method == "POST":
             try:
                 gone = households.get_household(db, village(db).id, number)
-                plan = family.plan_merge(db, keep, gone)
+                plan = split_merge.plan_merge(db, keep, gone)
             except DomainError as exc:
                 error = error_text(exc)
         if plan is None or not _confirmed(_shown(number)):
@@ -233,7 +233,7 @@ def household_merge(household_id: int):
         gone_id = plan.gone.id
     try:
         with writing() as db:
-            family.merge_households(
+            split_merge.merge_households(
                 db,
                 _household(db, household_id),
                 _household(db, gone_id),

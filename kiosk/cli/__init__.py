@@ -1,6 +1,6 @@
 """`kiosk …`: the command line over the same services as the web (a Flask CLI group).
 
-Commands live in modules by subject (core, regions, stock, transparency, voice); `main` is
+Commands live in modules by subject (core, staff, regions, stock, transparency, voice); `main` is
 the console entry point. The app factory never imports this package: `main` builds the app, and
 tests that want the commands on an app of their own call `register(app)`.
 """
@@ -10,13 +10,14 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from kiosk.cli import core, points, regions, reports, stock, transparency, voice
+from kiosk.cli import core, points, regions, reports, staff, stock, transparency, voice
 
 COMMANDS = (
     *core.COMMANDS,
     *points.COMMANDS,
     *regions.COMMANDS,
     *reports.COMMANDS,
+    *staff.COMMANDS,
     *stock.COMMANDS,
     *transparency.COMMANDS,
     *voice.COMMANDS,

@@ -17,7 +17,7 @@ from sqlalchemy import String, Text, select
 
 from shop import points, staff, stock
 from shop.db import unit_of_work
-from shop.households import family, pins, query_codes, roster
+from shop.households import family, pins, query_codes, roster, split_merge
 from shop.households import operations as households
 from shop.ledger import sentences
 from shop.models import (
@@ -106,13 +106,13 @@ def _staff_day(app) -> None:
                            may_redeem=False, actor=actor)  # fmt: skip
         family.remove_member(db, aunt, actor=actor)
         family.change_head(db, home, wife, old_head_relation="spouse", actor=actor)
-        family.split_household(db, home, number="09-002", member_ids=[son.id, bride.id],
+        split_merge.split_household(db, home, number="09-002", member_ids=[son.id, bride.id],
                                head_id=son.id, points=10, actor=actor)  # fmt: skip
         other = roster.add_household(db, village, "09-003", "周大", actor=actor)
         points.award_points(db, other, delta=8, actor=actor, memo="清扫门前")
         households.issue_passbook(db, other, actor=actor)
         query_codes.issue_query_code(db, other, actor=actor)
-        family.merge_households(db, home, other, expected_balance=8, actor=actor)
+        split_merge.merge_households(db, home, other, expected_balance=8, actor=actor)
         assert db.scalar(select(Kiosk).where(Kiosk.code == "K09")) is not None
         assert db.scalar(select(Household).where(Household.number == "09-001")) is not None
 

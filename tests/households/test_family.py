@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from shop import households, points, redemptions
 from shop.errors import DomainError
-from shop.households import family, query_codes, roster
+from shop.households import family, query_codes, roster, split_merge
 from shop.ledger import sentences
 from shop.ledger.verify import verify_ledger
 from shop.models import Household, Journal, Member, Passbook, PointsEntry
@@ -94,7 +94,7 @@ def test_a_split_moves_members_and_points_as_one_transfer_and_verify_reconciles(
     session, village, create_household
 ):
     home, wife, son, daughter_in_law, grandson = _family(session, create_household, 100)
-    new = family.split_household(
+    new = split_merge.split_household(
         session,
         home,
         number="09-100",
@@ -127,7 +127,7 @@ def test_a_split_never_takes_more_than_the_household_holds(session, create_house
     home, wife, son, *_ = _family(session, create_household, 20)
     entries = session.scalar(select(PointsEntry.id).order_by(PointsEntry.id.desc()))
     with pytest.raises(DomainError) as refused:
-        family.split_household(
+        split_merge.split_household(
             session, home, number="09-101", member_ids=[son.id], head_id=son.id, points=21,
             actor="t",
         )  # fmt: skip
@@ -149,7 +149,7 @@ def test_a_split_refuses_what_cannot_be(session, create_household, choose, code)
     head = family.members_of(session, home)[0]
     member_ids, head_id = choose(head, son)
     with pytest.raises(DomainError) as refused:
-        family.plan_split(
+        split_merge.plan_split(
             session, home, number="09-102", member_ids=member_ids, head_id=head_id, points=0
         )
     assert refused.value.code == code
@@ -163,9 +163,9 @@ def test_a_merge_moves_the_balance_members_and_stops_the_old_passbook(
     family.add_member(session, gone, "刘梅", "spouse", actor="t")
     book, code = households.issue_passbook(session, gone, actor="t")
     query_codes.issue_query_code(session, gone, actor="t")
-    plan = family.plan_merge(session, keep, gone)
+    plan = split_merge.plan_merge(session, keep, gone)
     assert plan.balance == 12 and [b.id for b in plan.passbooks] == [book.id]
-    family.merge_households(session, keep, gone, expected_balance=12, actor="t")
+    split_merge.merge_households(session, keep, gone, expected_balance=12, actor="t")
     session.refresh(keep)
     session.refresh(gone)
     assert (keep.balance, gone.balance) == (62, 0)
@@ -181,7 +181,7 @@ def test_a_merge_moves_the_balance_members_and_stops_the_old_passbook(
         lambda: households.issue_passbook(session, gone, actor="t"),
         lambda: query_codes.issue_query_code(session, gone, actor="t"),
         lambda: family.add_member(session, gone, "新人", "child", actor="t"),
-        lambda: family.plan_merge(session, keep, gone),
+        lambda: split_merge.plan_merge(session, keep, gone),
     ):
         with pytest.raises(DomainError) as refused:
             again()
@@ -203,7 +203,7 @@ def test_a_merge_takes_a_debt_with_the_household(session, village, create_househ
     gone = create_household(5, name="赵二")
     points.award_points(session, gone, delta=-20, actor="t", memo="乱倒垃圾")
     session.refresh(gone)
-    family.merge_households(session, keep, gone, expected_balance=-15, actor="t")
+    split_merge.merge_households(session, keep, gone, expected_balance=-15, actor="t")
     session.refresh(keep)
     assert keep.balance == 25
     _clean(session, village)
@@ -213,7 +213,7 @@ def test_a_merge_refuses_when_the_balance_changed_since_the_confirmation(session
     keep = create_household(40, name="赵一")
     gone = create_household(9, name="赵二")
     with pytest.raises(DomainError) as refused:
-        family.merge_households(session, keep, gone, expected_balance=10, actor="t")
+        split_merge.merge_households(session, keep, gone, expected_balance=10, actor="t")
     assert refused.value.code == "household_changed"
     session.refresh(gone)
     assert gone.merged_into_id is None and gone.balance == 9
@@ -226,10 +226,10 @@ def test_a_merge_waits_for_points_under_review(session, create_household, create
     gone = create_household(9, name="赵二")
     applications.submit_application(session, gone, create_rule(5), actor="t")
     with pytest.raises(DomainError) as refused:
-        family.plan_merge(session, keep, gone)
+        split_merge.plan_merge(session, keep, gone)
     assert refused.value.code == "pending_points"
     with pytest.raises(DomainError) as refused:
-        family.plan_merge(session, keep, keep)
+        split_merge.plan_merge(session, keep, keep)
     assert refused.value.code == "merge_same"
 
 
@@ -261,10 +261,10 @@ def test_an_exported_ledger_with_transfers_verifies_without_this_software(
     from shop.ledger.export import export_ledger
 
     home, wife, son, *_ = _family(session, create_household, 100)
-    new = family.split_household(
+    new = split_merge.split_household(
         session, home, number="09-200", member_ids=[son.id], head_id=son.id, points=40, actor="t"
     )
-    family.merge_households(session, home, new, expected_balance=40, actor="t")
+    split_merge.merge_households(session, home, new, expected_balance=40, actor="t")
     out = io.StringIO()
     export_ledger(session.connection(), out, village.id)
     lines = out.getvalue().splitlines()
@@ -293,7 +293,7 @@ def test_verify_names_a_transfer_changed_behind_the_app(session, village, create
     from sqlalchemy import update
 
     home, wife, son, *_ = _family(session, create_household, 60)
-    family.split_household(
+    split_merge.split_household(
         session, home, number="09-300", member_ids=[son.id], head_id=son.id, points=25, actor="t"
     )
     transfer = session.scalar(select(Journal).where(Journal.kind == "transfer"))

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from shop import households, points
 from shop.db import make_engine, session_factory, unit_of_work
 from shop.errors import DomainError
-from shop.households import family
+from shop.households import split_merge
 from shop.ledger.verify import verify_ledger
 from shop.models import Household, Journal, Redemption, Village
 from tests.shop.helpers import FORK, Shop, committed_shop, redeem_many
@@ -30,7 +30,7 @@ def _merge_while_busy(url: str, keep_id: int, gone_id: int, start, results) -> N
         try:
             with unit_of_work(factory) as s:
                 gone = s.get(Household, gone_id)
-                family.merge_households(
+                split_merge.merge_households(
                     s, s.get(Household, keep_id), gone, expected_balance=gone.balance, actor="t"
                 )
             outcome["merge:ok"] += 1
