@@ -8,13 +8,22 @@ from flask import request, url_for
 from flask_babel import gettext as _
 
 from shop.errors import DomainError
-from shop.households import codes
+from shop.households import codes, visitors
+from shop.models import Household
 
 from . import shopfront, visit
 from .db import reading, writing
 from .htmx import no_content, notice_only, redirect_page
 from .scan_events import claim_scan
-from .screen_kit import SCAN_SOURCES, bp, current_screen, error_screen, stale, switch_screen
+from .screen_kit import (
+    SCAN_SOURCES,
+    begin_visit,
+    bp,
+    current_screen,
+    error_screen,
+    stale,
+    switch_screen,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +84,7 @@ def scan():
         current.offer = household_id
         visit.save(current)
         return switch_screen(current, household_id)
-    return current_screen(visit.start(household_id), sound="scan")
+    return begin_visit(household_id)
 
 
 # Codes a scan mid-visit can bring without anyone new at the kiosk.
@@ -114,8 +123,28 @@ def switch_household():
     if not visit.is_current(current, request.form.get("visit")) or current.offer is None:
         return stale(current)
     if request.form.get("answer") == "yes":
-        return current_screen(visit.start(current.offer), sound="scan")
+        return begin_visit(current.offer)
     current.offer = None
+    visit.save(current)
+    return current_screen(current)
+
+
+@bp.post("/who")
+def who_came():
+    """The answer to 是谁来兑换？: one of the household's members who may redeem."""
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.step != "who":
+        return stale(current)
+    try:
+        with reading() as session:
+            household = session.get(Household, current.household_id)
+            allowed = {m.id for m in visitors.redeemers(session, household)}
+    except DomainError as exc:
+        return error_screen(exc.code)
+    chosen = request.form.get("member", "")
+    if not chosen.isdigit() or int(chosen) not in allowed:
+        return current_screen(current, sound="error")
+    current.member_id, current.step = int(chosen), "shop"
     visit.save(current)
     return current_screen(current)
 

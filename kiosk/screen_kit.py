@@ -20,7 +20,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from shop.errors import DomainError
-from shop.households import pins
+from shop.households import family, pins, visitors
 from shop.models import Household, PrintJob, Product, Redemption, utcnow
 from shop.points import review as points_review
 from shop.redemptions import MAX_QTY_PER_LINE
@@ -168,6 +168,8 @@ def current_screen(current: visit.Visit | None, *, sound: str | None = None, not
             if not ctx["household"].is_active or ctx["household"].is_pin_locked:
                 visit.forget()
                 return waiting_screen()
+            if current.step == "who":
+                return who_screen(session, current, ctx["household"], sound=sound)
             if current.step == "done" and current.receipt_id:
                 return done_screen(session, current, None, sound=sound)
             if current.step == "confirm" and ctx["basket"].lines:
@@ -177,6 +179,34 @@ def current_screen(current: visit.Visit | None, *, sound: str | None = None, not
             return render_screen("kiosk/_household.html", sound=sound, notice=notice, **ctx)
     except DomainError as exc:
         return error_screen(exc.code)
+
+
+def begin_visit(household_id: int):
+    """A new household at the screen: its goods, or first 是谁来兑换？ when the village asks and
+    the household has members who may redeem."""
+    current = visit.start(household_id)
+    try:
+        with reading() as session:
+            household = session.get(Household, household_id)
+            if visitors.asks_who_came(session, household.village_id) and visitors.redeemers(
+                session, household
+            ):
+                current.step = "who"
+                visit.save(current)
+    except DomainError as exc:
+        return error_screen(exc.code)
+    return current_screen(current, sound="scan")
+
+
+def who_screen(session, current: visit.Visit, household: Household, *, sound=None):
+    return render_screen(
+        "kiosk/_who.html",
+        sound=sound,
+        household=household,
+        members=visitors.redeemers(session, household),
+        relations=family.RELATIONS,
+        visit=current,
+    )
 
 
 def switch_screen(current: visit.Visit, household_id: int):

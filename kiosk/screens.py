@@ -8,7 +8,7 @@ from flask import current_app, request, session
 
 from shop import redemptions
 from shop.errors import DomainError
-from shop.households import pins
+from shop.households import pins, visitors
 from shop.models import Household, Rule
 
 from . import i18n, shopfront, visit
@@ -246,6 +246,8 @@ def confirm():
                     kiosk=kiosk,
                     idempotency_key=key,
                 ).id
+                if current.member_id:  # 来兑换的人, with the sale, printed on its receipt
+                    visitors.record_visitor(session, redemption_id, current.member_id)
         else:
             redemption_id = earlier.id
     except DomainError as exc:

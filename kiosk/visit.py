@@ -22,7 +22,7 @@ _KEY = "visit"
 BADGE_KEY = "kiosk_badge"
 FROM_KIOSK_KEY = "from_kiosk"
 BADGE_SECONDS = 120
-STEPS = ("shop", "pin", "confirm", "done")
+STEPS = ("who", "shop", "pin", "confirm", "done")
 MUTE_KEY = "mute"
 
 
@@ -37,6 +37,7 @@ class Visit:
     last_key: str | None = None
     seen: float = 0.0
     offer: int | None = None  # another household's passbook scanned mid-visit: switch to it?
+    member_id: int | None = None  # who came (来兑换的人), when the village asks
 
     def to_session(self) -> dict:
         return {
@@ -49,6 +50,7 @@ class Visit:
             "k": self.last_key,
             "t": self.seen,
             "o": self.offer,
+            "m": self.member_id,
         }
 
     @classmethod
@@ -64,6 +66,7 @@ class Visit:
                 last_key=data.get("k"),
                 seen=float(data.get("t") or 0),
                 offer=int(data["o"]) if data.get("o") else None,
+                member_id=int(data["m"]) if data.get("m") else None,
             )
         except (KeyError, TypeError, ValueError):
             return None

@@ -37,6 +37,7 @@ _SCREENS = (
     ("applied", "申请已经交给评定小组"),
     ("still-there", "还在吗？"),
     ("switch-ask", "要换成别家吗？请选一下"),
+    ("who-ask", "请点一下，是谁来兑换"),
 )
 
 # One per refusal screen (kiosk.screen_kit.ERROR_SCREENS) and the page's own "offline" screen.

@@ -69,6 +69,10 @@ def switch() -> list[str]:
     return ["switch-ask"]
 
 
+def who() -> list[str]:
+    return ["who-ask"]
+
+
 SCREENS = {
     "waiting": waiting,
     "household": household,
@@ -80,6 +84,7 @@ SCREENS = {
     "applied": applied,
     "still_there": still_there,
     "switch": switch,
+    "who": who,
 }
 
 

@@ -157,3 +157,31 @@ def test_my_applications_show_waiting_approved_and_rejected_with_the_reason(page
     expect(rejected).to_contain_text("没通过")
     expect(rejected).to_contain_text("没有照片，看不出来")
     shoot(page, "20-my-applications", portrait=True)
+
+
+def test_who_came_asks_with_one_big_button_per_member(page, live):
+    from shop.households import family, visitors
+    from shop.models import Village
+
+    row = live.passbooks.active(14)
+    with live.app.app_context(), unit_of_work(live.db().writer) as session:
+        household = session.scalar(select(Household).where(Household.number == row["户号"]))
+        village = session.get(Village, household.village_id)
+        visitors.set_asks_who_came(session, village, True, actor="test")
+        family.add_member(session, household, "李秀英", "spouse", actor="test")
+        family.add_member(session, household, "王建军", "child", actor="test")
+    try:
+        page.goto(live.url + "/")
+        wedge_scan(page, row["存折二维码"])
+        expect_screen(page, "who")
+        buttons = page.locator(".who-member")
+        expect(buttons).to_have_count(3)  # the head, listed first, and the two members
+        expect(buttons.first).to_contain_text("户主")
+        for i in range(3):
+            assert_on_screen(page, f".who-member >> nth={i}")
+        shoot(page, "22-who-came", portrait=True)
+        page.get_by_role("button", name="李秀英").click()
+        expect_screen(page, "household")
+    finally:
+        with live.app.app_context(), unit_of_work(live.db().writer) as session:
+            visitors.set_asks_who_came(session, session.get(Village, village.id), False, actor="t")

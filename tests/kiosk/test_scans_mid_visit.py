@@ -172,3 +172,47 @@ def test_a_staff_badge_at_the_kiosk_opens_the_pin_pad_and_then_the_back_office(
     out = kiosk.client.post("/backoffice/logout", data={"csrf_token": token, "to": "kiosk"})
     assert out.headers["Location"].endswith("/")
     assert screen_of(kiosk.client.get("/")) == ("waiting", None)  # the villager's visit is gone
+
+
+def test_when_the_village_asks_who_came_the_member_goes_on_the_receipt(app, kiosk, passbooks):
+    from shop.households import family, visitors
+    from shop.models import Household, Redemption
+
+    row = passbooks["active"][3]
+    with _db(app).writer() as session, session.begin():
+        village = session.scalar(select(Village))
+        household = session.scalar(select(Household).where(Household.number == row["户号"]))
+        visitors.set_asks_who_came(session, village, True, actor="test")
+        wife = family.add_member(session, household, "李秀英", "spouse", actor="test")
+        family.add_member(session, household, "王乐乐", "grandchild", may_redeem=False, actor="t")
+        wife_id = wife.id
+    asked = kiosk.scan(row["存折二维码"])
+    assert screen_of(asked) == ("who", None)
+    assert "是谁来兑换？" in asked.text
+    assert "李秀英" in asked.text and "配偶" in asked.text
+    assert "王乐乐" not in asked.text  # may not redeem: not offered
+    visit = kiosk.nonce(asked)
+    assert screen_of(kiosk.post("/who", {"visit": visit, "member": "999999"})) == ("who", None)
+    chosen = kiosk.post("/who", {"visit": visit, "member": str(wife_id)})
+    assert screen_of(chosen) == ("household", None)
+    kiosk.take(visit, _product_id(app, "FZ-1"))
+    review = kiosk.post("/review", {"visit": visit})
+    signature = re.search(r'name="basket" value="(\w+)"', review.text).group(1)
+    done = kiosk.post("/confirm", {"visit": visit, "key": "kq-who-0001", "basket": signature})
+    assert screen_of(done) == ("done", None)
+    with _db(app).reader() as session:
+        redemption = session.scalar(
+            select(Redemption).where(Redemption.idempotency_key == "kq-who-0001")
+        )
+        assert visitors.visitor_name(session, redemption.id) == "李秀英"
+
+
+def test_a_village_that_does_not_ask_goes_straight_to_the_goods(app, kiosk, passbooks):
+    from shop.households import family
+    from shop.models import Household
+
+    row = passbooks["active"][4]
+    with _db(app).writer() as session, session.begin():
+        household = session.scalar(select(Household).where(Household.number == row["户号"]))
+        family.add_member(session, household, "李秀英", "spouse", actor="test")
+    assert screen_of(kiosk.scan(row["存折二维码"])) == ("household", None)
