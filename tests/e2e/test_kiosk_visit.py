@@ -37,7 +37,7 @@ def test_a_touch_keeps_the_visit_alive(page, live):
         wedge_scan(page, row["存折二维码"])
         expect_screen(page, "household")
         page.wait_for_selector("#idle-warning:not([hidden])", timeout=7000)
-        page.get_by_role("button", name="在，继续").click()
+        page.get_by_role("button", name="我还在，继续").click()
         expect(page.locator("#idle-warning")).to_be_hidden()
         assert page.locator("#screen").get_attribute("data-screen") == "household"
         assert page.locator("#basket-count").inner_text() == "0"  # the tap took nothing

@@ -60,6 +60,9 @@ def test_the_keypad_screen_has_no_text_field(make_app, passbooks):
     inputs = re.findall(r"<input[^>]*>", response.text)
     assert inputs and all('type="hidden"' in tag for tag in inputs)
     assert response.text.count('class="key"') == 10
+    # Four dots to start with (the shortest PIN); more appear only as more digits are tapped.
+    assert response.text.count('<span class="pin-dot"></span>') == 4
+    assert response.text.count('<span class="pin-dot" hidden></span>') == 2
 
 
 def test_the_right_pin_opens_confirm_and_confirm_cannot_skip_the_pin(make_app, passbooks):
