@@ -24,6 +24,9 @@ from shop.households.models import (
 from shop.ledger.models import Journal, LedgerHead, PointsEntry, StockMove
 from shop.phone.models import PhoneSettings
 from shop.points.models import (
+    Activity,
+    ActivityPhoto,
+    ActivitySignup,
     ApplicationPhoto,
     AwardRequest,
     PointsApplication,
@@ -99,6 +102,9 @@ __all__ = [
     "ReviewLine",
     "ReviewObjection",
     "ReviewPhoto",
+    "Activity",
+    "ActivityPhoto",
+    "ActivitySignup",
     "ApplicationPhoto",
     "PhoneSettings",
     "Product",

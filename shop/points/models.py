@@ -222,3 +222,75 @@ class ApplicationPhoto(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+# --- activities (活动: 义务劳动, 防火巡逻, 村屯绿化 ...) ----------------------------------------------
+
+
+class Activity(Base):
+    """活动: a deed of the catalogue done together on a day at a place. Households sign up (报名),
+    attendance is taken (签到), and closing it sends the attendees' points to the panel's review
+    as one batch (`batch_id`); nothing counts before the panel approves it."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'closed', 'cancelled')", name="state_known"),
+        CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
+        Index("ix_activities_village_id_held_on", "village_id", "held_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    rule_id: Mapped[int] = mapped_column(ForeignKey("rules.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(200), default="")
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[dt.datetime | None]
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("review_batches.id"))
+
+    rule: Mapped[Rule] = relationship()
+    signups: Mapped[list[ActivitySignup]] = relationship(order_by="ActivitySignup.id")
+    photos: Mapped[list[ActivityPhoto]] = relationship(order_by="ActivityPhoto.id")
+
+
+class ActivitySignup(Base):
+    """报名: one household signed up for an activity (by staff, or at the activity itself when
+    its passbook is scanned: `walk_in`), and its attendance (签到: `attended_at`, by a scan of
+    the passbook or query code, or a tick)."""
+
+    __tablename__ = "activity_signups"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "household_id", name="uq_activity_signups_household"),
+        CheckConstraint("how IS NULL OR how IN ('scan', 'tick')", name="how_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    signed_by: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    is_walk_in: Mapped[bool] = mapped_column(Boolean, default=False)
+    attended_at: Mapped[dt.datetime | None]
+    attended_by: Mapped[str | None] = mapped_column(String(64))
+    how: Mapped[str | None] = mapped_column(String(16))
+
+    household: Mapped[Household] = relationship()
+
+
+class ActivityPhoto(Base):
+    """A photo of the activity (拍照记录), cleaned by shop.points.photos; sent with the batch."""
+
+    __tablename__ = "activity_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
