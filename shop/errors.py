@@ -129,6 +129,13 @@ MESSAGES: dict[str, tuple[int, str]] = {
         N_("这户还有待审核或公示中的积分。请等这些积分处理完，再分户或合户。"),
     ),
     "household_changed": (409, N_("这户的积分刚刚变了，请重新确认一次。")),
+    # Activities (shop/points/activities.py): 活动, 报名, 签到.
+    "activity_needs_award": (422, N_("活动要选一个加分的积分项目。")),
+    "invalid_capacity": (422, N_("人数上限要写1到300之间的数字，不限就不填。")),
+    "activity_closed": (409, N_("这个活动已经结束或取消了。")),
+    "activity_full": (409, N_("这个活动报名已满。")),
+    "not_signed_up": (409, N_("这户没有报名这个活动。")),
+    "already_attended": (409, N_("这户已经签到，不能取消报名。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

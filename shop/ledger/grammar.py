@@ -39,6 +39,60 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
             _words(changes="changes"),
             None,
         ),
+        # Activities (shop/points/activities.py): 活动 created, photographed, closed, cancelled.
+        (
+            "household_change",
+            rf"activity create (?P<date>{DAY}) (?P<points>[+-]\d+) "
+            r"places (?P<places>\w+): (?P<name>.+) @ (?P<place>.+)",
+            N_("新建活动：{name}，{date}，{place}，每户{points}分，名额{places}"),
+            _words(places="word"),
+            None,
+        ),
+        (
+            "household_change",
+            rf"activity create (?P<date>{DAY}) (?P<points>[+-]\d+) "
+            r"places (?P<places>\w+): (?P<name>.+)",
+            N_("新建活动：{name}，{date}，每户{points}分，名额{places}"),
+            _words(places="word"),
+            None,
+        ),
+        (
+            "household_change",
+            r"activity photos (?P<count>\d+)",
+            N_("添加活动照片{count}张"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"activity close: attended (?P<attended>\d+), review (?P<batch>\d+)",
+            N_("活动结束：签到{attended}户，送评定小组审核（录入批次 {batch}）"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"activity close: attended (?P<attended>\d+), left out (?P<left>\d+), "
+            r"review (?P<batch>\d+)",
+            N_("活动结束：签到{attended}户（{left}户已停用不计），送审（录入批次 {batch}）"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"activity close: attended (?P<attended>\d+)(?:, left out (?P<left>\d+))?, "
+            r"review none",
+            N_("活动结束：签到{attended}户，没有送审的户"),
+            {},
+            None,
+        ),
+        (
+            "household_change",
+            r"activity cancel: (?P<why>.+)",
+            N_("取消活动，理由：{why}"),
+            {},
+            None,
+        ),
         ("household_change", r"pin set", N_("设置兑换密码"), {}, None),
         ("household_change", r"pin cleared", N_("取消兑换密码"), {}, None),
         ("household_change", r"pin unlocked", N_("解除密码锁定"), {}, None),

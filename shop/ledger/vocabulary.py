@@ -46,6 +46,7 @@ REFS = {
     "kiosk": N_("兑换机 {ref}"),
     "village": N_("村 {ref}"),
     "review": N_("录入批次 {ref}"),
+    "activity": N_("活动 {ref}"),
     "voice": N_("语音 {ref}"),
     "product": N_("商品 {ref}"),
 }
@@ -62,6 +63,8 @@ PRODUCT_FIELDS = {
     "sort_order": N_("排列顺序"),
 }
 PERIODS = {"month": N_("月"), "quarter": N_("季度"), "year": N_("年")}
+# An activity's places (名额): a number, or any.
+PLACES = {"any": N_("不限")}
 ON_SALE = {"on sale": N_("上架"), "off sale": N_("下架")}
 VOCABULARY = {
     "status": STATUS,
@@ -70,6 +73,7 @@ VOCABULARY = {
     "period": PERIODS,
     "state": ON_SALE,
     "relation": RELATIONS,
+    "places": PLACES,
 }
 GOODS = N_("商品设置")
 WINDOWS = N_("兑换期设置")

@@ -224,7 +224,7 @@ class ApplicationPhoto(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-# --- activities (活动: 义务劳动, 防火巡逻, 村屯绿化 ...) ----------------------------------------------
+# --- activities (活动: 义务劳动, 防火巡逻, 村屯绿化 ...) -----------------------------------------
 
 
 class Activity(Base):
