@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         return
     from . import (  # noqa: F401
         accounts_views,
+        activity_views,
         clerk_views,
         district_views,
         family_views,

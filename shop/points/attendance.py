@@ -105,7 +105,10 @@ def cancel_signup(session: Session, activity: Activity, signup_id: int, *, actor
 def household_of_code(session: Session, raw: str) -> Household:
     """Whose passbook (积分存折) or phone query code (查询码) this is; refusals as at the kiosk
     (unknown_code, damaged_code, passbook_revoked, query_code_revoked, ...)."""
-    code = codes.normalize(raw or "")
+    raw = (raw or "").strip()
+    if "/" in raw:  # the query code's QR carries the phone page's link, .../m/c/<code>
+        raw = raw.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    code = codes.normalize(raw)
     if code is not None and codes.kind_of(code) == "query":
         return lookup_query_code(session, code).household
     return lookup_passbook(session, raw).household

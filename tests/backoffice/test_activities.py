@@ -68,7 +68,8 @@ def test_an_activity_from_sign_up_to_points_goes_through_review_as_one_batch(
     activities.attend_by_code(session, activity, code_b, actor="staff:leader1")
     # The fourth household came without signing up: its phone query code signs it up as it comes.
     code_c = query_codes.issue_query_code(session, homes[3], actor="t").code
-    walk_in = activities.attend_by_code(session, activity, code_c, actor="staff:leader1")
+    link = f"https://cun.example/m/c/{code_c}"  # what the phone QR carries
+    walk_in = activities.attend_by_code(session, activity, link, actor="staff:leader1")
     assert walk_in.is_walk_in and walk_in.household.id == homes[3].id
     assert activities.counts(session, [activity.id])[activity.id] == activities.Counts(4, 3)
     activities.add_photos(session, activity, [_jpeg_with_gps()], actor="staff:leader1")
