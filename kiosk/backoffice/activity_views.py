@@ -162,7 +162,7 @@ def activity_scan(activity_id: int):
             flash(_("%(who)s 签到成功", who=who), "ok")
     except DomainError as exc:
         flash_error(exc)
-    return _to(activity_id, "#scan")
+    return _to(activity_id)
 
 
 @bp.route("/activities/<int:activity_id>/ticks", methods=["POST"])
