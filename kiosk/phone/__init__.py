@@ -12,6 +12,6 @@ from .views import bp
 def init_app(app: Flask) -> None:
     if "phone" in app.blueprints:
         return
-    from . import public  # noqa: F401  (registers the public pages on bp)
+    from . import activity_views, public  # noqa: F401  (they register their pages on bp)
 
     app.register_blueprint(bp)

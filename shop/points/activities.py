@@ -257,3 +257,34 @@ def cancel_activity(session: Session, activity: Activity, reason: str, *, actor:
     activity.closed_by, activity.closed_at = actor[:64], utcnow()
     session.flush()
     _journal(session, activity, f"activity cancel: {reason}", actor)
+
+
+def upcoming(session: Session, village_id: int, today: dt.date) -> list[Activity]:
+    """Open activities from today on, soonest first: what a household may still sign up for."""
+    return list(
+        session.scalars(
+            select(Activity)
+            .options(selectinload(Activity.rule))
+            .where(
+                Activity.village_id == village_id,
+                Activity.state == "open",
+                Activity.held_on >= today,
+            )
+            .order_by(Activity.held_on, Activity.id)
+            .limit(50)
+        )
+    )
+
+
+def signed_up(session: Session, household_id: int, activity_ids: list[int]) -> set[int]:
+    """Which of these activities the household is on the list of."""
+    if not activity_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(ActivitySignup.activity_id).where(
+                ActivitySignup.household_id == household_id,
+                ActivitySignup.activity_id.in_(activity_ids),
+            )
+        )
+    )
