@@ -31,7 +31,7 @@ from shop.models import (
     StaffUser,
     Village,
 )
-from shop.points import applications, catalog
+from shop.points import activities, applications, catalog
 from shop.redemptions import limits
 from shop.regions import operations as regions
 from shop.staff import accounts
@@ -113,6 +113,16 @@ def _staff_day(app) -> None:
         households.issue_passbook(db, other, actor=actor)
         query_codes.issue_query_code(db, other, actor=actor)
         split_merge.merge_households(db, home, other, expected_balance=8, actor=actor)
+        # Activities (活动): one with a place and places ends with nobody checked in, one
+        # without is cancelled (the one sent for review reads as review's own Chinese rows).
+        tree_day = activities.create_activity(db, village.id, deed, name="植树",
+                                              held_on=dt.date(2027, 3, 12), place="村口",
+                                              capacity=30, actor=actor)  # fmt: skip
+        activities.sign_up(db, tree_day, home, actor=actor)
+        activities.close_activity(db, tree_day, actor=actor)
+        patrol = activities.create_activity(db, village.id, deed, name="防火巡逻",
+                                            held_on=dt.date(2027, 3, 13), actor=actor)  # fmt: skip
+        activities.cancel_activity(db, patrol, "下大雨", actor=actor)
         assert db.scalar(select(Kiosk).where(Kiosk.code == "K09")) is not None
         assert db.scalar(select(Household).where(Household.number == "09-001")) is not None
 
