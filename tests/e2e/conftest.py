@@ -180,9 +180,9 @@ def page(browser, live, request):
 PORTRAIT = {"width": 800, "height": 1280}
 
 
-def shoot(page, name: str, *, portrait: bool = False) -> None:
-    """Save the screen at 1024x600 and 1920x1080 (and 800x1280 portrait if asked), then go back
-    to the size the test uses."""
+def shoot(page, name: str, *, portrait: bool = True) -> None:
+    """Save the screen at 1024x600, 1920x1080 and 800x1280 portrait (a screen of the phone or
+    back-office may leave the portrait out), then go back to the size the test uses."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     for viewport in (SMALL, LARGE, PORTRAIT) if portrait else (SMALL, LARGE):

@@ -125,7 +125,7 @@ def test_the_switch_question_and_the_apply_screen_fit(page, live, size):
     expect_screen(page, "apply")
     assert_on_screen(page, "#way-back")
     if size == SMALL:
-        shoot(page, "21-apply-for-points", portrait=True)
+        shoot(page, "26-apply-for-points", portrait=True)
 
 
 def test_my_applications_show_waiting_approved_and_rejected_with_the_reason(page, live):
@@ -156,7 +156,7 @@ def test_my_applications_show_waiting_approved_and_rejected_with_the_reason(page
     rejected = listing.locator('[data-state="rejected"]')
     expect(rejected).to_contain_text("没通过")
     expect(rejected).to_contain_text("没有照片，看不出来")
-    shoot(page, "20-my-applications", portrait=True)
+    shoot(page, "25-my-applications", portrait=True)
 
 
 def test_who_came_asks_with_one_big_button_per_member(page, live):
@@ -179,7 +179,7 @@ def test_who_came_asks_with_one_big_button_per_member(page, live):
         expect(buttons.first).to_contain_text("户主")
         for i in range(3):
             assert_on_screen(page, f".who-member >> nth={i}")
-        shoot(page, "22-who-came", portrait=True)
+        shoot(page, "27-who-came", portrait=True)
         page.get_by_role("button", name="李秀英").click()
         expect_screen(page, "household")
     finally:
