@@ -33,7 +33,7 @@ from sqlalchemy import func, select  # noqa: E402
 from shop import households, points, redemptions, regions, schema, stock  # noqa: E402
 from shop.db import make_engine, session_factory, unit_of_work  # noqa: E402
 from shop.errors import DomainError  # noqa: E402
-from shop.households import roster  # noqa: E402
+from shop.households import roster_import  # noqa: E402
 from shop.ledger.verify import verify_ledger  # noqa: E402
 from shop.models import Household, Kiosk, Village  # noqa: E402
 
@@ -90,12 +90,14 @@ def run(engine_name: str, way: str, rows: int, log) -> None:
         def run_import():
             began = time.perf_counter()
             if way == "batches":
-                roster.import_roster(
+                roster_import.import_roster(
                     lambda: unit_of_work(writer), shop["village"], file, actor="bench"
                 )
             else:
                 with unit_of_work(writer) as s:
-                    roster.apply_roster(s, s.get(Village, shop["village"]), file, actor="bench")
+                    roster_import.apply_roster(
+                        s, s.get(Village, shop["village"]), file, actor="bench"
+                    )
             done["seconds"] = time.perf_counter() - began
 
         importer = threading.Thread(target=run_import)

@@ -38,6 +38,7 @@ def init_app(app: Flask) -> None:
         family_views,
         households_views,
         opening_views,
+        passbook_views,
         phone_views,
         pin_views,
         points_views,

@@ -1,6 +1,6 @@
 """A roster with one row per person (户籍花名册): 户号, 姓名, 与户主关系, and optionally 村民小组,
 手机号, 可以兑换. Folded here into one row per household (the head's name, the group, 人口 as the
-count of people) for the roster import (shop.households.roster), with the people kept to list
+count of people) for the roster import (shop.households.roster_import), with the people kept to list
 as the household's family (shop.households.family) when it has no list yet.
 
 Relations are read in the words registers use (本人, 妻, 长子, 孙女, 儿媳 …); a word not known

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.errors import DomainError
-from shop.households import roster
+from shop.households import roster, roster_import
 from shop.models import Household, Journal
 from shop.tabular import read_table
 
@@ -80,12 +80,12 @@ def test_a_good_roster_previews_then_creates_and_changes(session, village, fmt):
         ]
     )
     rows = read_table(f"roster.{fmt}", data)
-    preview = roster.preview_roster(session, village, rows)
+    preview = roster_import.preview_roster(session, village, rows)
     assert preview.ok
     assert [r.number for r in preview.creates] == ["0002", "0003"]
     assert [r.number for r in preview.changes] == ["0001"]
     assert _count(session, village) == 1  # the preview wrote nothing
-    roster.apply_roster(session, village, rows, actor="staff:panel")
+    roster_import.apply_roster(session, village, rows, actor="staff:panel")
     assert _count(session, village) == 3
     changed = session.scalar(
         select(Household).where(Household.number == "0001", Household.village_id == village.id)
@@ -100,7 +100,7 @@ def test_a_good_roster_previews_then_creates_and_changes(session, village, fmt):
         )
         == 3
     )
-    again = roster.preview_roster(session, village, rows)
+    again = roster_import.preview_roster(session, village, rows)
     assert (len(again.creates), len(again.changes), len(again.unchanged)) == (0, 0, 3)
 
 
@@ -117,12 +117,12 @@ def test_bad_and_duplicate_rows_are_listed_and_nothing_is_written(session, villa
         ]
     )
     rows = read_table(f"roster.{fmt}", data)
-    preview = roster.preview_roster(session, village, rows)
+    preview = roster_import.preview_roster(session, village, rows)
     assert [line for line, _ in preview.errors] == [3, 4, 5, 6]
     assert "重复" in preview.errors[-1][1]
     before_journal = session.scalar(select(func.count(Journal.id)))
     with pytest.raises(DomainError) as refused:
-        roster.apply_roster(session, village, rows, actor="t")
+        roster_import.apply_roster(session, village, rows, actor="t")
     assert refused.value.code == "invalid_input"
     assert _count(session, village) == 0
     assert session.scalar(select(func.count(Journal.id))) == before_journal

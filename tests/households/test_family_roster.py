@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from shop.errors import DomainError
-from shop.households import family, roster
+from shop.households import family, roster, roster_import
 from shop.models import Household, Journal, Member
 from shop.tabular import read_table
 from tests.backoffice.test_roster import FORMATS
@@ -32,7 +32,7 @@ def _household(session, village, number) -> Household:
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_one_row_per_person_makes_households_and_lists_their_families(session, village, fmt):
     rows = read_table(f"roster.{fmt}", FORMATS[fmt](PEOPLE, header=HEADER))
-    preview = roster.preview_roster(session, village, rows)
+    preview = roster_import.preview_roster(session, village, rows)
     assert preview.ok
     assert [(r.number, r.head_name, r.group_name, r.members) for r in preview.creates] == [
         ("0101", "王建国", "第一村民小组", 4),
@@ -40,7 +40,7 @@ def test_one_row_per_person_makes_households_and_lists_their_families(session, v
     ]
     assert [p.written for p in preview.creates[1].people] == ["", "侄子"]  # shown as 其他亲属
     assert _household(session, village, "0101") is None  # the preview wrote nothing
-    roster.apply_roster(session, village, rows, actor="staff:panel")
+    roster_import.apply_roster(session, village, rows, actor="staff:panel")
     home = _household(session, village, "0101")
     listed = family.members_of(session, home)
     assert [(m.name, m.relation, m.may_redeem) for m in listed] == [
@@ -58,7 +58,7 @@ def test_one_row_per_person_makes_households_and_lists_their_families(session, v
         )
     )
     assert memos[-1] == "members imported 4"
-    again = roster.preview_roster(session, village, rows)
+    again = roster_import.preview_roster(session, village, rows)
     assert (len(again.creates), len(again.changes)) == (0, 0)
 
 
@@ -67,11 +67,11 @@ def test_an_existing_household_gets_its_list_once_and_a_listed_one_is_left_alone
     listed = roster.add_household(session, village, "0102", "张桂兰", actor="t")
     family.add_member(session, listed, "张小花", "child", actor="t")
     rows = read_table("roster.csv", FORMATS["csv"](PEOPLE, header=HEADER))
-    preview = roster.preview_roster(session, village, rows)
+    preview = roster_import.preview_roster(session, village, rows)
     by_number = {r.number: r for r in preview.rows}
     assert by_number["0101"].lists_family and "登记家庭成员4人" in by_number["0101"].changes
     assert not by_number["0102"].lists_family
-    roster.apply_roster(session, village, rows, actor="t")
+    roster_import.apply_roster(session, village, rows, actor="t")
     assert _household(session, village, "0101").members == 4
     kept = family.members_of(session, _household(session, village, "0102"))
     assert [m.name for m in kept] == ["张桂兰", "张小花"]
@@ -85,12 +85,12 @@ def test_a_household_without_one_head_or_a_bad_phone_refuses_the_file(session, v
         ["0203", "李四", "户主", "", "打我电话", ""],
     ]
     rows = read_table("roster.csv", FORMATS["csv"](bad, header=HEADER))
-    preview = roster.preview_roster(session, village, rows)
+    preview = roster_import.preview_roster(session, village, rows)
     reasons = dict(preview.errors)
     assert "没有与户主关系写“户主”的人" in reasons[2]
     assert "有两位户主" in reasons[4]
     assert "手机号只能写数字" in reasons[5]
     with pytest.raises(DomainError) as refused:
-        roster.apply_roster(session, village, rows, actor="t")
+        roster_import.apply_roster(session, village, rows, actor="t")
     assert refused.value.code == "invalid_input"
     assert session.scalar(select(Member.id).where(Member.village_id == village.id)) is None

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from shop import households, points, redemptions, regions, stock
 from shop.db import apply_in_batches, session_factory, unit_of_work
 from shop.errors import DomainError
-from shop.households import roster
+from shop.households import roster_import
 from shop.models import Household, Journal, Redemption
 
 ROWS = 1_500
@@ -49,7 +49,7 @@ def test_a_confirm_during_a_roster_import_lands_between_its_batches(fresh_backen
 
     def run_import():
         started = time.monotonic()
-        finished["preview"] = roster.import_roster(
+        finished["preview"] = roster_import.import_roster(
             lambda: unit_of_work(writer), shop["village"], _roster(ROWS), actor="staff:admin"
         )
         finished["seconds"] = time.monotonic() - started
@@ -104,7 +104,7 @@ def test_batches_commit_apart_and_a_refused_file_writes_nothing(fresh_backend):
     assert sizes[0] == 50 and sum(sizes) == 300 and len(sizes) > 2
     bad = rows + [{"户号": rows[0]["户号"], "户主": "重复"}]  # a number twice: all refused
     with pytest.raises(DomainError) as refused:
-        roster.import_roster(lambda: unit_of_work(writer), shop["village"], bad, actor="t")
+        roster_import.import_roster(lambda: unit_of_work(writer), shop["village"], bad, actor="t")
     assert refused.value.code == "invalid_input"
     with unit_of_work(writer) as s:
         assert s.scalar(select(func.count(Household.id))) == 1

@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from shop import households
 from shop.errors import DomainError
-from shop.households import roster
+from shop.households import roster_import
 from shop.tabular import MAX_ROWS, read_table
 
 
@@ -76,7 +76,7 @@ def test_odd_digits_and_huge_numbers_are_row_errors(session, village):
         {"户号": '01"003', "户主": "王五", "人口": "2"},
         {"户号": "01-004", "户主": "赵六", "人口": "4"},
     ]
-    preview = roster.preview_roster(session, village, rows)
+    preview = roster_import.preview_roster(session, village, rows)
     assert [line for line, _ in preview.errors] == [2, 3, 4]
     assert [r.number for r in preview.rows] == ["01-004"]
 
