@@ -5,7 +5,7 @@ demo village and on a large one.
     .venv/bin/python bench/phone.py --households 20000 --journal-rows 1000000 --runs 50
 
 "first ms" is the first request of each page (the ranking and the notice are then computed; phones
-share them for a minute, kiosk.phone.views). Server time is measured around the Flask app
+share them for a minute, kiosk.phone.common). Server time is measured around the Flask app
 in-process (the test client: the whole request,
 cookie check, scope, database and rendering, no network). Page weight is the HTML and what the
 first page loads (phone.css, phone.js, the icon, pictures on the page), raw and gzip-compressed

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .views import bp
+from .common import bp
 
 
 def init_app(app: Flask) -> None:
     if "phone" in app.blueprints:
         return
-    from . import activity_views, public  # noqa: F401  (they register their pages on bp)
+    from . import activity_views, public, views  # noqa: F401  (they register their pages on bp)
 
     app.register_blueprint(bp)

@@ -5,6 +5,7 @@ and the honour board (光荣榜), names masked as 王*明 unless the village cho
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from flask import render_template
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from shop.phone import mask_name, phone_settings
 from shop.regions.models import Village
 from shop.scope import Scope
 
-from .views import (
+from .common import (
     bp,
     notice_month,
     ranking_rows,
@@ -25,6 +26,30 @@ from .views import (
 )
 
 HONOUR_PLACES = 10
+
+
+@dataclass(frozen=True)
+class PublicVillage:
+    """The village whose public pages are asked for, and how they show names."""
+
+    id: int
+    code: str
+    name: str
+    masked: bool
+
+    def page(self, template: str, page: str, **values):
+        """A public page: no household signed in, the village named in its title."""
+        values.setdefault("h", None)
+        values.setdefault("mine", None)
+        return render_template(
+            template,
+            masked=self.masked,
+            village_code=self.code,
+            village_name=self.name,
+            public_title=self.name,
+            page=page,
+            **values,
+        )
 
 
 def _public(view):
@@ -38,9 +63,9 @@ def _public(view):
             settings = phone_settings(session, village.id) if village else None
             if village is None or not settings.is_public:
                 return refusal("phone_pages_off")
-            found = (village.id, village.code, village.name, settings.is_masked)
-        set_scope(Scope.of([found[0]]))
-        return view(*found)
+            found = PublicVillage(village.id, village.code, village.name, settings.is_masked)
+        set_scope(Scope.of([found.id]))
+        return view(found)
 
     return wrapped
 
@@ -52,60 +77,30 @@ def _masked_name(name: str, masked: bool) -> str:
 
 @bp.get("/v/<village_code>/notice")
 @_public
-def public_notice(village_id: int, code: str, name: str, masked: bool):
+def public_notice(v: PublicVillage):
     year, month, last = notice_month()
     with reading() as session:
-        made = village_notice(session, village_id, year, month)
-        return render_template(
-            "phone/notice.html",
-            h=None,
-            notice=made,
-            mine=None,
-            masked=masked,
-            last=last,
-            village_code=code,
-            public_title=name,
-            page="public-notice",
-        )
+        made = village_notice(session, v.id, year, month)
+        return v.page("phone/notice.html", "public-notice", notice=made, last=last)
 
 
 @bp.get("/v/<village_code>/ranking")
 @_public
-def public_ranking(village_id: int, code: str, name: str, masked: bool):
-    today = clock.today()
+def public_ranking(v: PublicVillage):
     with reading() as session:
-        made = village_ranking(session, village_id, today.year)
-        return render_template(
-            "phone/ranking.html",
-            h=None,
-            ranking=made,
-            rows=ranking_rows(made),
-            own=[],
-            mine=None,
-            masked=masked,
-            village_code=code,
-            public_title=name,
-            page="public-ranking",
-        )
+        made = village_ranking(session, v.id, clock.today().year)
+        rows = ranking_rows(made)
+        return v.page("phone/ranking.html", "public-ranking", ranking=made, rows=rows, own=[])
 
 
 @bp.get("/v/<village_code>/honour")
 @_public
-def public_honour(village_id: int, code: str, name: str, masked: bool):
-    today = clock.today()
+def public_honour(v: PublicVillage):
+    year = clock.today().year
     with reading() as session:
-        made = village_ranking(session, village_id, today.year)
+        made = village_ranking(session, v.id, year)
         top = [row for row in made.top(HONOUR_PLACES) if row.points > 0]
         if not top:  # early in a year: last year's board
-            made = village_ranking(session, village_id, today.year - 1)
+            made = village_ranking(session, v.id, year - 1)
             top = [row for row in made.top(HONOUR_PLACES) if row.points > 0]
-        return render_template(
-            "phone/honour.html",
-            ranking=made,
-            rows=top,
-            masked=masked,
-            village_name=name,
-            village_code=code,
-            public_title=name,
-            page="public-honour",
-        )
+        return v.page("phone/honour.html", "public-honour", ranking=made, rows=top)
