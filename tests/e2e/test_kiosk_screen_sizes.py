@@ -76,6 +76,7 @@ def test_every_screen_of_a_visit_fits_and_every_good_is_within_reach(page, live,
     every = {tiles.nth(i).get_attribute("data-sku") for i in range(tiles.count())}
     if page.locator("#goods-pager").is_visible():  # more goods than fit: the cue says how many
         assert_on_screen(page, "#goods-down")
+        expect(page.locator("#goods-up")).to_be_disabled()  # at the top, ▲ has nowhere to go
         expect(page.locator("#goods-more")).to_contain_text("还有")
     assert _tiles_reached_by_paging(page) == every
 
