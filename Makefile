@@ -66,6 +66,7 @@ bench: setup
 	$(PY) bench/backoffice.py
 	$(PY) bench/close.py --scale foundation
 	$(PY) bench/notice.py
+	$(PY) bench/activities.py
 	$(PY) bench/printing.py
 
 ## voice: make the kiosk's voice clips again (static/voice/*.ogg, committed) with espeak-ng
