@@ -5,8 +5,10 @@ one batch in its review; another village's staff see and change nothing of it.""
 from __future__ import annotations
 
 import csv
+import functools
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from shop import staff
@@ -14,7 +16,8 @@ from shop.db import unit_of_work
 from shop.models import ActivitySignup, Household, ReviewBatch, Rule, Village
 from shop.regions import operations as regions
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, StaffClient
+from .test_pages_postgres import pg_app  # noqa: F401  (the demo instance on PostgreSQL)
 
 
 def _passbooks(app) -> list[dict]:
@@ -48,7 +51,25 @@ def _recorder(app, username: str = "leader7") -> None:
         staff.create_staff(s, username, "recorder", PASSWORD, village=village)
 
 
-def test_an_activity_from_the_pages_to_one_batch_in_review(app, staff_client):
+def _signed_in(app, role: str | None = None) -> StaffClient:
+    client = StaffClient(app)
+    if role:
+        assert client.login(role).status_code == 303
+    return client
+
+
+def test_an_activity_from_the_pages_to_one_batch_in_review(app):
+    _walk(app)
+
+
+@pytest.mark.postgres
+def test_an_activity_from_the_pages_on_postgresql(pg_app):  # noqa: F811
+    assert pg_app.extensions["kiosk_db"].engine.dialect.name == "postgresql"
+    _walk(pg_app)
+
+
+def _walk(app) -> None:
+    staff_client = functools.partial(_signed_in, app)
     rows = _passbooks(app)[:3]
     rule_id, deed_points = _deed(app)
     panel = staff_client("panel")
