@@ -146,6 +146,23 @@ def village_rename(code, name, county, township):
     click.echo(f"village {code} is now {name}")
 
 
+@village_group.command("move")
+@click.argument("code")
+@click.argument("township_code")
+@with_appcontext
+def village_move(code, township_code):
+    """Place a village under another township (its code: `kiosk region list`)."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            village = regions.get_village(session, code)
+            township = regions.get_township(session, township_code)
+            moved = regions.move_village(session, village, township, actor="cli")
+        except DomainError as exc:
+            raise fail(exc) from exc
+        where = f"{township.district.name} {township.name}"
+    click.echo(f"village {code} {'is now in' if moved else 'was already in'} {where}")
+
+
 @click.group("device")
 def device_group():
     """Kiosks (兑换机): device codes and receipt prefixes."""

@@ -252,6 +252,13 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
         ),
         (
             "staff_change",
+            r"move from (?P<old>.+) to (?P<new>.+)",
+            N_("本村由{old}划归{new}管理"),
+            {},
+            None,
+        ),
+        (
+            "staff_change",
             r"kiosk added, receipts (?P<prefix>\S+?)-?",
             N_("新增兑换机，小票编号以 {prefix} 开头"),
             {},

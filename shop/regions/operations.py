@@ -236,6 +236,29 @@ def rename_village(
     return village
 
 
+def move_village(session: Session, village: Village, township: Township, *, actor: str) -> bool:
+    """Place the village under another township (乡镇区划调整); False when it already is. Its
+    households, receipts and chain stay; from now on that township (and its district) sees it
+    and the old one no longer does."""
+    if village.township_id == township.id:
+        return False
+    before = session.get(Township, village.township_id) if village.township_id else None
+    old = before.name if before is not None else (village.township or "-")
+    village.township_id = township.id
+    village.township = township.name
+    village.county = township.district.name
+    session.flush()
+    ledger.append(
+        session,
+        village.id,
+        "genesis",
+        actor=actor,
+        ref=f"village:{village.code}",
+        memo=f"move from {old} to {township.name}",
+    )
+    return True
+
+
 def village_groups(session: Session, village_id: int) -> list[str]:
     return list(
         session.scalars(

@@ -187,3 +187,29 @@ def test_commands_on_an_empty_database_point_to_setup(runner):
     assert "kiosk setup" in listed.output
     refused = runner.invoke(args=["device", "add", "K9"])
     assert refused.exit_code != 0 and "kiosk setup" in refused.output
+
+
+def test_a_village_moves_to_another_township_and_the_journal_says_so(runner):
+    assert runner.invoke(args=["region", "district", "KZ", "喀左县"]).exit_code == 0
+    assert runner.invoke(args=["region", "township", "KZ", "DCZ", "大城子镇"]).exit_code == 0
+    assert runner.invoke(args=["region", "township", "KZ", "NGY", "南公营子镇"]).exit_code == 0
+    made = runner.invoke(args=["village", "create", "GJG", "高尖沟村", "--in", "DCZ"])
+    assert made.exit_code == 0, made.output
+    moved = runner.invoke(args=["village", "move", "GJG", "NGY"])
+    assert moved.exit_code == 0, moved.output
+    assert "is now in 喀左县 南公营子镇" in moved.output
+    tree = runner.invoke(args=["region", "list"]).output
+    assert "NGY\t南公营子镇\tvillages: GJG(高尖沟村)" in tree
+    assert "DCZ\t大城子镇\tvillages: -" in tree
+    again = runner.invoke(args=["village", "move", "GJG", "NGY"])
+    assert "was already in" in again.output
+    unknown = runner.invoke(args=["village", "move", "GJG", "NOPE"])
+    assert unknown.exit_code != 0
+    assert runner.invoke(args=["verify"]).exit_code == 0
+    with unit_of_work(session_factory(runner.app.extensions["kiosk_db"].engine)) as s:
+        memo = s.scalar(select(Journal.memo).where(Journal.memo.like("move from%")))
+    assert memo == "move from 大城子镇 to 南公营子镇"
+    from shop.ledger.sentences import say
+
+    said = say("genesis", "village:GJG", memo)
+    assert said is not None and said.text == "本村由{old}划归{new}管理"
