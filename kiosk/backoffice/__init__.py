@@ -66,8 +66,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(bo_lang=lang, bo_allowed=allowed, ROLE_NAMES=ROLE_NAMES)
     app.jinja_env.filters["bo_local"] = _local
     app.jinja_env.filters.update(
-        journal_what=common.journal_what,
-        journal_kind=common.journal_kind,
+        journal_words=common.journal_words,
         journal_who=common.journal_who,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import NamedTuple
 
 from flask import flash, make_response, redirect, request
 from flask_babel import gettext
@@ -70,22 +71,21 @@ def said(said: sentences.Said | None) -> str:
     return gettext(said.text).format(**fields) if fields else gettext(said.text)
 
 
-def journal_what(row, names: dict[str, str]) -> str:
-    """What a journal row says: its reference in words (staff by name), then its memo as a
-    sentence (or as the person typed it)."""
+class JournalWords(NamedTuple):
+    kind: str  # the kind as the shop names it: an application decision reads as an application
+    what: str  # its reference in words (staff by name), then its memo as a sentence
+
+
+def journal_words(row, kinds: dict[str, str], names: dict[str, str]) -> JournalWords:
+    """What a journal row says, its memo read once: the kind in words, then the reference and
+    the memo as a sentence (or as the person typed it)."""
+    memo = sentences.say(row.kind, row.ref, row.memo)
+    kind = gettext(memo.kind if memo and memo.kind else kinds.get(row.kind, row.kind))
     ref = sentences.ref_said(row.ref)
     if ref and row.ref in names:
         ref = sentences.Said(ref.text, {"ref": names[row.ref]})
-    parts = [said(ref) or row.ref]
-    memo = sentences.say(row.kind, row.ref, row.memo)
-    parts.append(said(memo) if memo else row.memo)
-    return " · ".join(p for p in parts if p)
-
-
-def journal_kind(row, kinds: dict[str, str]) -> str:
-    """The kind as the shop names it: an application decision reads as an application."""
-    memo = sentences.say(row.kind, row.ref, row.memo)
-    return gettext(memo.kind if memo and memo.kind else kinds.get(row.kind, row.kind))
+    parts = [said(ref) or row.ref, said(memo) if memo else row.memo]
+    return JournalWords(kind, " · ".join(p for p in parts if p))
 
 
 def journal_who(actor: str, names: dict[str, str]) -> str:
