@@ -9,24 +9,33 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from kiosk.app import create_app
+from shop.db import unit_of_work
+from shop.models import StaffUser
+from shop.staff import accounts
 from tests.e2e.conftest import LIVE_CONFIG, SMALL, serve, shoot, wedge_scan
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, PIN
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def live_backoffice(backoffice_instance, tmp_path_factory):
+def live_app(backoffice_instance, tmp_path_factory):
     folder = tmp_path_factory.mktemp("backoffice-live")
     shutil.copytree(backoffice_instance, folder, dirs_exist_ok=True)
     app = create_app({"INSTANCE_PATH": str(folder), "SECRET_KEY": "e2e-bo", **LIVE_CONFIG})
     with (Path(folder) / "demo-passbooks.csv").open(encoding="utf-8-sig") as f:
         rows = [r for r in csv.DictReader(f) if not r["说明"]]
     with serve(app, threads=8) as url:
-        yield url, rows
+        yield app, url, rows
+
+
+@pytest.fixture(scope="module")
+def live_backoffice(live_app):
+    return live_app[1:]
 
 
 @pytest.fixture
@@ -94,3 +103,38 @@ def test_panel_awards_three_households_and_the_kiosk_shows_balance_and_reason(
         if n == 0:
             shoot(screen, "bo-03-kiosk-after-award")
         kiosk.close()
+
+
+def test_the_badge_page_moves_to_the_pin_on_enter_and_its_keypad_types_the_pin(live_app, chromium):
+    """The kiosk's badge sign-in (static/backoffice/badge.js, no inline script): the wedge
+    scanner's Enter after the badge moves to the PIN instead of sending the form, the keypad
+    types digits (eight at most), 清除 empties it, and the tapped PIN signs the clerk in."""
+    app, url, _rows = live_app
+    db = app.extensions["kiosk_db"]
+    with unit_of_work(db.writer) as session:
+        clerk = session.scalar(select(StaffUser).where(StaffUser.username == "clerk"))
+        badge = accounts.issue_badge(session, clerk, actor="test")
+    context = chromium.new_context(viewport=SMALL, locale="zh-CN", has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(8000)
+    page.goto(url + "/backoffice/badge")
+    assert page.locator("script:not([src])").count() == 0
+    pin = page.locator("#pin")
+
+    def tap(keys: str) -> None:
+        for key in keys:
+            page.locator(f'.keypad [data-key="{key}"]').tap()
+
+    page.locator("#badge").press_sequentially(badge)
+    page.keyboard.press("Enter")
+    expect(pin).to_be_focused()
+    expect(page.locator("#badge-login")).to_be_visible()  # nothing sent yet
+    tap("123456789")
+    expect(pin).to_have_value("12345678")
+    page.locator('.keypad [data-key="clear"]').tap()
+    expect(pin).to_have_value("")
+    tap(PIN)
+    expect(pin).to_have_value(PIN)
+    page.get_by_role("button", name="确定").tap()
+    expect(page.locator("#bo-user")).to_contain_text("clerk-name")
+    context.close()
