@@ -55,7 +55,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check kiosk shop hardware tests bench
 	$(VENV)/bin/lint-imports
 
-## bench: every benchmark at its documented scale (about 20 minutes); figures in docs/BENCHMARKS.md
+## bench: every benchmark at its documented scale (about 25 minutes); figures in docs/BENCHMARKS.md
 bench: setup
 	$(PY) bench/ledger.py
 	$(PY) bench/scan.py
@@ -68,6 +68,7 @@ bench: setup
 	$(PY) bench/notice.py
 	$(PY) bench/activities.py
 	$(PY) bench/printing.py
+	$(PY) bench/imports.py
 
 ## voice: make the kiosk's voice clips again (static/voice/*.ogg, committed) with espeak-ng
 voice: setup
