@@ -32,6 +32,7 @@ WORDS = {
     "other": "其他 其他亲属",
 }
 RELATION_OF = {word: key for key, words in WORDS.items() for word in words.split()}
+RELATION_OF.update({key: key for key in WORDS})  # an English file writes head, spouse, child…
 NO = {"否", "不可以", "不能", "no", "n", "0", "false"}
 
 

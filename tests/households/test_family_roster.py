@@ -94,3 +94,16 @@ def test_a_household_without_one_head_or_a_bad_phone_refuses_the_file(session, v
         roster_import.apply_roster(session, village, rows, actor="t")
     assert refused.value.code == "invalid_input"
     assert session.scalar(select(Member.id).where(Member.village_id == village.id)) is None
+
+
+def test_an_english_register_writes_relations_and_yes_no_in_english():
+    from shop.households.family_roster import fold_people
+
+    rows = [
+        {"户号": "05-001", "name": "Li Ming", "relation": "head", "may_redeem": "yes"},
+        {"户号": "05-001", "name": "Wang Fang", "relation": "spouse", "may_redeem": "no"},
+    ]
+    households, people, errors = fold_people(rows, ("户号",), ("村民小组",))
+    assert errors == []
+    assert [p.relation for p in people["05-001"]] == ["head", "spouse"]
+    assert [p.may_redeem for p in people["05-001"]] == [True, False]
