@@ -7,8 +7,8 @@ Kiosk boxes run Chromium on CPUs four to six times slower than a desk machine; C
 CPU throttling (DevTools protocol `Emulation.setCPUThrottlingRate`) stands in for one. The demo
 village is served by waitress in this process (as `kiosk serve` does, `preview` printer), the
 page at 1024x600. Each visit: a wedge scan (keys, then Enter), two taps on + for one good, 下一步,
-确认兑换, 结束. Measured in the page, from the input event's own timestamp to the next frame
-after the screen shows the result:
+确认兑换, 结束. Measured in the page, from the input event's own timestamp (the tap's click, as the
+finger lifts; the scanner's Enter) to the next frame after the screen shows the result:
 
 - tap on + -> the new quantity in the basket bar (the page updates at once, then tells the server)
 - scan (the scanner's Enter) -> the household's screen
@@ -107,13 +107,13 @@ def visit(page, code: str, number: str) -> dict[str, list[float]]:
     got["scan"].append(finish(pending))
     for n in (1, 2):
         plus = page.get_by_role("button", name="加一件：肥皂")
-        pending = start(page, ["pointerdown", ".goods-grid", None, str(n)])
+        pending = start(page, ["click", ".goods-grid", None, str(n)])
         plus.click()
         got["tap"].append(finish(pending))
     page.wait_for_function("() => !window.Kiosk.busy()")  # the taps reached the server
     page.get_by_role("button", name="下一步").click()
     page.wait_for_selector('#screen[data-screen="confirm"]')
-    pending = start(page, ["pointerdown", "#confirm-form", '#screen[data-screen="done"]', None])
+    pending = start(page, ["click", "#confirm-form", '#screen[data-screen="done"]', None])
     page.get_by_role("button", name="确认兑换").click()
     got["confirm"].append(finish(pending))
     page.wait_for_selector('#screen[data-print="printed"]', timeout=20000)
