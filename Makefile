@@ -52,7 +52,7 @@ translations: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check kiosk shop hardware tests bench
+	$(VENV)/bin/ruff format --check kiosk shop hardware cjkwidth tests bench
 	$(VENV)/bin/lint-imports
 
 ## bench: every benchmark at its documented scale (about 25 minutes); figures in docs/BENCHMARKS.md

@@ -22,11 +22,12 @@ import functools
 import logging
 import os
 import threading
-import unicodedata
 from pathlib import Path
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
+
+from cjkwidth import char_width
 
 log = logging.getLogger(__name__)
 
@@ -64,38 +65,6 @@ GLYPH_SIZE_DOTS = 24
 
 # FreeType faces are not thread-safe and the cached fonts are shared by the server's threads.
 _draw_lock = threading.Lock()
-
-
-# --- widths (shop/paper/text.py, the domain's copy, counts the same way) ---------------
-
-
-def char_width(ch: str) -> int:
-    """Columns a character takes on paper: 0, 1 or 2.
-
-    East Asian Wide/Fullwidth characters take two columns, and so do Ambiguous ones (×, ·, ①, —):
-    a GB printer prints every double-byte character in a full 24-dot cell.
-    """
-    if " " <= ch <= "~":
-        return 1
-    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
-        return 0
-    if unicodedata.east_asian_width(ch) in ("W", "F", "A"):
-        return 2
-    return 1
-
-
-def display_width(text: str) -> int:
-    """Columns a string takes on paper (a Hanzi counts two)."""
-    return sum(char_width(ch) for ch in text)
-
-
-def clean_text(text: str) -> str:
-    """One printable line: control characters become spaces.
-
-    Product and household names come from users and imports; an ESC byte in a name must not reach
-    the printer as a command.
-    """
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in str(text))
 
 
 # --- what the printer's font can show ---------------------------------------------------------

@@ -16,13 +16,12 @@ from escpos.escpos import Escpos
 from escpos.printer import Dummy
 from markupsafe import Markup
 
+from cjkwidth import char_width, clean_text
 from hardware.escpos_cjk import (
     DOTS_PER_MM,
     LINE_HEIGHT_DOTS,
     RECEIPT_QR_MODULE_DOTS,
-    char_width,
     cjk_font_available,
-    clean_text,
     hanzi_bytes,
     line_image,
     line_is_text,
