@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from kiosk.app import create_app
 from shop.demo import GOODS
 from shop.models import Product, ReceivingDoc, Redemption, RedemptionLine, utcnow
-from shop.redemptions.dayclose import day_bounds
+from shop.redemptions.dayreport import day_bounds
 from shop.redemptions.limits import local_date
 from tests.e2e.conftest import LIVE_CONFIG, SHOTS, serve, wedge_scan
 
