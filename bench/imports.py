@@ -31,7 +31,7 @@ from bulk import fresh_database  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from shop import households, points, redemptions, regions, schema, stock  # noqa: E402
-from shop.db import make_engine, session_factory, unit_of_work  # noqa: E402
+from shop.db import make_engine, read_engine, session_factory, unit_of_work  # noqa: E402
 from shop.errors import DomainError  # noqa: E402
 from shop.households import roster_import  # noqa: E402
 from shop.ledger.verify import verify_ledger  # noqa: E402
@@ -83,6 +83,7 @@ def run(engine_name: str, way: str, rows: int, log) -> None:
         schema.upgrade(engine)
         shop = _shop(engine)
         writer = session_factory(engine)
+        reader = session_factory(read_engine(engine))
         quiet = [_confirm(writer, shop, f"quiet-{i:06d}") for i in range(20)]
         file = _roster(rows)
         done: dict = {}
@@ -91,7 +92,11 @@ def run(engine_name: str, way: str, rows: int, log) -> None:
             began = time.perf_counter()
             if way == "batches":
                 roster_import.import_roster(
-                    lambda: unit_of_work(writer), shop["village"], file, actor="bench"
+                    lambda: unit_of_work(writer),
+                    shop["village"],
+                    file,
+                    actor="bench",
+                    read_unit=lambda: unit_of_work(reader),
                 )
             else:
                 with unit_of_work(writer) as s:
@@ -122,6 +127,7 @@ def run(engine_name: str, way: str, rows: int, log) -> None:
                 opening,
                 source="bench",
                 actor="bench",
+                read_unit=lambda: unit_of_work(reader),
             )
             opening_s = time.perf_counter() - began
         with engine.connect() as conn:

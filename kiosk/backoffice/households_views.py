@@ -234,7 +234,9 @@ def roster_import_apply():
         with reading() as db:
             village_id = village(db).id
         # In short transactions, so the kiosk keeps selling through a long roster (finding 12).
-        done = roster_file.import_roster(writing, village_id, rows, actor=current_user.actor)
+        done = roster_file.import_roster(
+            writing, village_id, rows, actor=current_user.actor, read_unit=reading
+        )
         flash(
             _(
                 "已导入：新增 %(created)d 户，修改 %(changed)d 户",

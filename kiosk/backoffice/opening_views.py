@@ -63,6 +63,7 @@ def opening_import_apply():
             rows,
             source=request.form.get("source", ""),
             actor=current_user.actor,
+            read_unit=reading,
         )
         flash(
             _(

@@ -360,7 +360,9 @@ def award_import_apply():
         with reading() as db:
             village_id = village(db).id
         # In short transactions, so the kiosk keeps selling through a long file (finding 12).
-        done = points.import_awards(writing, village_id, rows, actor=current_user.actor)
+        done = points.import_awards(
+            writing, village_id, rows, actor=current_user.actor, read_unit=reading
+        )
         skipped = len(done.lines) - len(done.new_lines)
         flash(
             _(

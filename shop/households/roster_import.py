@@ -214,11 +214,14 @@ def _list_people(session: Session, household: Household, people: list[Person], a
     )
 
 
-def import_roster(open_unit, village_id: int, rows: list[dict], *, actor: str) -> RosterPreview:
+def import_roster(
+    open_unit, village_id: int, rows: list[dict], *, actor: str, read_unit=None
+) -> RosterPreview:
     """The roster import as the back-office runs it: the whole file checked first (refused as a
     whole if any row is bad), then applied in short transactions that leave room for sales
-    (shop.db.apply_in_batches). Safe to run again: rows already in read as unchanged."""
-    with open_unit() as session:
+    (shop.db.apply_in_batches). Safe to run again: rows already in read as unchanged.
+    `read_unit` (a read-only unit of work) checks the file without taking the write lock."""
+    with (read_unit or open_unit)() as session:
         checked = preview_roster(session, session.get(Village, village_id), rows)
     if not checked.ok:
         raise DomainError("invalid_input", f"{len(checked.errors)} bad rows", errors=checked.errors)

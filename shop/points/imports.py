@@ -146,11 +146,14 @@ def preview_award_import(session: Session, village_id: int, rows: list[dict]) ->
     return ImportPreview(lines, errors)
 
 
-def import_awards(open_unit, village_id: int, rows: list[dict], *, actor: str) -> ImportPreview:
+def import_awards(
+    open_unit, village_id: int, rows: list[dict], *, actor: str, read_unit=None
+) -> ImportPreview:
     """The award import as the back-office runs it: the whole file checked first, then applied
     in short transactions that leave room for sales (shop.db.apply_in_batches). Safe to run
-    again: each row's key awards it once."""
-    with open_unit() as session:
+    again: each row's key awards it once. `read_unit` (a read-only unit of work) checks the file
+    without taking the write lock."""
+    with (read_unit or open_unit)() as session:
         checked = preview_award_import(session, village_id, rows)
     if not checked.ok:
         raise DomainError("invalid_input", f"{len(checked.errors)} bad rows", errors=checked.errors)

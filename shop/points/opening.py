@@ -142,12 +142,19 @@ def preview_opening(
 
 
 def import_opening(
-    open_unit, village_id: int, rows: list[dict[str, str]], *, source: str, actor: str
+    open_unit,
+    village_id: int,
+    rows: list[dict[str, str]],
+    *,
+    source: str,
+    actor: str,
+    read_unit=None,
 ) -> OpeningPreview:
     """The opening import as the back-office runs it: the whole file checked first, then
     applied in short transactions that leave room for sales (shop.db.apply_in_batches). Safe
-    to run again: a household already opened is skipped."""
-    with open_unit() as session:
+    to run again: a household already opened is skipped. `read_unit` (a read-only unit of work)
+    checks the file without taking the write lock."""
+    with (read_unit or open_unit)() as session:
         checked = preview_opening(session, session.get(Village, village_id), rows, source=source)
     if not checked.ok:
         raise DomainError("invalid_input", N_("文件里有问题的行，没有导入"))

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop import households, points, redemptions, regions, stock
-from shop.db import apply_in_batches, session_factory, unit_of_work
+from shop.db import apply_in_batches, read_engine, session_factory, unit_of_work
 from shop.errors import DomainError
 from shop.households import roster_import
 from shop.models import Household, Journal, Redemption
@@ -45,12 +45,17 @@ def test_a_confirm_during_a_roster_import_lands_between_its_batches(fresh_backen
     engine = fresh_backend.engine
     shop = _shop(engine)
     writer = session_factory(engine)
+    reader = session_factory(read_engine(engine))
     finished: dict = {}
 
     def run_import():
         started = time.monotonic()
         finished["preview"] = roster_import.import_roster(
-            lambda: unit_of_work(writer), shop["village"], _roster(ROWS), actor="staff:admin"
+            lambda: unit_of_work(writer),
+            shop["village"],
+            _roster(ROWS),
+            actor="staff:admin",
+            read_unit=lambda: unit_of_work(reader),  # the file checked without the write lock
         )
         finished["seconds"] = time.monotonic() - started
 
