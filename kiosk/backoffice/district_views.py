@@ -22,6 +22,7 @@ from kiosk.db import reading, writing
 from shop import regions, sheets
 from shop.errors import DomainError
 from shop.regions import figures, fold
+from shop.regions import setup as village_setup
 from shop.regions.models import District, Township, Village
 from shop.reports import SOURCE_KINDS, SOURCE_NAMES
 from shop.sheets import Column, Sheet
@@ -283,7 +284,7 @@ def district_open():
             region = db.get(Township, township_id)
             if region is None:
                 raise DomainError("not_found", "township")
-            village = regions.open_village(db, _plan(form), region, actor=current_user.actor)
+            village = village_setup.open_village(db, _plan(form), region, actor=current_user.actor)
             code = village.code
     except DomainError as exc:
         return _open_page(error_text(exc), 422)

@@ -1,5 +1,5 @@
 """The first run (开通): on an empty database the back-office opens the village, its villager
-groups, its kiosks and the first admin in one short page (shop.regions.first_run).
+groups, its kiosks and the first admin in one short page (shop.village_setup.first_run).
 
 The page exists only while the database holds no village. From the box itself (as
 kiosk.scan_access.on_the_box decides) it asks nothing more; from another machine on the network
@@ -22,6 +22,7 @@ from kiosk.db import reading, writing
 from kiosk.scan_access import on_the_box
 from shop import regions
 from shop.errors import DomainError
+from shop.regions import setup as village_setup
 from shop.scope import Scope
 from shop.staff import accounts
 
@@ -35,7 +36,7 @@ def needs_first_run() -> bool:
     # Whether the database holds any village at all is the operator's question, not the
     # caller's (a township member looking at no village yet sees none).
     with reading(Scope.everything()) as db:
-        return regions.needs_first_run(db)
+        return village_setup.needs_first_run(db)
 
 
 def _setup_code_file() -> Path:
@@ -65,20 +66,20 @@ def _local_request() -> bool:
     return on_the_box()
 
 
-def _plan(form) -> regions.FirstRun:
+def _plan(form) -> village_setup.FirstRun:
     kiosks = []
     for i in range(KIOSK_ROWS):
         code = form.get(f"kiosk_code_{i}", "").strip()
         if code:
             kiosks.append(
-                regions.KioskPlan(
+                village_setup.KioskPlan(
                     code=code,
                     name=form.get(f"kiosk_name_{i}", "").strip(),
                     receipt_prefix=form.get(f"kiosk_prefix_{i}", "").strip() or None,
                 )
             )
     groups = form.get("groups", "").replace("、", "\n").replace("，", "\n").replace(",", "\n")
-    return regions.FirstRun(
+    return village_setup.FirstRun(
         village_code=form.get("village_code", ""),
         village_name=form.get("village_name", ""),
         county=form.get("county", ""),
@@ -125,7 +126,7 @@ def setup():
         return _page(_("密码至少要8位。"), 422)
     try:
         with writing() as db:
-            regions.first_run(db, _plan(form), actor="setup")
+            village_setup.first_run(db, _plan(form), actor="setup")
     except DomainError as exc:
         return _page(error_text(exc), 422)
     with writing() as db:

@@ -11,6 +11,7 @@ from kiosk.db import get_db
 from shop import regions
 from shop.db import unit_of_work
 from shop.errors import DomainError
+from shop.regions import setup as village_setup
 
 
 def _split(text: str) -> list[str]:
@@ -50,14 +51,16 @@ def setup_command(
     from flask import current_app
 
     codes = list(device_codes) or [current_app.config["DEVICE"]]
-    plan = regions.FirstRun(
+    plan = village_setup.FirstRun(
         village_code=village_code,
         village_name=village_name,
         county=county,
         township=township,
         groups=tuple(_split(groups)),
         kiosks=tuple(
-            regions.KioskPlan(code=code, receipt_prefix=prefixes[i] if i < len(prefixes) else None)
+            village_setup.KioskPlan(
+                code=code, receipt_prefix=prefixes[i] if i < len(prefixes) else None
+            )
             for i, code in enumerate(codes)
         ),
         admin_username=admin_username,
@@ -66,7 +69,7 @@ def setup_command(
     )
     with unit_of_work(get_db().writer) as session:
         try:
-            village = regions.first_run(session, plan, actor="cli")
+            village = village_setup.first_run(session, plan, actor="cli")
         except DomainError as exc:
             raise fail(exc) from exc
         kiosks = ", ".join(k.code for k in regions.list_kiosks(session, village.id))

@@ -2,6 +2,9 @@
 villager group (组), the villages' kiosks (兑换机), the first run that opens a village on an empty
 database and opening (开通) one more from a township or the district. Every village is the scope
 of one shop and of one hash chain; a township or a district is a set of villages.
+
+The first run and opening a village (shop.regions.setup) are imported from there: they make the
+first admin too, and staff needs the region models, so this package does not import them.
 """
 
 from shop.regions.operations import (
@@ -29,7 +32,6 @@ from shop.regions.operations import (
     village_groups,
     villages_in,
 )
-from shop.regions.setup import FirstRun, KioskPlan, first_run, needs_first_run, open_village
 
 __all__ = [
     "create_district",
@@ -55,9 +57,4 @@ __all__ = [
     "list_kiosks",
     "retire_kiosk",
     "shop_title",
-    "FirstRun",
-    "KioskPlan",
-    "first_run",
-    "needs_first_run",
-    "open_village",
 ]

@@ -12,28 +12,32 @@ from shop import demo, households, points, redemptions, regions, schema, stock
 from shop.db import session_factory, unit_of_work
 from shop.errors import DomainError
 from shop.models import Journal, Kiosk, StaffUser, Village
+from shop.regions import setup as village_setup
 
 
-def _plan(**changes) -> regions.FirstRun:
+def _plan(**changes) -> village_setup.FirstRun:
     values = dict(
         village_code="GJG",
         village_name="高尖沟村",
         county="喀左县",
         township="大城子镇",
         groups=("一组", "二组", "一组", " "),
-        kiosks=(regions.KioskPlan("GJG-K1", receipt_prefix="GJ1"), regions.KioskPlan("GJG-K2")),
+        kiosks=(
+            village_setup.KioskPlan("GJG-K1", receipt_prefix="GJ1"),
+            village_setup.KioskPlan("GJG-K2"),
+        ),
         admin_username="boss",
         admin_password="secret-pass-1",
         admin_name="王主任",
     )
     values.update(changes)
-    return regions.FirstRun(**values)
+    return village_setup.FirstRun(**values)
 
 
 def test_first_run_opens_village_groups_kiosks_and_admin_together(session):
-    if not regions.needs_first_run(session):
+    if not village_setup.needs_first_run(session):
         pytest.skip("the shared database already holds villages")
-    village = regions.first_run(session, _plan())
+    village = village_setup.first_run(session, _plan())
     assert (village.name, village.county, village.township) == ("高尖沟村", "喀左县", "大城子镇")
     assert not village.is_demo
     assert regions.village_groups(session, village.id) == ["一组", "二组"]
@@ -44,7 +48,7 @@ def test_first_run_opens_village_groups_kiosks_and_admin_together(session):
     kinds = session.scalars(select(Journal.kind).where(Journal.village_id == village.id)).all()
     assert "genesis" in kinds and "staff_change" in kinds
     with pytest.raises(DomainError) as refused:
-        regions.first_run(session, _plan(village_code="OTHER"))
+        village_setup.first_run(session, _plan(village_code="OTHER"))
     assert refused.value.code == "already_set_up"
 
 
@@ -54,10 +58,10 @@ def test_a_failed_first_run_leaves_nothing(fresh_backend):
         unit_of_work(session_factory(fresh_backend.engine)) as s,
     ):
         # the admin's password is too short: refused after the village and kiosk were made
-        regions.first_run(s, _plan(admin_password="short"))
+        village_setup.first_run(s, _plan(admin_password="short"))
     assert refused.value.code == "password_too_short"
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
-        assert regions.needs_first_run(s)
+        assert village_setup.needs_first_run(s)
         assert s.scalar(select(Kiosk.id)) is None
 
 
@@ -68,12 +72,17 @@ def test_a_failed_first_run_leaves_nothing(fresh_backend):
         ({"village_code": "G J"}, "invalid_code"),
         ({"village_name": "  "}, "name_required"),
         ({"kiosks": ()}, "kiosk_required"),
-        ({"kiosks": (regions.KioskPlan("K1"), regions.KioskPlan("K1"))}, "duplicate"),
+        ({"kiosks": (village_setup.KioskPlan("K1"), village_setup.KioskPlan("K1"))}, "duplicate"),
         (
-            {"kiosks": (regions.KioskPlan("K1", receipt_prefix="X"), regions.KioskPlan("X"))},
+            {
+                "kiosks": (
+                    village_setup.KioskPlan("K1", receipt_prefix="X"),
+                    village_setup.KioskPlan("X"),
+                )
+            },
             "duplicate",
         ),
-        ({"kiosks": (regions.KioskPlan("K1", receipt_prefix="a b"),)}, "invalid_code"),
+        ({"kiosks": (village_setup.KioskPlan("K1", receipt_prefix="a b"),)}, "invalid_code"),
     ],
 )
 def test_first_run_refuses_bad_input_in_words(fresh_backend, changes, code):
@@ -81,11 +90,11 @@ def test_first_run_refuses_bad_input_in_words(fresh_backend, changes, code):
         pytest.raises(DomainError) as refused,
         unit_of_work(session_factory(fresh_backend.engine)) as s,
     ):
-        regions.first_run(s, _plan(**changes))
+        village_setup.first_run(s, _plan(**changes))
     assert refused.value.code == code
     assert refused.value.text  # a sentence for the clerk, not the code
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
-        assert regions.needs_first_run(s)
+        assert village_setup.needs_first_run(s)
 
 
 def test_receipts_carry_the_kiosk_prefix_and_a_retired_kiosk_sells_no_more(session, village):
@@ -124,7 +133,7 @@ def test_demo_and_real_villages_never_share_a_database(fresh_backend, tmp_path):
         pytest.raises(DomainError) as refused,
         unit_of_work(session_factory(fresh_backend.engine)) as s,
     ):
-        regions.first_run(s, _plan())
+        village_setup.first_run(s, _plan())
     assert refused.value.code == "already_set_up"
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
         regions.rename_village(s, s.scalar(select(Village)), "改名村", actor="test")
