@@ -5,11 +5,13 @@ Thin routes: read the visit, call the shop, map its error code to a screen (kios
 from __future__ import annotations
 
 from flask import current_app, request, session
+from flask_babel import gettext as _
 
-from shop import redemptions
+from shop import clock, redemptions
 from shop.errors import DomainError
 from shop.households import pins, visitors
 from shop.models import Household, Rule
+from shop.points import activities
 
 from . import i18n, shopfront, visit
 from .db import reading, writing
@@ -169,20 +171,57 @@ def back_to_goods():
 
 @bp.post("/apply")
 def apply_screen():
-    """申请积分: the villager picks a good deed from pictures; the panel reviews it later."""
+    """申请积分: the villager picks a good deed from pictures (the panel reviews it later), or
+    signs the household up for one of the village's coming activities (活动)."""
     current = visit.current()
     if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
         return stale(current)
     visit.touch()
+    return _apply_page(current)
+
+
+def _apply_page(current: visit.Visit, *, notice: str | None = None, status: int = 200):
     try:
         with reading() as session:
             household = session.get(Household, current.household_id)
-            catalog = shopfront.application_catalog(session, household.village_id)
+            coming = activities.upcoming(session, household.village_id, clock.today())
             return render_screen(
-                "kiosk/_apply.html", household=household, catalog=catalog, visit=current
+                "kiosk/_apply.html",
+                status=status,
+                sound="error" if status >= 400 else ("done" if notice else None),
+                household=household,
+                catalog=shopfront.application_catalog(session, household.village_id),
+                coming=coming,
+                mine=activities.signed_up(session, household.id, [a.id for a in coming]),
+                notice=notice,
+                visit=current,
             )
     except DomainError as exc:
         return error_screen(exc.code)
+
+
+@bp.post("/activity")
+def activity_signup():
+    """我家报名: the household on a coming activity's list; the apply screen says so."""
+    current = visit.current()
+    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
+        return stale(current)
+    try:
+        activity_id = int(request.form.get("activity", ""))
+    except ValueError:
+        return error_screen("problem", status=400)
+    visit.touch()
+    try:
+        with writing() as session:
+            household = session.get(Household, current.household_id)
+            activity = activities.get_activity(session, household.village_id, activity_id)
+            activities.sign_up(
+                session, activity, household, actor=f"kiosk:{current_app.config['DEVICE']}"
+            )
+            name = activity.name
+    except DomainError as exc:
+        return _apply_page(current, notice=i18n.error_text(exc.code), status=exc.status)
+    return _apply_page(current, notice=_("Signed up for %(name)s", name=name))
 
 
 @bp.post("/apply/submit")
