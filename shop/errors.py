@@ -91,6 +91,12 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "nothing_chosen": (422, N_("请先勾选农户。")),
     "too_many_chosen": (422, N_("一次选的户太多了，请分几次做。")),
     "required_fields": (422, N_("请把必填的内容填完整。")),
+    "invalid_household_number": (
+        422,
+        N_("户号只能用汉字、字母、数字和 - _ . / # ( )，最多32个字，不能有空格。"),
+    ),
+    "day_not_begun": (422, N_("这一天还没到，不能日结。")),
+    "file_has_bad_rows": (422, N_("文件里有问题的行，没有导入：请改好后重新上传。")),
     "password_too_short": (422, N_("密码至少要8位。")),
     "wrong_password": (422, N_("原来的密码不对。")),
     "passwords_differ": (422, N_("两次输入的新密码不一样。")),

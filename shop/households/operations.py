@@ -25,9 +25,9 @@ NUMBER_RE = re.compile(r"[\w\-./#()（）]{1,32}")
 
 
 def household_number(value) -> str:
-    number = plain_text(value, "number", max_length=32)
-    if number and not NUMBER_RE.fullmatch(number):
-        raise DomainError("invalid_input", f"number: {number!r}", field="number")
+    number = plain_text(value, "number")
+    if number and not NUMBER_RE.fullmatch(number):  # at most 32 too
+        raise DomainError("invalid_household_number", f"number: {number[:40]!r}", field="number")
     return number
 
 

@@ -161,7 +161,9 @@ def apply_roster(
     """Import the roster: refused as a whole (invalid_input) if any row is bad."""
     preview = preview_roster(session, village, rows)
     if not preview.ok:
-        raise DomainError("invalid_input", f"{len(preview.errors)} bad rows", errors=preview.errors)
+        raise DomainError(
+            "file_has_bad_rows", f"{len(preview.errors)} bad rows", errors=preview.errors
+        )
     for row in preview.rows:
         if row.action == "create":
             add_household(
@@ -224,7 +226,9 @@ def import_roster(
     with (read_unit or open_unit)() as session:
         checked = preview_roster(session, session.get(Village, village_id), rows)
     if not checked.ok:
-        raise DomainError("invalid_input", f"{len(checked.errors)} bad rows", errors=checked.errors)
+        raise DomainError(
+            "file_has_bad_rows", f"{len(checked.errors)} bad rows", errors=checked.errors
+        )
     # A family roster has a row per person: a household's rows go into one batch together.
     households: dict[str, list[dict]] = {}
     for raw in rows:

@@ -149,7 +149,7 @@ def close_day(
         raise DomainError("invalid_input", "actor")
     now = now or utcnow()
     if day > local_date(now):
-        raise DomainError("invalid_input", f"{day} has not begun")
+        raise DomainError("day_not_begun", f"{day} has not begun")
     _lock_kiosk(session, kiosk.id)
     existing = session.scalar(
         select(DayClose).where(DayClose.kiosk_id == kiosk.id, DayClose.business_date == day)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from shop import households
+from shop.db import unit_of_work
 from shop.errors import DomainError
 from shop.households import pins
 from shop.models import Household, Journal, Passbook
@@ -170,3 +171,17 @@ def kiosk_words(app):
             )
 
     return words
+
+
+def test_a_household_number_with_a_space_is_refused_in_words_that_say_what_a_number_may_hold(
+    app, staff_client
+):
+    panel = staff_client("panel")
+    refused = panel.post("/backoffice/households", {"number": "09 001", "head_name": "王五"})
+    page = (
+        refused.text if refused.status_code != 303 else panel.get(refused.headers["Location"]).text
+    )
+    assert "户号只能用汉字、字母、数字和 - _ . / # ( )，最多32个字，不能有空格。" in page
+    assert "填写的内容不对" not in page
+    with unit_of_work(app.extensions["kiosk_db"].reader) as session:
+        assert session.scalar(select(Household).where(Household.head_name == "王五")) is None

@@ -123,7 +123,8 @@ def test_bad_and_duplicate_rows_are_listed_and_nothing_is_written(session, villa
     before_journal = session.scalar(select(func.count(Journal.id)))
     with pytest.raises(DomainError) as refused:
         roster_import.apply_roster(session, village, rows, actor="t")
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "file_has_bad_rows"
+    assert refused.value.text == "文件里有问题的行，没有导入：请改好后重新上传。"
     assert _count(session, village) == 0
     assert session.scalar(select(func.count(Journal.id))) == before_journal
 

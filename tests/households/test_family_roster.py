@@ -92,7 +92,7 @@ def test_a_household_without_one_head_or_a_bad_phone_refuses_the_file(session, v
     assert "手机号只能写数字" in reasons[5]
     with pytest.raises(DomainError) as refused:
         roster_import.apply_roster(session, village, rows, actor="t")
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "file_has_bad_rows"
     assert session.scalar(select(Member.id).where(Member.village_id == village.id)) is None
 
 

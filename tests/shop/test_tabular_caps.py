@@ -83,5 +83,7 @@ def test_odd_digits_and_huge_numbers_are_row_errors(session, village):
 
 @pytest.mark.parametrize("number", ['01"1', "01\r\n1", "01 1", "a;b", "x" * 33])
 def test_household_numbers_are_identifiers(session, village, number):
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         households.create_household(session, village, number, "张三", actor="test")
+    control = "\r" in number
+    assert refused.value.code == ("invalid_characters" if control else "invalid_household_number")

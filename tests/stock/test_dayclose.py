@@ -183,7 +183,8 @@ def test_a_day_that_has_not_begun_cannot_be_closed(session, kiosk):
         dayclose.close_day(
             session, kiosk, local_date(utcnow()) + dt.timedelta(days=2), actor="clerk"
         )
-    assert err.value.code == "invalid_input"
+    assert err.value.code == "day_not_begun"
+    assert err.value.text == "这一天还没到，不能日结。"
 
 
 def test_receipts_of_the_day_list_print_state(
