@@ -22,6 +22,7 @@ from sqlalchemy import select
 from shop.errors import DomainError
 from shop.households import family, pins, visitors
 from shop.models import Household, PrintJob, Product, Redemption, utcnow
+from shop.points import honour
 from shop.points import review as points_review
 from shop.redemptions import MAX_QTY_PER_LINE
 
@@ -125,6 +126,12 @@ def shop_context(session, current: visit.Visit, *, entries: bool = False) -> dic
         "applications": shopfront.applications_of(session, household) if entries else [],
         "max_qty": MAX_QTY_PER_LINE,
         "closed": closed_notice(session, household) if entries else None,
+        # 荣誉积分, where the village shows it: earned by deeds, never spent.
+        "honour": (
+            honour.total(session, household.id)
+            if entries and honour.shown(session, household.village_id)
+            else None
+        ),
         "visit": current,
         "household": household,
         "products": products,

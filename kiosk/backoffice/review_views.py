@@ -13,7 +13,7 @@ from kiosk.db import reading, writing
 from shop import points
 from shop.errors import DomainError
 from shop.models import StaffUser
-from shop.points import review
+from shop.points import honour, review
 from shop.points.photos import MAX_BYTES, MAX_PHOTOS
 
 from .access import bp, roles_required
@@ -246,10 +246,15 @@ def review_settings():
                     notice_days=form_int("notice_days", -1),
                     actor=current_user.actor,
                 )
+                honour.set_shown(
+                    db, village(db).id, request.form.get("honour") == "on", actor=current_user.actor
+                )
             flash(_("已保存"), "ok")
         except DomainError as exc:
             flash_error(exc)
         return redirect(url_for("backoffice.review_settings"), 303)
     with reading() as db:
         setting = review.settings(db, village(db).id)
-    return render_template("backoffice/review_settings.html", setting=setting)
+    return render_template(
+        "backoffice/review_settings.html", setting=setting, honour_on=bool(setting.honour_points)
+    )

@@ -185,6 +185,8 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
         ("household_change", r"query code revoked", N_("停用手机查询码"), {}, None),
         ("staff_change", r"who came on", N_("兑换时问来兑换的人，印在小票上"), {}, None),
         ("staff_change", r"who came off", N_("兑换时不再问来兑换的人"), {}, None),
+        ("staff_change", r"honour points on", N_("显示荣誉积分（兑换不减、年终不清零）"), {}, None),
+        ("staff_change", r"honour points off", N_("不再显示荣誉积分"), {}, None),
         ("staff_change", r"phone public on", N_("开放手机公开页（公示、排名、光荣榜）"), {}, None),
         ("staff_change", r"phone public off", N_("关闭手机公开页"), {}, None),
         ("staff_change", r"phone names masked", N_("手机公开页遮挡姓名"), {}, None),

@@ -13,7 +13,7 @@ from shop.errors import DomainError
 from shop.households import recent_entries
 from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry
-from shop.points import review
+from shop.points import honour, review
 from shop.points.applications import application_photo_ids
 from shop.points.models import (
     PointsApplication,
@@ -39,6 +39,7 @@ class Home:
     next_window: RedemptionWindow | None
     pending_applications: int
     notice_days: int
+    honour: int | None = None  # 荣誉积分, where the village shows it
 
     @property
     def noticed_points(self) -> int:
@@ -82,6 +83,9 @@ def home(session: Session, household_id: int, *, latest: int = LATEST) -> Home:
         next_window=limits.next_window(session, found.village_id),
         pending_applications=int(pending or 0),
         notice_days=review.settings(session, found.village_id).notice_days,
+        honour=(
+            honour.total(session, found.id) if honour.shown(session, found.village_id) else None
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -117,6 +118,8 @@ class PointsSettings(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), primary_key=True)
     review_policy: Mapped[str] = mapped_column(String(16), default="all")
     notice_days: Mapped[int] = mapped_column(Integer, default=0)
+    # 荣誉积分: show the points earned by deeds (never spent, never cleared) beside the balance.
+    honour_points: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReviewBatch(Base):

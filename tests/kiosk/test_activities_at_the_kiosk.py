@@ -68,3 +68,21 @@ def test_a_full_activity_is_refused_in_words_and_junk_is_a_problem(app, kiosk, p
     assert screen_of(kiosk.post("/activity", {"visit": second, "activity": "999999"}))[0] == (
         "apply"
     )
+
+
+def test_honour_points_show_on_the_household_screen_only_where_the_village_wants(
+    app, kiosk, passbooks
+):
+    from shop.points import honour
+
+    row = passbooks["active"][5]
+    first = kiosk.scan(row["存折二维码"])
+    assert 'id="honour"' not in first.text
+    kiosk.post("/reset", {})
+    with _db(app).writer() as session, session.begin():
+        village = session.scalar(select(Village))
+        honour.set_shown(session, village.id, True, actor="test")
+        household = session.scalar(select(Household).where(Household.number == row["户号"]))
+        expected = honour.total(session, household.id)
+    shown = kiosk.scan(row["存折二维码"])
+    assert f'<p class="balance-honour" id="honour">荣誉积分 {expected}</p>' in shown.text

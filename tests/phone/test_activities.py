@@ -54,3 +54,17 @@ def test_a_full_activity_says_so_and_a_signed_out_phone_is_asked_to_sign_in(app,
     full = b.post(f"/m/activities/{activity_id}/signup", token_from="/m/activities")
     assert full.status_code == 409 and "这个活动报名已满" in full.text
     assert phone().get("/m/activities").status_code == 401
+
+
+def test_the_phone_shows_honour_points_where_the_village_turns_them_on(app, phone):
+    from shop.points import honour
+
+    code, household_id = issue_code(app)
+    villager = phone()
+    villager.sign_in(code)
+    assert 'id="honour"' not in villager.get("/m/").text
+    with unit_of_work(app.extensions["kiosk_db"].writer) as s:
+        village = s.scalar(select(Village).order_by(Village.id).limit(1))
+        honour.set_shown(s, village.id, True, actor="staff:boss")
+        earned = honour.total(s, household_id)
+    assert f"荣誉积分{earned}分" in villager.get("/m/").text
