@@ -52,13 +52,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_backoffice(app)
 
-    from . import api, health, phone, scan_events, scan_screens, screen_kit, screens
+    from . import api, health, phone, scan_events, scan_screens, screen_globals, screen_kit, screens
     from . import voice as kiosk_voice
 
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
-    # One blueprint ("screens", made in screen_kit) carries the routes of both modules.
-    assert screens.bp is scan_screens.bp is screen_kit.bp
+    # One blueprint ("screens", made in screen_kit) carries the routes and globals of the others.
+    assert screens.bp is scan_screens.bp is screen_globals.bp is screen_kit.bp
     app.register_blueprint(screen_kit.bp)
     app.register_blueprint(scan_events.bp)
     kiosk_voice.init_app(app)

@@ -198,7 +198,7 @@ def goods(phone: Phone):
 @bp.get("/goods/<int:product_id>/picture")
 @signed_in
 def goods_picture(phone: Phone, product_id: int):
-    from kiosk.screen_kit import uploaded_picture
+    from kiosk.screen_globals import uploaded_picture
 
     return uploaded_picture(product_id)
 
