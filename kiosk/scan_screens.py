@@ -153,5 +153,5 @@ def _staff_badge(code: str, source: str):
     """A staff badge at the kiosk: the back-office's badge sign-in, with the badge already read;
     the villager's visit (if any) ends, as with anyone new at the screen."""
     _log_scan(None, code, source, "badge", None)
-    visit.hold_badge(codes.code_hash(code))
-    return redirect_page(url_for("backoffice.badge_login"))
+    token = visit.hold_badge(codes.code_hash(code))
+    return redirect_page(url_for("backoffice.badge_login", t=token))

@@ -17,9 +17,7 @@ from flask import current_app, session
 from .i18n import SESSION_KEY as LANG_KEY
 
 _KEY = "visit"
-# A staff badge scanned at the kiosk (its hash and when), waiting for the PIN on the back-office's
-# badge page; and the mark that this back-office session began at the kiosk (a way back to it).
-BADGE_KEY = "kiosk_badge"
+# The mark that a back-office session began with a badge scanned at the kiosk (a way back to it).
 FROM_KIOSK_KEY = "from_kiosk"
 BADGE_SECONDS = 120
 STEPS = ("who", "shop", "pin", "confirm", "done")
@@ -121,15 +119,30 @@ def is_current(visit: Visit | None, nonce: str | None) -> bool:
     return visit is not None and bool(nonce) and secrets.compare_digest(visit.nonce, nonce)
 
 
-def hold_badge(badge_hash: str) -> None:
+def hold_badge(badge_hash: str) -> str:
+    """A staff badge scanned at the kiosk: the villager's visit ends, and the badge waits (its
+    hash, two minutes, once) for the PIN on the back-office's badge page, which has its own
+    session cookie: the page finds it by the one-time token this returns."""
     forget()
-    session[BADGE_KEY] = {"h": badge_hash, "t": time.time()}
+    waiting = current_app.extensions.setdefault("kiosk_badges", {})
+    now = time.time()
+    for token, (_, since) in list(waiting.items()):
+        if now - since > BADGE_SECONDS:
+            waiting.pop(token, None)
+    token = secrets.token_urlsafe(16)
+    waiting[token] = (badge_hash, now)
+    return token
 
 
-def held_badge() -> str | None:
-    """The badge scanned at the kiosk in the last two minutes (its hash), if any."""
-    data = session.get(BADGE_KEY)
-    if not isinstance(data, dict) or time.time() - float(data.get("t") or 0) > BADGE_SECONDS:
-        session.pop(BADGE_KEY, None)
+def held_badge(token: str | None) -> str | None:
+    """The hash of the badge scanned at the kiosk under this token, if it is still waiting."""
+    waiting = current_app.extensions.get("kiosk_badges", {})
+    found = waiting.get(token or "")
+    if found is None or time.time() - found[1] > BADGE_SECONDS:
+        waiting.pop(token or "", None)
         return None
-    return str(data.get("h") or "") or None
+    return found[0]
+
+
+def drop_badge(token: str) -> None:
+    current_app.extensions.get("kiosk_badges", {}).pop(token, None)

@@ -198,7 +198,22 @@ def _no_store(response):
 
 
 class _SecureWhenHttps(SecureCookieSessionInterface):
-    """The session cookie is Secure when the request came over HTTPS (or config says so)."""
+    """The session cookie is Secure when the request came over HTTPS (or config says so).
+
+    Each face of the app keeps its own session cookie: the back-office's staff session
+    (`session`), the villagers' touchscreen (`kiosk_session`) and the phone page
+    (`phone_session`). A villager's visit on the kiosk box never shares a cookie with a staff
+    member signed in on the same browser, and signing out of one leaves the other as it was."""
+
+    def get_cookie_name(self, app: Flask) -> str:
+        path = "/"
+        with contextlib.suppress(RuntimeError):
+            path = request.path
+        if path.startswith("/backoffice"):
+            return app.config["SESSION_COOKIE_NAME"]
+        if path == "/m" or path.startswith("/m/"):
+            return "phone_session"
+        return "kiosk_session"
 
     def get_cookie_secure(self, app: Flask) -> bool:
         if app.config.get("SESSION_COOKIE_SECURE"):

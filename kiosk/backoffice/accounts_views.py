@@ -89,9 +89,10 @@ def login():
 @public
 def badge_login():
     """On the kiosk: the badge scanned at its screen (or into the field here), then the PIN."""
-    scanned = visit.held_badge()
+    token = request.values.get("t", "")
+    scanned = visit.held_badge(token)
     if request.method == "GET":
-        return render_template("backoffice/badge.html", scanned=scanned is not None)
+        return render_template("backoffice/badge.html", scanned=scanned is not None, token=token)
     badge = request.form.get("badge", "")
 
     def attempt():
@@ -105,7 +106,7 @@ def badge_login():
     if refusal:
         return refusal
     if scanned:
-        session.pop(visit.BADGE_KEY, None)
+        visit.drop_badge(token)
         session[visit.FROM_KIOSK_KEY] = True
     return _finish_sign_in(result, "backoffice/badge.html")
 

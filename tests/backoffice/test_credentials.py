@@ -109,9 +109,25 @@ def test_staff_sessions_expire_when_idle_and_after_a_working_day(app, staff_clie
     for field, age in (("staff_seen", 31 * 60), ("staff_since", 13 * 3600)):
         clerk = staff_client("clerk")
         assert clerk.get("/backoffice/").status_code == 200
-        with clerk.client.session_transaction() as session:
+        with clerk.client.session_transaction("/backoffice/") as session:
             session[field] = int(time.time()) - age
         assert clerk.get("/backoffice/").status_code == 302, field
+
+
+def test_the_kiosk_screen_keeps_its_own_session_apart_from_staff(app, staff_client):
+    """Finding 16: the villagers' touchscreen and the back-office never share a session cookie;
+    signing out of the back-office leaves the kiosk's visit as it was, and the reverse."""
+    clerk = staff_client("clerk")
+    client = clerk.client
+    assert client.get("/backoffice/").status_code == 200
+    assert client.get("/").status_code == 200
+    assert client.get_cookie("session") is not None
+    assert client.get_cookie("kiosk_session") is not None
+    assert client.get_cookie("session").value != client.get_cookie("kiosk_session").value
+    with client.session_transaction("/") as kiosk_side:
+        assert "_user_id" not in kiosk_side  # no staff sign-in on the kiosk's cookie
+    with client.session_transaction("/backoffice/") as staff_side:
+        assert "_user_id" in staff_side
 
 
 def test_the_session_cookie_is_secure_over_tls_behind_a_proxy(make_app):

@@ -156,15 +156,25 @@ def test_a_staff_badge_at_the_kiosk_opens_the_pin_pad_and_then_the_back_office(
     _with_soap(app, kiosk, passbooks["rich"])  # a villager's visit was on the screen
     response = kiosk.scan(badge)
     assert response.status_code == 204
-    assert response.headers["HX-Redirect"] == "/backoffice/badge"
-    page = kiosk.client.get("/backoffice/badge")
+    target = response.headers["HX-Redirect"]
+    assert target.startswith("/backoffice/badge?t=")
+    assert badge not in target  # the badge's code never travels; a one-time token does
+    t = target.split("=", 1)[1]
+    page = kiosk.client.get(target)
     assert "工作证已扫好，请输入密码" in page.text
     assert 'name="badge"' not in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    wrong = kiosk.client.post("/backoffice/badge", data={"csrf_token": token, "pin": "1111"})
+    wrong = kiosk.client.post(
+        "/backoffice/badge", data={"csrf_token": token, "t": t, "pin": "1111"}
+    )
     assert wrong.status_code == 401
-    signed = kiosk.client.post("/backoffice/badge", data={"csrf_token": token, "pin": "2468"})
+    assert "工作证已扫好" in wrong.text  # asked again for the PIN, the badge still read
+    signed = kiosk.client.post(
+        "/backoffice/badge", data={"csrf_token": token, "t": t, "pin": "2468"}
+    )
     assert signed.status_code == 303
+    # The token worked once: the same link no longer signs anyone in.
+    assert "工作证已扫好" not in kiosk.client.get(target).text
     home = kiosk.client.get("/backoffice/")
     assert home.status_code == 200
     assert "退出，回到兑换屏" in home.text

@@ -240,11 +240,11 @@ def test_a_double_tap_or_resubmit_with_the_same_key_makes_one_redemption(app, pa
     visit, signature = _to_confirm(app, first_tab, row)
     before = len(_redemptions(app, row["户号"]))
     # The second tap of a double tap carries the cookie from before the first one's answer.
-    cookie = first_tab.client.get_cookie("session").value
+    cookie = first_tab.client.get_cookie("kiosk_session").value
     body = {"visit": visit, "key": "kq-double-0001", "basket": signature}
     one = first_tab.post("/confirm", body)
     second_tab = KioskClient(app)
-    second_tab.client.set_cookie("session", cookie)
+    second_tab.client.set_cookie("kiosk_session", cookie)
     second_tab.csrf = first_tab.csrf
     two = second_tab.post("/confirm", body)
     three = first_tab.post("/confirm", body)
