@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import SMALL, shoot
 
 from .conftest import PASSWORD
-from .test_e2e_backoffice import chromium, live_backoffice  # noqa: F401 - shared fixtures
+from .test_e2e_backoffice import chromium, live_app, live_backoffice  # noqa: F401 - shared fixtures
 
 pytestmark = pytest.mark.browser
 
