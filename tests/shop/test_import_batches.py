@@ -110,6 +110,6 @@ def test_batches_commit_apart_and_a_refused_file_writes_nothing(fresh_backend):
     bad = rows + [{"户号": rows[0]["户号"], "户主": "重复"}]  # a number twice: all refused
     with pytest.raises(DomainError) as refused:
         roster_import.import_roster(lambda: unit_of_work(writer), shop["village"], bad, actor="t")
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "file_has_bad_rows"  # 文件里有问题的行，没有导入
     with unit_of_work(writer) as s:
         assert s.scalar(select(func.count(Household.id))) == 1
