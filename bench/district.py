@@ -287,6 +287,65 @@ def _time_page(client, path: str, repeat: int) -> tuple[float, float]:
     return _percentiles(samples)
 
 
+def _measure(url: str, first: int, repeat: int, *, verify: bool = True) -> None:
+    """Time each page through the app, then verify one village and the district."""
+    from kiosk.app import create_app
+
+    folder = Path(tempfile.mkdtemp(prefix="district-bench-"))
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(folder),
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "PRINTER": "preview",
+            "TESTING": True,
+        }
+    )
+    today = clock.today()
+    month = f"{today.year}-{today.month:02d}"
+    district, _ = _client(app, "bench-district")
+    town, town_token = _client(app, "bench-town")
+    figures = {
+        "district page": _time_page(district, "/backoffice/region", repeat),
+        "township page": _time_page(town, "/backoffice/region", repeat),
+        "district ranking": _time_page(district, "/backoffice/region/ranking", repeat),
+        "monthly XLSX (district)": _time_page(
+            district, f"/backoffice/region/villages-{month}.xlsx", repeat
+        ),
+    }
+    town.post("/backoffice/region/pick", data={"village_id": first, "csrf_token": town_token})
+    figures["village home (dashboard)"] = _time_page(town, "/backoffice/", repeat)
+    for name, (p50, p95) in figures.items():
+        print(f"  {name:<28} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
+    app.extensions["kiosk_db"].engine.dispose()
+    if not verify:
+        return
+    engine = make_engine(url)
+    conn = snapshot(engine)
+    try:
+        one = verify_ledger(conn, first)
+    finally:
+        conn.close()
+    conn = snapshot(engine)
+    try:
+        whole = verify_ledger(conn, None)
+    finally:
+        conn.close()
+    assert one.ok and whole.ok, (one.first_problem, whole.first_problem)
+    started = time.perf_counter()
+    with unit_of_work(session_factory(engine)) as s:
+        problems = fold.check(s)
+    assert not problems, problems[:3]
+    checked = time.perf_counter() - started
+    print(f"  verify one village   {one.rows:,} rows {one.rows_per_second:,.0f} rows/s")
+    print(f"  verify the district  {whole.rows:,} rows {whole.rows_per_second:,.0f} rows/s")
+    print(
+        f"  monthly figures equal the journal (verify's check): {checked:.1f} s,"
+        f" {whole.rows / checked:,.0f} rows/s"
+    )
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -297,7 +356,26 @@ def main() -> None:
         "--rows", type=int, default=None, help="Journal rows (default 10,000,000 x scale)."
     )
     parser.add_argument("--keep", action="store_true", help="Keep the schema (prints its URL).")
+    parser.add_argument(
+        "--reuse",
+        metavar="URL",
+        help="Time the pages and verify on a district kept by an earlier --keep run (no load).",
+    )
+    parser.add_argument(
+        "--pages-only", action="store_true", help="Time the pages; skip verify and its check."
+    )
     args = parser.parse_args()
+    if args.reuse:
+        load = os.getloadavg()
+        print(f"district bench on a kept district: {args.reuse}")
+        print(f"  load average before: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        engine = make_engine(args.reuse)
+        schema.upgrade(engine)
+        with engine.connect() as conn:
+            first = conn.scalar(text("SELECT min(id) FROM villages"))
+        engine.dispose()
+        _measure(args.reuse, first, args.repeat, verify=not args.pages_only)
+        return
     homes = int(150_000 * args.scale)
     rows = args.rows if args.rows is not None else int(10_000_000 * args.scale)
     load = os.getloadavg()
@@ -321,61 +399,7 @@ def main() -> None:
             f" in {seconds:.1f} s ({folded / seconds:,.0f}/s)"
         )
         engine.dispose()
-
-        from kiosk.app import create_app
-
-        folder = Path(tempfile.mkdtemp(prefix="district-bench-"))
-        app = create_app(
-            {
-                "INSTANCE_PATH": str(folder),
-                "DATABASE_URL": url,
-                "SECRET_KEY": "bench",
-                "PRINTER": "preview",
-                "TESTING": True,
-            }
-        )
-        today = clock.today()
-        month = f"{today.year}-{today.month:02d}"
-        district, _ = _client(app, "bench-district")
-        town, town_token = _client(app, "bench-town")
-        figures = {
-            "district page": _time_page(district, "/backoffice/region", args.repeat),
-            "township page": _time_page(town, "/backoffice/region", args.repeat),
-            "district ranking": _time_page(district, "/backoffice/region/ranking", args.repeat),
-            "monthly XLSX (district)": _time_page(
-                district, f"/backoffice/region/villages-{month}.xlsx", args.repeat
-            ),
-        }
-        first = world["villages"][0]["id"]
-        town.post("/backoffice/region/pick", data={"village_id": first, "csrf_token": town_token})
-        figures["village home (dashboard)"] = _time_page(town, "/backoffice/", args.repeat)
-        for name, (p50, p95) in figures.items():
-            print(f"  {name:<28} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms")
-        engine = make_engine(url)
-        conn = snapshot(engine)
-        try:
-            one = verify_ledger(conn, first)
-        finally:
-            conn.close()
-        conn = snapshot(engine)
-        try:
-            whole = verify_ledger(conn, None)
-        finally:
-            conn.close()
-        assert one.ok and whole.ok, (one.first_problem, whole.first_problem)
-        started = time.perf_counter()
-        with unit_of_work(session_factory(engine)) as s:
-            problems = fold.check(s)
-        assert not problems, problems[:3]
-        checked = time.perf_counter() - started
-        print(f"  verify one village   {one.rows:,} rows {one.rows_per_second:,.0f} rows/s")
-        print(f"  verify the district  {whole.rows:,} rows {whole.rows_per_second:,.0f} rows/s")
-        print(
-            f"  monthly figures equal the journal (verify's check): {checked:.1f} s,"
-            f" {whole.rows / checked:,.0f} rows/s"
-        )
-        app.extensions["kiosk_db"].engine.dispose()
-        engine.dispose()
+        _measure(url, world["villages"][0]["id"], args.repeat, verify=not args.pages_only)
         if args.keep:
             print(f"  kept: {url}")
     finally:
