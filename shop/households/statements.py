@@ -54,10 +54,6 @@ class StatementLine:
         return self.kind in ("award", "deduction")
 
 
-def _day_bounds(on: dt.date, tz: dt.tzinfo | None) -> dt.datetime:
-    return clock.midnight(on, tz)
-
-
 def statement_lines(
     session: Session,
     household: Household,
@@ -75,9 +71,9 @@ def statement_lines(
         .order_by(PointsEntry.id)
     )
     if date_from:
-        stmt = stmt.where(Journal.created_at >= _day_bounds(date_from, tz))
+        stmt = stmt.where(Journal.created_at >= clock.midnight(date_from, tz))
     if date_to:
-        stmt = stmt.where(Journal.created_at < _day_bounds(date_to + dt.timedelta(days=1), tz))
+        stmt = stmt.where(Journal.created_at < clock.midnight(date_to + dt.timedelta(days=1), tz))
     lines = []
     for e in session.scalars(stmt):
         j = e.journal

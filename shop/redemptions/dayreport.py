@@ -27,11 +27,6 @@ def receipt_number(kiosk: Kiosk, seq: int) -> str:
     return f"{kiosk.prefix}-{seq:06d}"
 
 
-def day_bounds(day: dt.date, tz: dt.tzinfo | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """[start, end) of a local business day, in UTC."""
-    return clock.day_bounds(day, tz)
-
-
 # --- the clerk's list of the day ---------------------------------------------------------------
 
 
@@ -49,7 +44,7 @@ class ReceiptRow:
 
 def receipts_of_day(session: Session, kiosk: Kiosk, day: dt.date) -> list[ReceiptRow]:
     """今日小票: the kiosk's receipts of a local day, with print state, in number order."""
-    start, end = day_bounds(day)
+    start, end = clock.day_bounds(day)
     rows = session.execute(
         select(
             Redemption.receipt_no,
@@ -86,7 +81,7 @@ def _ranges(numbers: list[int]) -> list[tuple[int, int]]:
 
 def day_report(session: Session, kiosk: Kiosk, day: dt.date, *, clerk: str = "") -> dict:
     """The day's figures, computed from the database (a closed day: use `close_day`)."""
-    start, end = day_bounds(day)
+    start, end = clock.day_bounds(day)
     village = session.get(Village, kiosk.village_id)
     in_day = and_(
         Redemption.kiosk_id == kiosk.id,

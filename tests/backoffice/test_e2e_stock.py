@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from kiosk.app import create_app
+from shop import clock
 from shop.demo import GOODS
 from shop.models import Product, ReceivingDoc, Redemption, RedemptionLine, utcnow
-from shop.redemptions.dayreport import day_bounds
 from shop.redemptions.limits import local_date
 from tests.e2e.conftest import LIVE_CONFIG, SHOTS, serve, wedge_scan
 
@@ -158,7 +158,7 @@ def test_receive_by_scanning_redeem_void_and_close_the_day(shop_live, chromium):
     shot(page, "dayclose-closed")
 
     # 4. The report's figures are the ledger's.
-    start, end = day_bounds(local_date(utcnow()))
+    start, end = clock.day_bounds(local_date(utcnow()))
     today = (Redemption.created_at >= start) & (Redemption.created_at < end)
     with app.extensions["kiosk_db"].reader() as db:
         issued = db.scalar(select(func.count(Redemption.id)).where(today))
