@@ -23,6 +23,7 @@ from .screen_kit import (
     error_screen,
     stale,
     switch_screen,
+    visit_at,
 )
 
 log = logging.getLogger(__name__)
@@ -116,11 +117,11 @@ def _log_scan(kiosk_id, raw, source, outcome, household_id) -> None:
 
 
 @bp.post("/switch")
-def switch_household():
+@visit_at()
+def switch_household(current: visit.Visit):
     """The answer to 换成…？: `yes` starts the other household's visit, `no` goes back to the
     basket as it was."""
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.offer is None:
+    if current.offer is None:
         return stale(current)
     if request.form.get("answer") == "yes":
         return begin_visit(current.offer)
@@ -130,11 +131,9 @@ def switch_household():
 
 
 @bp.post("/who")
-def who_came():
+@visit_at("who")
+def who_came(current: visit.Visit):
     """The answer to 是谁来兑换？: one of the household's members who may redeem."""
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.step != "who":
-        return stale(current)
     try:
         with reading() as session:
             household = session.get(Household, current.household_id)

@@ -10,9 +10,10 @@ the page made.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
@@ -303,6 +304,31 @@ def refit_basket(current: visit.Visit, code: str):
 def stale(current: visit.Visit | None):
     """A form from an earlier visit (another household, or before a reset): show what is now."""
     return current_screen(current, sound="error")
+
+
+def at_step(current: visit.Visit | None, *steps: str) -> bool:
+    """Whether the posted form is the current visit's (its nonce) and the visit is at one of
+    `steps` (at any step when none is named)."""
+    return visit.is_current(current, request.form.get("visit")) and (
+        not steps or current.step in steps
+    )
+
+
+def visit_at(*steps: str):
+    """A route's visit guard: the view runs with the current visit only for a form of that visit
+    at one of `steps` (any step when none is named); any other form gets `stale`."""
+
+    def guard(view):
+        @functools.wraps(view)
+        def guarded(*args, **kwargs):
+            current = visit.current()
+            if not at_step(current, *steps):
+                return stale(current)
+            return view(current, *args, **kwargs)
+
+        return guarded
+
+    return guard
 
 
 def trim_notice(trims: list[shopfront.Trim]) -> str:

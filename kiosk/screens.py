@@ -19,6 +19,7 @@ from .htmx import no_content, refresh_page, render_fragment, render_screen
 from .printing import print_queued, queue_receipt
 from .screen_kit import (
     BASKET_REFUSALS,
+    at_step,
     bp,
     current_screen,
     done_screen,
@@ -29,6 +30,7 @@ from .screen_kit import (
     shop_context,
     stale,
     trim_notice,
+    visit_at,
     waiting_screen,
 )
 
@@ -50,12 +52,10 @@ def _wanted_quantities(text: str) -> dict[int, int] | None:
 
 
 @bp.post("/basket")
-def change_basket():
+@visit_at("shop")
+def change_basket(current: visit.Visit):
     """Taps on the goods: `want` (the quantities the page counted, sent after its taps) or one
     tap's `delta` (+1 / -1) on `product`."""
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
-        return stale(current)
     changes = _wanted_quantities(request.form.get("want", ""))
     try:
         product_id = int(request.form.get("product", "0"))
@@ -94,14 +94,9 @@ def change_basket():
 
 
 @bp.post("/review")
-def review():
+@visit_at("shop", "confirm")
+def review(current: visit.Visit):
     """'Next' under the basket: the PIN keypad if this basket needs one, else the confirm screen."""
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.step not in (
-        "shop",
-        "confirm",
-    ):
-        return stale(current)
     try:
         with reading() as session:
             ctx = shop_context(session, current)
@@ -129,10 +124,8 @@ def review():
 
 
 @bp.post("/pin")
-def enter_pin():
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.step != "pin":
-        return stale(current)
+@visit_at("pin")
+def enter_pin(current: visit.Visit):
     pin = request.form.get("pin", "")
     try:
         with writing() as session:
@@ -159,10 +152,8 @@ def enter_pin():
 
 
 @bp.post("/back")
-def back_to_goods():
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")):
-        return stale(current)
+@visit_at()
+def back_to_goods(current: visit.Visit):
     if current.step != "done":
         current.step = "shop"
         visit.save(current)
@@ -170,12 +161,10 @@ def back_to_goods():
 
 
 @bp.post("/apply")
-def apply_screen():
+@visit_at("shop")
+def apply_screen(current: visit.Visit):
     """申请积分: the villager picks a good deed from pictures (the panel reviews it later), or
     signs the household up for one of the village's coming activities (活动)."""
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
-        return stale(current)
     visit.touch()
     return _apply_page(current)
 
@@ -201,11 +190,9 @@ def _apply_page(current: visit.Visit, *, notice: str | None = None, status: int 
 
 
 @bp.post("/activity")
-def activity_signup():
+@visit_at("shop")
+def activity_signup(current: visit.Visit):
     """我家报名: the household on a coming activity's list; the apply screen says so."""
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
-        return stale(current)
     try:
         activity_id = int(request.form.get("activity", ""))
     except ValueError:
@@ -225,10 +212,8 @@ def activity_signup():
 
 
 @bp.post("/apply/submit")
-def apply_submit():
-    current = visit.current()
-    if not visit.is_current(current, request.form.get("visit")) or current.step != "shop":
-        return stale(current)
+@visit_at("shop")
+def apply_submit(current: visit.Visit):
     try:
         rule_id = int(request.form.get("rule", ""))
     except ValueError:
@@ -258,7 +243,7 @@ def confirm():
         return stale(current)
     if current.last_key and current.last_key == key and current.receipt_id:
         return current_screen(current)  # the second tap of a double tap: same receipt
-    if not visit.is_current(current, request.form.get("visit")) or current.step != "confirm":
+    if not at_step(current, "confirm"):
         return stale(current)
     if not key:
         return error_screen("problem", status=400)
@@ -306,14 +291,10 @@ def confirm():
 
 
 @bp.post("/print")
-def print_receipt():
+@visit_at("done")
+def print_receipt(current: visit.Visit):
     """The done screen asks for its receipt as it appears; only the visit's own, and once."""
-    current = visit.current()
-    if (
-        not visit.is_current(current, request.form.get("visit"))
-        or current.step != "done"
-        or not current.receipt_id
-    ):
+    if not current.receipt_id:
         return stale(current)
     outcome = print_queued(current.receipt_id)
     try:
