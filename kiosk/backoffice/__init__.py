@@ -42,11 +42,13 @@ def init_app(app: Flask) -> None:
         phone_views,
         pin_views,
         points_views,
+        receiving_views,
         reports_views,
         review_views,
         settings_views,
         setup_views,
         stock_views,
+        stocktake_views,
         supervision_views,
         voice_views,
     )
