@@ -54,12 +54,24 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "stocktake_closed": (409, N_("这次盘点已经结束，不能再改。")),
     "unknown_stocktake": (404, N_("没有这次盘点。")),
     "invalid_picture": (422, N_("图片无法识别。")),
-    # Recorded entries and their review (shop/points/review.py).
+    # Recorded entries and their review (shop/points/review/).
     "photo_too_large": (413, N_("照片太大了（每张最多12MB）。请换一张或重新拍照。")),
     "too_many_photos": (422, N_("照片最多4张。")),
     "outside_groups": (403, N_("这一户不在您负责的村民小组，不能记分。")),
     "already_decided": (409, N_("这一条已经审核过了。")),
     "objection_open": (409, N_("这一条有未处理的异议，请先处理异议。")),
+    "invalid_review_policy": (
+        422,
+        N_("哪些积分要审核，只能选：全部要审核、只有扣分要审核、都不用审核。"),
+    ),
+    "invalid_notice_days": (422, N_("公示天数要填0到60之间的数字，0就是不公示。")),
+    "entry_form_stale": (422, N_("这一页有问题，请刷新页面后重新录入。")),
+    "unknown_batch": (404, N_("找不到这一批录入，可能不是本村的。请回到审核页面再看。")),
+    "unknown_photo": (404, N_("找不到这张照片。")),
+    "approved_and_rejected": (422, N_("同一户不能既勾选通过又勾选退回，请只选一样。")),
+    "line_not_in_batch": (409, N_("勾选的户不在这一批录入里，请刷新页面后重新审核。")),
+    "unknown_review_line": (404, N_("找不到这一条录入，可能不是本村的。")),
+    "unknown_objection": (404, N_("找不到这条异议，可能不是本村的。")),
     # Going live: villages, kiosks and the first run (shop/regions).
     "invalid_code": (422, N_("编号只能用字母、数字和短横线，不能有空格或汉字。")),
     "name_required": (422, N_("请填写名称。")),

@@ -287,6 +287,51 @@ def test_an_inactive_household_or_another_villages_is_refused(
     assert refused.value.code == "unknown_household"
 
 
+def test_each_refusal_of_the_review_has_its_own_code(
+    session, village, create_village, create_household, create_rule
+):
+    """Not the catch-all invalid_input: each refusal says what went wrong."""
+    rule = create_rule(10)
+    home = create_household()
+    review.set_settings(session, village.id, review_policy="all", notice_days=3, actor="t")
+    batch, other = (
+        review.record_entry(session, village.id, rule, [home.id], actor="x", groups=GROUP)
+        for _ in range(2)
+    )
+    line = batch.lines[0]
+
+    def code(call, *args, **kwargs) -> str:
+        with pytest.raises(DomainError) as refused:
+            call(session, *args, **kwargs)
+        return refused.value.code
+
+    def settings(policy, days):
+        return code(review.set_settings, village.id, review_policy=policy, notice_days=days,
+                    actor="t")  # fmt: skip
+
+    assert settings("some", 3) == "invalid_review_policy"
+    assert settings("all", 61) == "invalid_notice_days"
+    assert settings("all", -1) == "invalid_notice_days"
+    stale = code(review.record_entry, village.id, rule, [home.id], actor="x", groups=GROUP,
+                 client_key="k" * 65)  # fmt: skip
+    assert stale == "entry_form_stale"
+    assert code(review.get_batch, village.id, other.id + 1000) == "unknown_batch"
+    assert code(review.get_batch, create_village("别村").id, batch.id) == "unknown_batch"
+    assert code(review.photo, village.id, 10**9) == "unknown_photo"
+    both = code(review.decide, village.id, batch.id, approve=[line.id], reject=[line.id],
+                reason="重复", actor="p")  # fmt: skip
+    assert both == "approved_and_rejected"
+    elsewhere = code(review.decide, village.id, batch.id, approve=[other.lines[0].id], actor="p")
+    assert elsewhere == "line_not_in_batch"
+    assert code(review.record_objection, village.id, 10**9, "不对", actor="c") == (
+        "unknown_review_line"
+    )
+    answer = code(review.resolve_objection, village.id, 10**9, points_after=None,
+                  resolution="核实", actor="p")  # fmt: skip
+    assert answer == "unknown_objection"
+    assert line.state == "pending" and review.settings(session, village.id).notice_days == 3
+
+
 # --- the pages --------------------------------------------------------------------------------
 
 

@@ -57,14 +57,14 @@ def recorded_by(session: Session, village_id: int, actor: str, limit: int = 30):
 def get_batch(session: Session, village_id: int, batch_id: int) -> ReviewBatch:
     batch = session.get(ReviewBatch, batch_id)
     if batch is None or batch.village_id != village_id:
-        raise DomainError("invalid_input", f"batch {batch_id}")
+        raise DomainError("unknown_batch", f"batch {batch_id}")
     return batch
 
 
 def photo(session: Session, village_id: int, photo_id: int) -> ReviewPhoto:
     found = session.get(ReviewPhoto, photo_id)
     if found is None or found.village_id != village_id:
-        raise DomainError("invalid_input", f"photo {photo_id}")
+        raise DomainError("unknown_photo", f"photo {photo_id}")
     return found
 
 
@@ -92,12 +92,12 @@ def decide(
     batch = get_batch(session, village_id, batch_id)
     approve, reject = {int(i) for i in approve}, {int(i) for i in reject}
     if approve & reject:
-        raise DomainError("invalid_input", "a line both approved and rejected")
+        raise DomainError("approved_and_rejected", "a line both approved and rejected")
     if not approve and not reject:
         raise DomainError("nothing_chosen")
     by_id = {line.id: line for line in batch.lines}
     if not (approve | reject) <= set(by_id):
-        raise DomainError("invalid_input", "a line of another batch")
+        raise DomainError("line_not_in_batch", "a line of another batch")
     for line_id in approve | reject:
         if by_id[line_id].state != "pending":
             raise DomainError("already_decided", str(line_id))

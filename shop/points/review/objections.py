@@ -43,7 +43,7 @@ def pending_points(session: Session, household_id: int) -> int:
 def noticed_line(session: Session, village_id: int, line_id: int) -> ReviewLine:
     line = session.get(ReviewLine, line_id)
     if line is None or line.village_id != village_id:
-        raise DomainError("invalid_input", f"line {line_id}")
+        raise DomainError("unknown_review_line", f"line {line_id}")
     if line.state != "noticed":
         raise DomainError("already_decided", str(line_id))
     return line
@@ -84,7 +84,7 @@ def resolve_objection(
     (0 withdraws it: the line is rejected with the resolution as its reason)."""
     objection = session.get(ReviewObjection, objection_id)
     if objection is None or objection.village_id != village_id:
-        raise DomainError("invalid_input", f"objection {objection_id}")
+        raise DomainError("unknown_objection", f"objection {objection_id}")
     if objection.state != "open":
         raise DomainError("already_decided", str(objection_id))
     line = noticed_line(session, village_id, objection.line_id)

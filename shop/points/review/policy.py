@@ -22,9 +22,9 @@ def set_settings(
     session: Session, village_id: int, *, review_policy: str, notice_days: int, actor: str
 ) -> PointsSettings:
     if review_policy not in REVIEW_POLICIES:
-        raise DomainError("invalid_input", f"review policy {review_policy!r}")
+        raise DomainError("invalid_review_policy", f"review policy {review_policy!r}")
     if not isinstance(notice_days, int) or not 0 <= notice_days <= MAX_NOTICE_DAYS:
-        raise DomainError("invalid_input", f"notice days {notice_days!r}")
+        raise DomainError("invalid_notice_days", f"notice days {notice_days!r}")
     found = session.get(PointsSettings, village_id)
     if found is None:
         found = PointsSettings(village_id=village_id)

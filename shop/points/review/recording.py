@@ -75,7 +75,7 @@ def record_entry(
     makes a double submit return the first batch."""
     if client_key:
         if len(client_key) > 64:
-            raise DomainError("invalid_input", "key")
+            raise DomainError("entry_form_stale", "key")
         previous = session.scalar(
             select(ReviewBatch).where(
                 ReviewBatch.village_id == village_id, ReviewBatch.client_key == client_key
