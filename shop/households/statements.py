@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 from shop import clock
 from shop.households.cards import qr_png
 from shop.households.models import Household
+from shop.ledger import sentences
 from shop.ledger.models import Journal, PointsEntry
 from shop.paper import StatementRow, StatementSlip
 from shop.regions.models import Village
@@ -89,7 +90,7 @@ def statement_lines(
                 j.created_at,
                 j.kind,
                 item,
-                j.memo,
+                sentences.read(j.kind, j.ref, j.memo),
                 j.actor,
                 e.delta,
                 e.balance_after,

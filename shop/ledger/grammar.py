@@ -1,11 +1,13 @@
 """The journal memos' grammar (read by shop.ledger.sentences): each kind of memo the shop
-writes, its pattern and the sentence it reads as. A new kind of memo adds its row here.
+writes, its pattern and the sentence it reads as. A new kind of memo adds its row here (the
+review's rows, old and new, are in shop.ledger.review_grammar).
 """
 
 from __future__ import annotations
 
 import re
 
+from shop.ledger.review_grammar import ROWS as REVIEW_ROWS
 from shop.ledger.vocabulary import APPLICATION, DAY, FIELD, GOODS, WINDOWS
 from shop.words import N_
 
@@ -367,4 +369,5 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
             None,
         ),
     )
+    + REVIEW_ROWS
 )

@@ -25,6 +25,7 @@ from shop.ledger.vocabulary import (  # noqa: F401  (read elsewhere as sentences
     FIELDS,
     GOODS,
     PERIODS,
+    PLAIN_REFS,
     REASONS,
     REFS,
     RELATIONS,
@@ -33,7 +34,7 @@ from shop.ledger.vocabulary import (  # noqa: F401  (read elsewhere as sentences
     VOCABULARY,
     WINDOWS,
 )
-from shop.words import N_
+from shop.words import N_, translator
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,24 @@ def say(kind: str, ref: str, memo: str) -> Said | None:
     return None
 
 
+def read(kind: str, ref: str, memo: str, lang: str = "zh") -> str:
+    """A row's memo as a sentence in `lang`, for what the domain lays out itself (statements,
+    sheets): a person's own text as written; a role stays its code (the edge names roles)."""
+    said = say(kind, ref, memo)
+    if said is None:
+        return memo or ""
+    tr = translator(lang)
+    fields = {}
+    for name, value in said.fields.items():
+        how = said.words.get(name)
+        if how == "word":
+            value = tr(value)
+        elif how == "changes":
+            value = " · ".join(f"{tr(w)} {v}" for w, v in changes(value))
+        fields[name] = value
+    return tr(said.text).format(**fields)
+
+
 def changes(text: str) -> list[tuple[str, str]]:
     """'head_name=张三 members=4' as [(户主, 张三), (人口, 4)]: field words to translate, values."""
     pairs = []
@@ -85,6 +104,8 @@ def ref_said(ref: str) -> Said | None:
     kind, sep, rest = (ref or "").partition(":")
     if sep and kind in REFS:
         return Said(REFS[kind], {"ref": rest})
+    if not sep and kind in PLAIN_REFS:
+        return Said(PLAIN_REFS[kind])
     return None
 
 

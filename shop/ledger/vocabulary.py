@@ -50,6 +50,8 @@ REFS = {
     "voice": N_("语音 {ref}"),
     "product": N_("商品 {ref}"),
 }
+# References that are one word, not kind:rest.
+PLAIN_REFS = {"points-settings": N_("审核设置")}
 # A product's settings (ref product:<sku>) and the redemption windows, journaled as staff
 # changes and shown under their own kind.
 PRODUCT_FIELDS = {
@@ -66,6 +68,12 @@ PERIODS = {"month": N_("月"), "quarter": N_("季度"), "year": N_("年")}
 # An activity's places (名额): a number, or any.
 PLACES = {"any": N_("不限")}
 ON_SALE = {"on sale": N_("上架"), "off sale": N_("下架")}
+# Which recorded entries wait for the panel (shop.points.models.REVIEW_POLICIES).
+REVIEW_POLICIES = {
+    "all": N_("全部要审核"),
+    "deductions": N_("只有扣分要审核"),
+    "none": N_("都不用审核，直接计入"),
+}
 VOCABULARY = {
     "status": STATUS,
     "reason": REASONS,
@@ -74,6 +82,7 @@ VOCABULARY = {
     "state": ON_SALE,
     "relation": RELATIONS,
     "places": PLACES,
+    "policy": REVIEW_POLICIES,
 }
 GOODS = N_("商品设置")
 WINDOWS = N_("兑换期设置")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from shop import clock
 from shop.households.models import Household
+from shop.ledger import sentences
 from shop.ledger.models import Journal, PointsEntry
 from shop.points.models import Rule, RuleCategory
 from shop.redemptions.models import Redemption, RedemptionLine
@@ -155,7 +156,7 @@ def awards_sheet(session: Session, village: Village, first: dt.date, last: dt.da
             category or "",
             rule or "",
             delta,
-            memo if not rule or memo != rule else "",
+            sentences.read(kind, "", memo) if not rule or memo != rule else "",
             _who(names, actor),
             seq,
         )

@@ -15,11 +15,11 @@ import re
 import pytest
 from sqlalchemy import String, Text, select
 
-from shop import points, staff, stock
+from shop import clock, ledger, points, staff, stock
 from shop.db import unit_of_work
 from shop.households import family, pins, query_codes, roster, split_merge
 from shop.households import operations as households
-from shop.ledger import sentences
+from shop.ledger import review_grammar, sentences
 from shop.models import (
     Base,
     Household,
@@ -31,7 +31,7 @@ from shop.models import (
     StaffUser,
     Village,
 )
-from shop.points import activities, applications, catalog
+from shop.points import activities, applications, catalog, review
 from shop.redemptions import limits
 from shop.regions import operations as regions
 from shop.staff import accounts
@@ -39,6 +39,41 @@ from shop.stock import products
 
 from .conftest import StaffClient
 from .test_visible_text import ALLOWED_LATIN, CJK, MACHINE, _Visible
+
+# The review's memos as they were written before they were structured (Chinese text): they stay
+# in the chained journal and must read as the same sentences (shop/ledger/review_grammar.py).
+OLD_REVIEW_MEMOS = (
+    "审核范围=all 公示天数=7",
+    "审核范围=deductions 公示天数=0",
+    "录入 #1：清扫门前 +3 × 2户（09-001、09-002） 照片1张 门前扫得干净",
+    "录入 #1：清扫门前 +3 × 1户（09-001） 照片0张",
+    "自动通过（不需审核） #1：通过1户",
+    "自动通过（不需审核） #1：通过1户（公示7天）",
+    "审核 #1：通过1户（公示7天），退回1户：那天不在家",
+    "审核 #1：通过2户（公示7天）",
+    "审核 #1：通过0户，退回1户：那天不在家",
+    "审核 #1：通过1户",
+    "异议 #1（第2条）：扫的是别家门前",
+    "异议 #1 处理：维持；核实无误",
+    "异议 #1 处理：撤销；确实搞错了",
+    "异议 #1 处理：更正为+2分（原+3）；只扫了一半",
+    "公示期满 #1：2户计入积分",
+)
+OLD_POSTED_MEMOS = (
+    "审核通过 录入#1 门前扫得干净",
+    "审核通过 录入#1",
+    "审核通过 录入#1 门前扫得干净（更正）",
+    "审核通过 录入#1（更正）",
+)
+# What people wrote in the review (notes, reasons, objections, answers): data.
+REVIEW_WORDS = [
+    "门前扫得干净",
+    "那天不在家",
+    "扫的是别家门前",
+    "只扫了一半",
+    "核实无误",
+    "确实搞错了",
+]
 
 # The journal's own columns are what this test reads as words, so they are not "data".
 JOURNAL_COLUMNS = {"memo", "ref", "actor", "kind", "hash", "prev_hash"}
@@ -114,7 +149,7 @@ def _staff_day(app) -> None:
         query_codes.issue_query_code(db, other, actor=actor)
         split_merge.merge_households(db, home, other, expected_balance=8, actor=actor)
         # Activities (活动): one with a place and places ends with nobody checked in, one
-        # without is cancelled (the one sent for review reads as review's own Chinese rows).
+        # without is cancelled (the one sent for review reads as the review's rows below).
         tree_day = activities.create_activity(db, village.id, deed, name="植树",
                                               held_on=dt.date(2027, 3, 12), place="村口",
                                               capacity=30, actor=actor)  # fmt: skip
@@ -123,8 +158,59 @@ def _staff_day(app) -> None:
         patrol = activities.create_activity(db, village.id, deed, name="防火巡逻",
                                             held_on=dt.date(2027, 3, 13), actor=actor)  # fmt: skip
         activities.cancel_activity(db, patrol, "下大雨", actor=actor)
+        _review_day(db, village, rule, actor)
         assert db.scalar(select(Kiosk).where(Kiosk.code == "K09")) is not None
         assert db.scalar(select(Household).where(Household.number == "09-001")) is not None
+
+
+def _review_day(db, village, rule, actor: str) -> None:
+    """录入 -> 审核 -> 公示 -> 异议 -> 公示期满 with every kind of decision and answer, then the
+    same steps' rows as they were written before (old memos stay readable)."""
+    home, young = (
+        db.scalar(select(Household).where(Household.number == n)) for n in ("09-001", "09-002")
+    )
+    both = [home.id, young.id]
+
+    def entry(note: str = "", homes=both):
+        return review.record_entry(db, village.id, rule, homes, actor=actor, groups=None,
+                                   note=note)  # fmt: skip
+
+    review.set_settings(db, village.id, review_policy="all", notice_days=3, actor=actor)
+    first = entry("门前扫得干净")
+    a, b = first.lines
+    review.decide(db, village.id, first.id, approve=[a.id], reject=[b.id], reason="那天不在家",
+                  actor=actor)  # fmt: skip
+    objection = review.record_objection(db, village.id, a.id, "扫的是别家门前", actor=actor)
+    review.resolve_objection(db, village.id, objection.id, points_after=2,
+                             resolution="只扫了一半", actor=actor)  # fmt: skip
+    second = entry()
+    review.decide(db, village.id, second.id, approve=[x.id for x in second.lines], actor=actor)
+    for line, after, answer in zip(
+        second.lines, (None, 0), ("核实无误", "确实搞错了"), strict=True
+    ):
+        objection = review.record_objection(db, village.id, line.id, "扫的是别家门前", actor=actor)
+        review.resolve_objection(db, village.id, objection.id, points_after=after,
+                                 resolution=answer, actor=actor)  # fmt: skip
+    later = clock.today() + dt.timedelta(days=10)
+    assert review.post_matured(db, village_id=village.id, today=later, actor=actor) == 2
+    review.set_settings(db, village.id, review_policy="all", notice_days=0, actor=actor)
+    third = entry("门前扫得干净")
+    review.decide(db, village.id, third.id, approve=[third.lines[0].id], actor=actor)
+    review.decide(db, village.id, third.id, reject=[third.lines[1].id], reason="那天不在家",
+                  actor=actor)  # fmt: skip
+    review.set_settings(db, village.id, review_policy="deductions", notice_days=0, actor=actor)
+    entry("门前扫得干净", [home.id])
+    review.set_settings(db, village.id, review_policy="none", notice_days=3, actor=actor)
+    last = entry(homes=[home.id])
+    objection = review.record_objection(db, village.id, last.lines[0].id, "扫的是别家门前",
+                                        actor=actor)  # fmt: skip
+    review.resolve_objection(db, village.id, objection.id, points_after=2,
+                             resolution="只扫了一半", actor=actor)  # fmt: skip
+    assert review.post_matured(db, village_id=village.id, today=later, actor=actor) == 1
+    for memo in OLD_REVIEW_MEMOS:
+        ledger.append(db, village.id, "household_change", actor=actor, ref="review:1", memo=memo)
+    for delta, memo in zip((3, -3, 2, -2), OLD_POSTED_MEMOS, strict=True):
+        points.award_points(db, home, delta=delta, actor=actor, memo=memo)
 
 
 def _data_outside_the_journal(app) -> set[str]:
@@ -145,7 +231,7 @@ def _data_outside_the_journal(app) -> set[str]:
     # a reference outside the shop's grammar (an award's note, a delivery's source).
     # So are a product's old name, a removed window's label and a removed family member's name,
     # kept only by the journal now.
-    found += ["帮邻居修路", "照片看不清", "菜刀", "夏季兑换", "赵大姑"]
+    found += ["帮邻居修路", "照片看不清", "菜刀", "夏季兑换", "赵大姑", *REVIEW_WORDS]
     with app.extensions["kiosk_db"].engine.connect() as conn:
         for kind, ref, memo in conn.execute(select(Journal.kind, Journal.ref, Journal.memo)):
             found += [ref] if sentences.ref_said(ref) is None else []
@@ -217,3 +303,26 @@ def test_an_application_decision_reads_as_an_application(app):
         and "staff:admin" not in staff_page.split("<table", 1)[1]
     )
     assert StaffUser is not None
+
+
+def test_the_reviews_memos_read_as_sentences_old_and_new(app):
+    """Every row the review writes (审核设置, 录入, 审核, 异议, 公示期满, the awards it posts),
+    and each as it was written before in Chinese, is read by a sentence: none is shown as text."""
+    _staff_day(app)
+    with app.extensions["kiosk_db"].reader() as db:
+        rows = db.execute(select(Journal.kind, Journal.ref, Journal.memo)).all()
+    review_rows = [
+        (kind, ref, memo)
+        for kind, ref, memo in rows
+        if ref.startswith("review:")
+        or ref == "points-settings"
+        or memo.startswith(("review #", "审核通过"))
+    ]
+    said = {memo: sentences.say(kind, ref, memo) for kind, ref, memo in review_rows}
+    assert not [memo for memo, read in said.items() if read is None]
+    old = set(OLD_REVIEW_MEMOS + OLD_POSTED_MEMOS)
+    assert old <= set(said)
+    # Each sentence of the review's grammar is reached, by the rows written now and by old ones.
+    for memos in (set(said) - old, old):
+        assert {row[2] for row in review_grammar.ROWS} <= {said[memo].text for memo in memos}
+    assert sentences.ref_said("points-settings").text == "审核设置"

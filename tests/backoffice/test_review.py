@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from shop import households
 from shop.errors import DomainError
+from shop.ledger import review_grammar, sentences
 from shop.ledger.verify import verify_ledger
 from shop.models import Journal, ReviewLine
 from shop.points import review
@@ -73,10 +74,12 @@ def test_a_recorded_deduction_waits_for_the_panel_then_bites_below_zero(
     posted = session.get(Journal, batch.lines[0].journal_id)
     assert (posted.kind, posted.actor) == ("deduction", "staff:panel1")
     steps = _journal(session, village, batch)
-    assert [(j.actor, j.memo.split("：")[0]) for j in steps] == [
-        ("staff:leader1", f"录入 #{batch.id}"),
-        ("staff:panel1", f"审核 #{batch.id}"),
+    read = [(j.actor, sentences.say(j.kind, j.ref, j.memo)) for j in steps]
+    assert [(actor, said.text, said.fields["batch"]) for actor, said in read] == [
+        ("staff:leader1", review_grammar.RECORD_NOTE, str(batch.id)),
+        ("staff:panel1", review_grammar.DECIDE, str(batch.id)),
     ]
+    assert read[0][1].fields["note"] == "河边倒垃圾" and read[1][1].fields["approved"] == "1"
     assert verify_ledger(session.connection(), village.id).problems == []
     with pytest.raises(DomainError) as again:
         review.decide(
@@ -242,7 +245,9 @@ def test_with_a_notice_period_points_count_only_when_it_ends(
     )
     assert review.post_matured(session, today=dt.date(2026, 12, 9), actor="system") == 1
     assert _balance(session, b) == 5
-    assert session.get(Journal, line_b.journal_id).memo.endswith("（更正）")
+    corrected = session.get(Journal, line_b.journal_id)
+    said = sentences.say(corrected.kind, corrected.ref, corrected.memo)
+    assert (said.text, said.fields["batch"]) == (review_grammar.POSTED_CORRECTED, str(batch.id))
     assert review.post_matured(session, today=dt.date(2026, 12, 30), actor="system") == 0
     assert verify_ledger(session.connection(), village.id).problems == []
 

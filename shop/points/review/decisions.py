@@ -15,6 +15,7 @@ from shop import clock, ledger
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households.models import Household
+from shop.ledger import review_grammar
 from shop.points import batches
 from shop.points import operations as points
 from shop.points.models import AwardRequest, ReviewBatch, ReviewLine, ReviewPhoto, Rule
@@ -125,18 +126,20 @@ def decide(
     if all(line.state != "pending" for line in batch.lines):
         batch.state, batch.decided_at = "decided", now
     session.flush()
-    said = "自动通过（不需审核）" if automatic else "审核"
     ledger.append(
         session,
         village_id,
         "household_change",
         actor=actor,
         ref=f"review:{batch.id}",
-        memo=(
-            f"{said} #{batch.id}：通过{len(approved)}户"
-            + (f"（公示{notice_days}天）" if result.noticed else "")
-            + (f"，退回{result.rejected}户：{reason}" if result.rejected else "")
-        )[:500],
+        memo=review_grammar.memo_decision(
+            batch.id,
+            automatic=automatic,
+            approved=len(approved),
+            notice_days=notice_days if result.noticed else 0,
+            rejected=result.rejected,
+            reason=reason,
+        ),
     )
     return result
 
@@ -147,7 +150,7 @@ def post_lines(
     """Post approved lines through the one award path: the lines that carry the deed's points as
     one batch award (`apply_batch`), a corrected line on its own (`award_points`)."""
     rule = session.get(Rule, batch.rule_id)
-    memo = f"审核通过 录入#{batch.id} {batch.note}".strip()[:500]
+    memo = review_grammar.memo_posted(batch.id, batch.note)
     plain = [line for line in lines if line.points == rule.points]
     if plain:
         ids = sorted(line.id for line in plain)
@@ -178,7 +181,7 @@ def post_lines(
             rule=rule,
             delta=line.points,
             actor=actor,
-            memo=f"{memo}（更正）"[:500],
+            memo=review_grammar.memo_posted(batch.id, batch.note, corrected=True),
             idempotency_key=f"review-line:{line.id}",
         )
         line.state, line.journal_id = "posted", done.id

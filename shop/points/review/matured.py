@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shop import clock, ledger
+from shop.ledger import review_grammar
 from shop.points.models import ReviewBatch, ReviewLine, ReviewObjection
 from shop.points.review.decisions import post_lines
 
@@ -43,6 +44,6 @@ def post_matured(
             "household_change",
             actor=actor,
             ref=f"review:{batch.id}",
-            memo=f"公示期满 #{batch.id}：{len(group)}户计入积分",
+            memo=review_grammar.memo_matured(batch.id, len(group)),
         )
     return len(lines)

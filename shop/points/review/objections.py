@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
+from shop.ledger import review_grammar
 from shop.points import operations as points
 from shop.points.models import ReviewBatch, ReviewLine, ReviewObjection
 from shop.text import plain_text
@@ -66,7 +67,7 @@ def record_objection(
         "household_change",
         actor=actor,
         ref=f"review:{line.batch_id}",
-        memo=f"异议 #{objection.id}（第{line.id}条）：{text}"[:500],
+        memo=review_grammar.memo_objection(objection.id, line.id, text),
     )
     return objection
 
@@ -93,7 +94,7 @@ def resolve_objection(
         raise DomainError("reason_required")
     now = utcnow()
     if points_after is None:
-        objection.state, said = "confirmed", "维持"
+        objection.state, how = "confirmed", "kept"
     else:
         if not isinstance(points_after, int) or abs(points_after) > points.MAX_AWARD:
             raise DomainError("invalid_points", repr(points_after))
@@ -105,9 +106,9 @@ def resolve_objection(
                 actor[:64],
                 now,
             )
-            said = "撤销"
+            how = "withdrawn"
         else:
-            said = f"更正为{points_after:+d}分（原{line.points:+d}）"
+            how = f"corrected {points_after:+d} from {line.points:+d}"
             line.points = points_after
     objection.resolution, objection.resolved_by, objection.resolved_at = resolution, actor, now
     session.flush()
@@ -117,6 +118,6 @@ def resolve_objection(
         "household_change",
         actor=actor,
         ref=f"review:{line.batch_id}",
-        memo=f"异议 #{objection.id} 处理：{said}；{resolution}"[:500],
+        memo=review_grammar.memo_resolution(objection.id, how, resolution),
     )
     return objection

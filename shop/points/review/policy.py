@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from shop import ledger
 from shop.errors import DomainError
+from shop.ledger import review_grammar
 from shop.points.models import REVIEW_POLICIES, PointsSettings
 
 MAX_NOTICE_DAYS = 60
@@ -37,7 +38,7 @@ def set_settings(
         "household_change",
         actor=actor,
         ref="points-settings",
-        memo=f"审核范围={review_policy} 公示天数={notice_days}",
+        memo=review_grammar.memo_settings(review_policy, notice_days),
     )
     return found
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from shop import ledger
 from shop.errors import DomainError
 from shop.households.models import Household
+from shop.ledger import review_grammar
 from shop.points.models import ReviewBatch, ReviewLine, ReviewPhoto, Rule, RuleCategory
 from shop.points.photos import MAX_PHOTOS, process_photo
 from shop.points.review.decisions import decide
@@ -147,17 +148,15 @@ def record_entry(
             )
         )
     session.flush()
-    numbers = "、".join(h.number for h in homes[:10]) + ("…" if len(homes) > 10 else "")
     ledger.append(
         session,
         village_id,
         "household_change",
         actor=actor,
         ref=f"review:{batch.id}",
-        memo=(
-            f"录入 #{batch.id}：{rule.name} {rule.points:+d} × {len(homes)}户（{numbers}）"
-            f" 照片{len(cleaned)}张 {note}"
-        ).strip()[:500],
+        memo=review_grammar.memo_record(
+            batch.id, rule.name, rule.points, [h.number for h in homes], len(cleaned), note
+        ),
     )
     session.refresh(batch)
     if not needs_review(settings(session, village_id).review_policy, rule.points):
