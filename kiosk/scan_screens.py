@@ -17,6 +17,7 @@ from .htmx import no_content, notice_only, redirect_page
 from .scan_events import claim_scan
 from .screen_kit import (
     SCAN_SOURCES,
+    asks_who_came,
     begin_visit,
     bp,
     current_screen,
@@ -53,13 +54,19 @@ def scan():
     layout_wrong = request.form.get("layout") == "wrong"
 
     current = visit.current()
+    mid_visit = current is not None and current.step != "done"
     kiosk_id = household_id = None
+    asks_who = False
     failure: DomainError | None = None
     try:
         with reading() as session:
             kiosk = shopfront.this_kiosk(session)
             kiosk_id = kiosk.id
-            household_id = shopfront.scan_household(session, kiosk, raw).id
+            household = shopfront.scan_household(session, kiosk, raw)
+            household_id = household.id
+            if not (mid_visit and (current.household_id == household_id or current.basket)):
+                # A visit begins (below): whether it asks who came is read with the passbook.
+                asks_who = asks_who_came(session, household)
     except DomainError as exc:
         failure = exc
         household_id = exc.context.get("household_id")
@@ -67,7 +74,6 @@ def scan():
             failure = DomainError("scanner_layout", exc.detail)
     _log_scan(kiosk_id, raw, source, failure.code if failure else "ok", household_id)
 
-    mid_visit = current is not None and current.step != "done"
     if failure is not None:
         if mid_visit and failure.code in STRAY:
             # A goods barcode, a held-down key, a card that is no passbook: the visit goes on.
@@ -85,7 +91,7 @@ def scan():
         current.offer = household_id
         visit.save(current)
         return switch_screen(current, household_id)
-    return begin_visit(household_id)
+    return begin_visit(household_id, asks_who=asks_who)
 
 
 # Codes a scan mid-visit can bring without anyone new at the kiosk.

@@ -187,20 +187,27 @@ def current_screen(current: visit.Visit | None, *, sound: str | None = None, not
         return error_screen(exc.code)
 
 
-def begin_visit(household_id: int):
-    """A new household at the screen: its goods, or first 是谁来兑换？ when the village asks and
-    the household has members who may redeem."""
+def asks_who_came(session, household: Household) -> bool:
+    """Whether a visit begins with 是谁来兑换？: the village asks and the household has members
+    who may redeem."""
+    return visitors.asks_who_came(session, household.village_id) and bool(
+        visitors.redeemers(session, household)
+    )
+
+
+def begin_visit(household_id: int, *, asks_who: bool | None = None):
+    """A new household at the screen: its goods, or first 是谁来兑换？ (`asks_who`, when the
+    caller read it already with the passbook; else read here)."""
     current = visit.start(household_id)
-    try:
-        with reading() as session:
-            household = session.get(Household, household_id)
-            if visitors.asks_who_came(session, household.village_id) and visitors.redeemers(
-                session, household
-            ):
-                current.step = "who"
-                visit.save(current)
-    except DomainError as exc:
-        return error_screen(exc.code)
+    if asks_who is None:
+        try:
+            with reading() as session:
+                asks_who = asks_who_came(session, session.get(Household, household_id))
+        except DomainError as exc:
+            return error_screen(exc.code)
+    if asks_who:
+        current.step = "who"
+        visit.save(current)
     return current_screen(current, sound="scan")
 
 
