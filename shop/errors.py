@@ -154,6 +154,14 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "activity_full": (409, N_("这个活动报名已满。")),
     "not_signed_up": (409, N_("这户没有报名这个活动。")),
     "already_attended": (409, N_("这户已经签到，不能取消报名。")),
+    # The district's catalogue of rules (shop/points/district_catalog.py): 区县统一积分项目.
+    "invalid_points_range": (
+        422,
+        N_("可调范围不对：最低分不能高于分值，最高分不能低于分值，范围也不能跨过0分。"),
+    ),
+    "points_outside_range": (422, N_("这个项目的分值要在区县规定的范围之内。")),
+    "district_rule_retired": (409, N_("这个项目区县已经停用，本村不能再启用或调分。")),
+    "not_district_rule": (409, N_("这是本村自己的项目，不是区县统一的项目，不能在这里调分。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -22,6 +22,11 @@ below zero, so the same criterion confines them: a township's staff see their to
 staff, never the district's; a village's staff see neither. A new village is a write into its
 township: only a caller holding that township (or the operator) can open one.
 
+A district's catalogue of rules (区县统一积分项目) is read by everyone of the district (its
+townships' and villages' staff too) and changed by the district's members only: its rows are
+keyed by `catalogue_key` (a third range below zero), which every scope of the district holds
+(`catalogues`), while a write to them needs the district's own key.
+
 `Scope.everything()` (or no scope at all) is the operator's: the command line, migrations and
 the sign-in lookups that establish who the caller is.
 
@@ -43,7 +48,14 @@ from shop.base import Base
 from shop.errors import DomainError
 from shop.households.models import Household, HouseholdSearch, Passbook, ScanEvent
 from shop.ledger.models import Journal, LedgerHead, PointsEntry, StockMove
-from shop.points.models import AwardRequest, PointsApplication, Rule, RuleCategory
+from shop.points.models import (
+    AwardRequest,
+    DistrictRule,
+    DistrictRuleCategory,
+    PointsApplication,
+    Rule,
+    RuleCategory,
+)
 from shop.redemptions.models import (
     DayClose,
     HouseholdLimitUsage,
@@ -74,14 +86,22 @@ def district_key(district_id: int) -> int:
     return -(DISTRICT_KEY + int(district_id))
 
 
+def catalogue_key(district_id: int) -> int:
+    """The key of a district's catalogue of rules: read by the whole district, written by the
+    district's members only (they hold district_key)."""
+    return -(2 * DISTRICT_KEY + int(district_id))
+
+
 @dataclass(frozen=True)
 class Scope:
     """The villages one caller may see, and the townships and districts whose rows (names, their
-    staff) it may see. `villages is None` means everything."""
+    staff) it may see, and the districts whose catalogue of rules it reads. `villages is None`
+    means everything."""
 
     villages: frozenset[int] | None
     townships: frozenset[int] = frozenset()
     districts: frozenset[int] = frozenset()
+    catalogues: frozenset[int] = frozenset()
 
     @classmethod
     def everything(cls) -> Scope:
@@ -94,11 +114,13 @@ class Scope:
         *,
         townships: Iterable[int] = (),
         districts: Iterable[int] = (),
+        catalogues: Iterable[int] = (),
     ) -> Scope:
         return cls(
             frozenset(int(v) for v in village_ids),
             frozenset(int(t) for t in townships),
             frozenset(int(d) for d in districts),
+            frozenset(int(c) for c in catalogues),
         )
 
     @property
@@ -109,11 +131,12 @@ class Scope:
         return self.villages is None or village_id in self.villages
 
     def keys(self) -> tuple[int, ...]:
-        """Every key the criterion admits: village ids, township and district keys."""
+        """Every key the criterion admits: village ids, township, district and catalogue keys."""
         return tuple(
             sorted(
                 {*(self.villages or ()), *map(township_key, self.townships)}
                 | set(map(district_key, self.districts))
+                | set(map(catalogue_key, self.catalogues))
             )
         )
 
@@ -122,10 +145,10 @@ class Scope:
 
     def narrowed(self, village_id: int) -> Scope:
         """One village of this scope (a township's or district's member looking at one village's
-        pages): that village's rows only."""
+        pages): that village's rows only, and the catalogue of rules it takes from."""
         if not self.allows(village_id):
             return Scope.of([])
-        return Scope.of([village_id])
+        return Scope.of([village_id], catalogues=self.catalogues)
 
 
 def bind(session: Session, scope: Scope | None) -> Session:
@@ -149,7 +172,9 @@ def admit_new_village(session: Session, village: Village) -> None:
         return
     if not scope.allows_key(township_key(village.township_id)):
         raise DomainError("not_found", "township")
-    session.info["scope"] = Scope(scope.villages | {village.id}, scope.townships, scope.districts)
+    session.info["scope"] = Scope(
+        scope.villages | {village.id}, scope.townships, scope.districts, scope.catalogues
+    )
 
 
 def for_staff(session: Session, user: StaffUser) -> Scope:
@@ -157,7 +182,7 @@ def for_staff(session: Session, user: StaffUser) -> Scope:
     township role, every village of the township (and the township's own rows); a district role,
     every village and township of the district. Staff made without any place (the command line's
     first admin) work in the first village, as the back-office always treated them. A region
-    role without its region sees nothing."""
+    role without its region sees nothing. Everyone reads their district's catalogue of rules."""
     if user.role in REGION_ROLES:
         if user.role.startswith("district"):
             if user.district_id is None:
@@ -175,21 +200,41 @@ def for_staff(session: Session, user: StaffUser) -> Scope:
             if townships
             else []
         )
-        return Scope.of(villages, townships=townships, districts=districts)
-    if user.village_id is not None:
-        return Scope.of([user.village_id])
-    first = session.scalar(select(Village.id).order_by(Village.id).limit(1))
-    return Scope.of([first] if first is not None else [])
+        catalogues = districts or session.scalars(
+            select(Township.district_id).where(Township.id == user.township_id)
+        )
+        return Scope.of(villages, townships=townships, districts=districts, catalogues=catalogues)
+    village_id = user.village_id
+    if village_id is None:
+        village_id = session.scalar(select(Village.id).order_by(Village.id).limit(1))
+    if village_id is None:
+        return Scope.of([])
+    return Scope.of([village_id], catalogues=catalogue_of(session, village_id))
+
+
+def catalogue_of(session: Session, village_id: int) -> list[int]:
+    """The district whose catalogue of rules a village takes (none for a village outside the
+    tree)."""
+    return list(
+        session.scalars(
+            select(Township.district_id)
+            .join(Village, Village.township_id == Township.id)
+            .where(Village.id == village_id)
+        )
+    )
 
 
 # How each table reaches its village: a column of its own, or (child rows) its parent's.
 # name of the attribute that holds the village id, or (foreign key attribute, parent class).
 _OWN = "own"
 _REGION = "region"  # rows of the tree, keyed below zero (township_key, district_key)
+_CATALOGUE = "catalogue"  # a district's catalogue of rules (catalogue_key)
 _REACH: dict[type, object] = {
     Village: "id",
     District: _REGION,
     Township: _REGION,
+    DistrictRuleCategory: _CATALOGUE,
+    DistrictRule: _CATALOGUE,
     Kiosk: _OWN,
     Household: _OWN,
     Passbook: _OWN,
@@ -251,6 +296,8 @@ def _install_scope_expressions() -> None:
             expr = cls.village_id
         elif how == _REGION:
             expr = _region_expression(cls)
+        elif how == _CATALOGUE:
+            expr = -(2 * DISTRICT_KEY + cls.district_id)
         elif isinstance(how, str):
             expr = getattr(cls, how)
         else:
@@ -291,8 +338,8 @@ def reach_of_tables() -> dict[str, tuple[str, str | None]]:
         name = cls.__tablename__
         if how == _OWN:
             out[name] = ("own", None)
-        elif how == _REGION:
-            out[name] = ("region", None)
+        elif how in (_REGION, _CATALOGUE):
+            out[name] = (how, None)
         elif isinstance(how, str):
             out[name] = ("id", None)
         else:
@@ -336,6 +383,9 @@ def _village_of(session: Session, obj) -> tuple[bool, int | None]:
         return False, None
     if how == _REGION:
         return True, _region_key(obj)
+    if how == _CATALOGUE:
+        # Read by the whole district; written by those who hold the district itself.
+        return True, district_key(obj.district_id) if obj.district_id is not None else None
     if how == _OWN:
         vid = obj.village_id
         if vid is None:

@@ -96,6 +96,8 @@ def add_rule(
 
 def set_rule_active(session: Session, rule: Rule, active: bool, *, actor: str) -> None:
     """Retire (停用) or bring back a rule; rules are never deleted (the ledger points at them)."""
+    if active and rule.district_rule_id and rule.district_rule and not rule.district_rule.is_active:
+        raise DomainError("district_rule_retired", rule.name)  # retired by the district
     rule.is_active = active
     session.flush()
     ledger.append(

@@ -25,12 +25,67 @@ if TYPE_CHECKING:
     from shop.households.models import Household
 
 
+class DistrictRuleCategory(Base):
+    """区县统一类别: a category of the district's catalogue, inherited by each of its villages as
+    a RuleCategory of their own (shop/points/district_catalog.py)."""
+
+    __tablename__ = "district_rule_categories"
+    __table_args__ = (
+        UniqueConstraint("district_id", "code", name="uq_district_rule_categories_district_code"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str] = mapped_column(String(64), default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    changed_by: Mapped[str] = mapped_column(String(64), default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    rules: Mapped[list[DistrictRule]] = relationship(back_populates="category")
+
+
+class DistrictRule(Base):
+    """区县统一项目: a deed of the district's catalogue with its points and the range a village
+    may set them in (points_min <= points <= points_max, never across zero). Retired (in every
+    village of the district), never deleted."""
+
+    __tablename__ = "district_rules"
+    __table_args__ = (
+        CheckConstraint("points <> 0", name="points_not_zero"),
+        CheckConstraint(
+            "points_min <= points AND points <= points_max AND (points_min > 0 OR points_max < 0)",
+            name="points_in_range",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The category's district, kept on the row so the scope reads it without a join.
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    category_id: Mapped[int] = mapped_column(
+        ForeignKey("district_rule_categories.id"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    points: Mapped[int] = mapped_column(Integer)
+    points_min: Mapped[int] = mapped_column(Integer)
+    points_max: Mapped[int] = mapped_column(Integer)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    changed_by: Mapped[str] = mapped_column(String(64), default="")
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    category: Mapped[DistrictRuleCategory] = relationship(back_populates="rules")
+
+
 class RuleCategory(Base):
-    """积分类别: e.g. 积孝 filial care, 积善 kindness."""
+    """积分类别: e.g. 积孝 filial care, 积善 kindness. `district_category_id`: the district's
+    category this one takes (区县统一); None for a category of the village's own."""
 
     __tablename__ = "rule_categories"
     __table_args__ = (
         UniqueConstraint("village_id", "code", name="uq_rule_categories_village_code"),
+        UniqueConstraint(
+            "village_id", "district_category_id", name="uq_rule_categories_village_district"
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"))
@@ -38,23 +93,36 @@ class RuleCategory(Base):
     name: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(64), default="")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    district_category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("district_rule_categories.id")
+    )
 
     rules: Mapped[list[Rule]] = relationship(back_populates="category")
 
 
 class Rule(Base):
-    """积分项目: one listed deed with its ± points. Retired, never deleted."""
+    """积分项目: one listed deed with its ± points. Retired, never deleted.
+
+    `district_rule_id`: the district's item this village's row takes (区县统一: its points within
+    the district's range, switched on or off by the village); None for the village's own (本村)."""
 
     __tablename__ = "rules"
-    __table_args__ = (CheckConstraint("points <> 0", name="points_not_zero"),)
+    __table_args__ = (
+        CheckConstraint("points <> 0", name="points_not_zero"),
+        UniqueConstraint("category_id", "district_rule_id", name="uq_rules_category_district"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("rule_categories.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     points: Mapped[int] = mapped_column(Integer)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    district_rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("district_rules.id"), index=True
+    )
 
     category: Mapped[RuleCategory] = relationship(back_populates="rules")
+    district_rule: Mapped[DistrictRule | None] = relationship()
 
 
 class AwardRequest(Base):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from shop import ledger
 from shop.errors import DomainError
+from shop.points import district_catalog
 from shop.regions.models import Township, Village
 from shop.regions.operations import create_kiosk, create_village
 from shop.staff.operations import create_staff
@@ -35,6 +36,8 @@ class FirstRun:
     groups: tuple[str, ...] = ()
     kiosks: tuple[KioskPlan, ...] = field(default_factory=tuple)
     admin_name: str = ""
+    # 开通乡村: the district's items (district rule ids) the new village takes switched off.
+    district_rules_off: frozenset[int] = frozenset()
 
 
 def needs_first_run(session: Session) -> bool:
@@ -51,9 +54,12 @@ def first_run(session: Session, plan: FirstRun, *, actor: str = "setup") -> Vill
 
 def open_village(session: Session, plan: FirstRun, region: Township, *, actor: str) -> Village:
     """开通乡村: a township's or the district's admin opens one more village in `region`, with
-    its groups, kiosks and first admin, in one unit of work. The caller's scope must hold the
+    its groups, kiosks and first admin, in one unit of work, and the district's catalogue of
+    rules (those in `plan.district_rules_off` switched off). The caller's scope must hold the
     township (shop/scope.py refuses otherwise: not_found)."""
-    return _open(session, plan, region, actor)
+    village = _open(session, plan, region, actor)
+    district_catalog.take_district_rules(session, village, off=plan.district_rules_off, actor=actor)
+    return village
 
 
 def _open(session: Session, plan: FirstRun, region: Township | None, actor: str) -> Village:

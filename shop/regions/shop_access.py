@@ -11,7 +11,8 @@ refuses that role every row of another village, whatever SQL it sends:
 - every table the scope confines gets one policy `shop_village`, built from the same map the app's
   scope uses (`shop.scope.reach_of_tables`): rows with a village_id must carry the caller's,
   child rows must hang off a parent the caller can see (RLS applies inside the policy's own
-  subquery), the tree's rows only above the caller's village; a written child row is refused
+  subquery), the tree's rows only above the caller's village (and the district's catalogue of
+  rules, read only); a written child row is refused
   when its parent belongs to another village (`shop_foreign`), so nothing of another village can
   be read, changed, deleted or written;
 - the role is granted those tables (and their sequences) and nothing else.
@@ -40,6 +41,8 @@ def _check_expression(table: str, how: tuple[str, str | None]) -> str:
     village; a parent made in the same statement (the redemption function's CTEs make a receipt
     and its lines at once) is not visible yet and passes: that parent passed its own check."""
     kind, parent = how
+    if kind == "catalogue":
+        return "false"  # the district's catalogue is changed from the district's server only
     if kind in ("own", "id", "region"):
         return _policy_expression(table, how)
     return f"NOT shop_foreign('{parent}', {kind})"
@@ -57,6 +60,8 @@ def _policy_expression(table: str, how: tuple[str, str | None]) -> str:
         if table == "townships":
             return "id IN (SELECT township_id FROM villages)"
         return "village_id = shop_village()"  # staff: a shop's login sees its village's staff
+    if kind == "catalogue":  # the catalogue of rules of the district above the village
+        return "district_id IN (SELECT district_id FROM townships)"
     return f"{kind} IN (SELECT id FROM {parent})"  # noqa: S608 (names from our own metadata)
 
 
