@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     from . import (  # noqa: F401
         accounts_views,
         activity_views,
+        catalogue_views,
         clerk_views,
         district_views,
         family_views,

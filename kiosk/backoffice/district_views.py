@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from dataclasses import replace
 
 from flask import abort, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
@@ -28,7 +29,7 @@ from shop.reports import SOURCE_KINDS, SOURCE_NAMES
 from shop.sheets import Column, Sheet
 from shop.words import N_
 
-from . import charts
+from . import catalogue_views, charts
 from .access import PICKED, bp, region_page, roles_required
 from .common import error_text, today
 from .i18n import lang
@@ -246,6 +247,10 @@ def district_leave():
     return redirect(url_for("backoffice.district_home"), 303)
 
 
+def form_ids(name: str) -> list[int]:
+    return [int(v) for v in request.form.getlist(name) if v.isdigit()]
+
+
 def _open_page(error: str | None = None, status: int = 200):
     with reading() as db:
         townships = (
@@ -253,6 +258,7 @@ def _open_page(error: str | None = None, status: int = 200):
             if current_user.district_id is not None
             else [db.get(Township, current_user.township_id)]
         )
+        offered = catalogue_views.offered_rules(db)
     return (
         render_template(
             "backoffice/district/open.html",
@@ -260,6 +266,8 @@ def _open_page(error: str | None = None, status: int = 200):
             form=request.form,
             rows=range(KIOSK_ROWS),
             townships=[t for t in townships if t is not None],
+            offered=offered,
+            taken=set(form_ids("rule_taken")) if request.method == "POST" else None,
         ),
         status,
     )
@@ -284,7 +292,8 @@ def district_open():
             region = db.get(Township, township_id)
             if region is None:
                 raise DomainError("not_found", "township")
-            village = village_setup.open_village(db, _plan(form), region, actor=current_user.actor)
+            plan = replace(_plan(form), district_rules_off=catalogue_views.rules_left_off(form))
+            village = village_setup.open_village(db, plan, region, actor=current_user.actor)
             code = village.code
     except DomainError as exc:
         return _open_page(error_text(exc), 422)

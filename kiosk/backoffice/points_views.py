@@ -16,6 +16,7 @@ from shop import points
 from shop.errors import DomainError
 from shop.households import roster
 from shop.models import Household, RuleCategory
+from shop.points import district_catalog
 from shop.tabular import read_table
 
 from .access import bp, roles_required
@@ -43,8 +44,10 @@ READERS = ("admin", "panel", "clerk", "supervisor")
 @roles_required("admin", "panel", "supervisor")
 def rules():
     with reading() as db:
-        catalog = points.rules_catalog(db, village(db).id, include_retired=True)
-    return render_template("backoffice/rules.html", catalog=catalog)
+        # Inherited items (区县统一) with the district's range; the village's own (本村).
+        catalog = district_catalog.village_catalogue(db, village(db).id)
+    inherits = any(r.district_rule_id for _c, rules in catalog for r in rules)
+    return render_template("backoffice/rules.html", catalog=catalog, inherits=inherits)
 
 
 @bp.route("/rules/categories", methods=["POST"])

@@ -65,8 +65,12 @@ def village_catalogue(session: Session, village_id: int):
     catalog = rules_catalog(session, village_id, include_retired=True)
     linked = {r.district_rule_id for _c, rules in catalog for r in rules if r.district_rule_id}
     if linked:
-        # Loaded once: each rule.district_rule then comes from the identity map.
+        # Loaded once: each rule.district_rule then comes from the identity map (touched here,
+        # so the page can read it after the unit of work).
         session.scalars(select(DistrictRule).where(DistrictRule.id.in_(linked))).all()
+        for _c, rules in catalog:
+            for rule in rules:
+                _ = rule.district_rule
     return catalog
 
 
