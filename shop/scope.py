@@ -204,23 +204,13 @@ def for_staff(session: Session, user: StaffUser) -> Scope:
             select(Township.district_id).where(Township.id == user.township_id)
         )
         return Scope.of(villages, townships=townships, districts=districts, catalogues=catalogues)
-    village_id = user.village_id
-    if village_id is None:
-        village_id = session.scalar(select(Village.id).order_by(Village.id).limit(1))
+    first = select(Village.id).order_by(Village.id).limit(1)
+    village_id = user.village_id or session.scalar(first)
     if village_id is None:
         return Scope.of([])
-    return Scope.of([village_id], catalogues=catalogue_of(session, village_id))
-
-
-def catalogue_of(session: Session, village_id: int) -> list[int]:
-    """The district whose catalogue of rules a village takes (none for a village outside the
-    tree)."""
-    return list(
-        session.scalars(
-            select(Township.district_id)
-            .join(Village, Village.township_id == Township.id)
-            .where(Village.id == village_id)
-        )
+    district = select(Township.district_id).join(Village, Village.township_id == Township.id)
+    return Scope.of(
+        [village_id], catalogues=session.scalars(district.where(Village.id == village_id))
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from kiosk.cli import catalogue as _catalogue  # noqa: F401  (kiosk region rules …)
 from kiosk.cli import core, points, regions, reports, staff, stock, transparency, voice
 
 COMMANDS = (

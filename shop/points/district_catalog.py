@@ -154,7 +154,7 @@ def add_district_rule(
     )
     session.add(rule)
     session.flush()
-    for village in _villages(session, category.district_id):
+    for village in villages_of(session, category.district_id):
         own = _materialise(session, village.id, rule, active=True)
         ledger.append(
             session,
@@ -288,7 +288,7 @@ def take_district_rules(
 # --- propagation -----------------------------------------------------------------------------
 
 
-def _villages(session: Session, district_id: int) -> list[Village]:
+def villages_of(session: Session, district_id: int) -> list[Village]:
     return list(
         session.scalars(
             select(Village)

@@ -61,9 +61,7 @@ class DistrictRule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The category's district, kept on the row so the scope reads it without a join.
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
-    category_id: Mapped[int] = mapped_column(
-        ForeignKey("district_rule_categories.id"), index=True
-    )
+    category_id: Mapped[int] = mapped_column(ForeignKey("district_rule_categories.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     points: Mapped[int] = mapped_column(Integer)

@@ -29,9 +29,10 @@ from shop.models import (
     Rule,
     RuleCategory,
     StaffUser,
+    Township,
     Village,
 )
-from shop.points import activities, applications, catalog, review
+from shop.points import activities, applications, catalog, district_catalog, review
 from shop.redemptions import limits
 from shop.regions import operations as regions
 from shop.staff import accounts
@@ -98,6 +99,16 @@ def _staff_day(app) -> None:
         rule = catalog.add_rule(db, category, "清扫门前", 3, actor=actor)
         catalog.set_rule_active(db, rule, False, actor=actor)
         catalog.set_rule_active(db, rule, True, actor=actor)
+        # The district's catalogue (区县统一积分项目) as the village receives it, and its own say.
+        district = db.get(Township, village.township_id).district
+        filial = district_catalog.add_district_category(db, district, "filial", "积孝",
+                                                         actor="staff:nk-admin")  # fmt: skip
+        elders = district_catalog.add_district_rule(db, filial, "照顾老人", 3, 1, 5,
+                                                    actor="staff:nk-admin")  # fmt: skip
+        inherited = db.scalar(select(Rule).where(Rule.district_rule_id == elders.id))
+        district_catalog.adjust_rule_points(db, inherited, 5, actor=actor)
+        district_catalog.change_district_rule(db, elders, 2, 1, 4, actor="staff:nk-admin")
+        district_catalog.retire_district_rule(db, elders, actor="staff:nk-admin")
         regions.rename_village(db, village, "幸福村", actor=actor)
         kiosk = regions.add_kiosk(db, village, "K09", "二号兑换机", actor=actor)
         regions.retire_kiosk(db, kiosk, actor=actor)

@@ -42,7 +42,7 @@ def world(backend_name, tmp_path):
         sy = regions.create_district(s, "SY", "上犹县")
         ds = regions.create_township(s, sy, "SY-DS", "东山镇")
         a = regions.create_village(s, "VA", "甲村", region=tj)
-        b = regions.create_village(s, "VB", "乙村", region=ll)
+        regions.create_village(s, "VB", "乙村", region=ll)
         c = regions.create_village(s, "VC", "丙村", region=ds)
         regions.create_kiosk(s, a, "VA-K1", "甲村1号机")
         own = points.add_category(s, a, "local", "本村特色", actor="test")
@@ -75,9 +75,7 @@ def _publish(app) -> int:
     admin = _in(app, "nk-admin")
     page = admin.get("/backoffice/region/rules")
     assert page.status_code == 200 and "区县还没有统一的积分项目" in page.text
-    added = admin.post(
-        "/backoffice/region/rules/categories", {"code": "filial", "name": "积孝"}
-    )
+    added = admin.post("/backoffice/region/rules/categories", {"code": "filial", "name": "积孝"})
     assert added.status_code == 303
     page = admin.get("/backoffice/region/rules").text
     category_id = int(page.split('name="category_id"><option value="')[1].split('"')[0])

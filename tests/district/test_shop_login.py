@@ -171,3 +171,32 @@ def test_the_services_redeem_for_its_own_village_through_the_shop_login(district
     with unit_of_work(session_factory(shop)) as s:
         assert s.get(Household, a["home"]).balance == 85
         assert s.get(Household, made["b"]["home"]) is None
+
+
+def test_a_shop_login_reads_its_districts_catalogue_and_changes_none_of_it(district_db):
+    backend, shop, made = district_db
+    from shop.models import Village
+    from shop.points import district_catalog
+
+    with unit_of_work(session_factory(backend.engine)) as s:
+        own = s.get(Village, made["a"]["village"]).region.district
+        far = regions.create_district(s, f"F{uuid.uuid4().hex[:6]}", "上犹县")
+        for district, name in ((own, "照顾老人"), (far, "远方项目")):
+            cat = district_catalog.add_district_category(s, district, "filial", "积孝", actor="t")
+            district_catalog.add_district_rule(s, cat, name, 3, 1, 5, actor="t")
+    with shop.connect() as conn:
+        names = conn.execute(text("SELECT name FROM district_rules")).scalars().all()
+        assert names == ["照顾老人"]
+        mine = conn.execute(text("SELECT name FROM rules WHERE district_rule_id IS NOT NULL"))
+        assert mine.scalars().all() == ["照顾老人"]
+    with shop.begin() as conn:
+        assert conn.execute(text("UPDATE district_rules SET points_max = 50")).rowcount == 0
+        assert conn.execute(text("DELETE FROM district_rule_categories")).rowcount == 0
+    with shop.begin() as conn, pytest.raises(DBAPIError):
+        conn.execute(
+            text(
+                "INSERT INTO district_rule_categories (district_id, code, name, name_en,"
+                " sort_order, changed_by, changed_at)"
+                " SELECT district_id, 'x', 'x', '', 0, '', now() FROM district_rule_categories"
+            )
+        )

@@ -11,8 +11,11 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from shop import regions, scope, staff
+from kiosk.app import create_app
+from kiosk.cli import register
+from shop import regions, schema, scope, staff
 from shop.errors import DomainError
+from shop.ledger import sentences
 from shop.models import DistrictRule, Journal, Rule, RuleCategory
 from shop.points import catalog
 from shop.points import district_catalog as dc
@@ -234,3 +237,51 @@ def test_only_the_districts_admin_changes_it(session, tree, published):
         scope.bind(session, None)
     assert session.get(DistrictRule, rule_id).points == 4
     assert _own(session, tree["n1"], rule).points == 4
+
+
+def test_what_the_catalogue_writes_reads_as_a_sentence(session, tree, published):
+    village = regions.create_village(session, _code("V"), "n3村", region=tree["north"])
+    dc.take_district_rules(session, village, off=[published[1].id], actor=ACTOR)
+    dc.adjust_rule_points(session, _own(session, tree["n1"], published[1]), 4, actor="staff:a")
+    dc.change_district_rule(session, published[1], 2, 1, 3, actor=ACTOR)
+    dc.retire_district_rule(session, published[1], actor=ACTOR)
+    rows = session.execute(
+        select(Journal.kind, Journal.ref, Journal.memo).where(
+            Journal.village_id.in_([village.id, tree["n1"].id]), Journal.kind == "staff_change"
+        )
+    ).all()
+    memos = [memo for _k, _r, memo in rows]
+    assert any(m.startswith("district catalogue taken: 1 items, 1 off") for m in memos)
+    for kind, ref, memo in rows:
+        assert sentences.say(kind, ref, memo) is not None, memo
+
+
+def test_the_command_line_publishes_changes_and_retires(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DEVICE": "GJG-K1"})
+    schema.upgrade(app.extensions["kiosk_db"].engine)
+    register(app)
+    runner = app.test_cli_runner()
+    try:
+        for args in (
+            ["region", "district", "NK", "南康区"],
+            ["region", "township", "NK", "NK-TJ", "唐江镇"],
+            ["village", "create", "GJG", "高尖沟村", "--in", "NK-TJ"],
+            ["region", "rules", "category", "NK", "clean", "积美"],
+        ):
+            done = runner.invoke(args=args)
+            assert done.exit_code == 0, done.output
+        added = runner.invoke(args=["region", "rules", "add", "NK", "clean", "乱倒垃圾", "--",
+                                    "-5", "-8", "-3"])  # fmt: skip
+        assert "sent to 1 villages" in added.output, added.output
+        rule_id = int(added.output.split("#")[1].split()[0])
+        wrong = runner.invoke(args=["region", "rules", "set", "NK", str(rule_id), "--", "-5",
+                                    "-3", "-4"])  # fmt: skip
+        assert wrong.exit_code != 0 and "invalid_points_range" in wrong.output
+        assert runner.invoke(args=["region", "rules", "retire", "NK", str(rule_id)]).exit_code == 0
+        listed = runner.invoke(args=["region", "rules", "list", "NK"]).output
+        assert f"#{rule_id}\t-5\t-8..-3\t乱倒垃圾\tretired" in listed
+        with app.extensions["kiosk_db"].reader() as db:
+            own = db.scalar(select(Rule).where(Rule.district_rule_id == rule_id))
+            assert own.points == -5 and not own.is_active
+    finally:
+        app.extensions["kiosk_db"].engine.dispose()
