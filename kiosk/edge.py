@@ -13,6 +13,10 @@ column's length, characters and integer range on every engine):
 - error handlers: a database refusal of a value (PostgreSQL's DataError: a NUL, a number or a date
   out of range that slipped past) and Python's OverflowError (SQLite's 64-bit integers) become
   the same 422 `invalid_input`.
+
+`invalid_input` here is a machine's: a JSON nesting or a number no person types, or a last
+resort behind shop/columns.py, which refuses what a person typed in its own words first
+(text_too_long, number_too_large, invalid_characters).
 """
 
 from __future__ import annotations
@@ -88,7 +92,7 @@ def check_request() -> None:
                 _check_text(key, upload.filename or "")
 
 
-def refused(message_detail: str, code: str = "invalid_input"):
+def refused(message_detail: str, code: str = "invalid_input"):  # a machine's input: see above
     """The answer to input that does not fit: JSON under /api/, a short page elsewhere."""
     exc = DomainError(code, message_detail)
     if request.path.startswith("/api/"):

@@ -269,6 +269,7 @@ def post_scan():
     if not request.is_json:
         return _error(415, "unsupported_media_type", 'send JSON: {"code": ...}')
     body = request.get_json(silent=True)
+    # A scanner program's JSON, never a person's typing: a malformed body is invalid_input.
     if not isinstance(body, dict):
         return _error(422, "invalid_input", "a JSON object is required")
     code = body.get("code")

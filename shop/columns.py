@@ -3,9 +3,10 @@
 PostgreSQL refuses a string longer than its VARCHAR, a NUL byte and an integer beyond int4/int8
 with an error the edge can only show as a 500; SQLite stores them silently. This `before_flush`
 hook reads each new or changed row's values against its own column types (the models are the
-schema) and refuses with `DomainError("invalid_input", "<table>.<column> ...")` before any SQL
-runs: too long for the column, control characters (tab and line breaks excepted in text), an
-integer out of the column's range. The edge shows it as the form's error or a 422.
+schema) and refuses with a DomainError naming `<table>.<column>` before any SQL runs: too long
+for the column (text_too_long), control characters, tab and line breaks excepted in text
+(invalid_characters), an integer out of the column's range (number_too_large). The edge shows
+it as the form's error or a 422.
 """
 
 from __future__ import annotations
@@ -58,6 +59,13 @@ def problem(column, value) -> str | None:
     return None
 
 
+def refusal(why: str) -> str:
+    """The code a person reads for a `problem`: each says what is wrong in its own words."""
+    if why == "control characters":
+        return "invalid_characters"
+    return "number_too_large" if why == "number out of range" else "text_too_long"
+
+
 @event.listens_for(Session, "before_flush")
 def _every_value_fits_its_column(session: Session, _context, _instances) -> None:
     for obj in (*session.new, *session.dirty):
@@ -70,5 +78,4 @@ def _every_value_fits_its_column(session: Session, _context, _instances) -> None
             column = attr.columns[0]
             why = problem(column, state.dict[attr.key])
             if why:
-                code = "invalid_characters" if why == "control characters" else "invalid_input"
-                raise DomainError(code, f"{column.table.name}.{column.name}: {why}")
+                raise DomainError(refusal(why), f"{column.table.name}.{column.name}: {why}")

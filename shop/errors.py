@@ -36,6 +36,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "unknown_kiosk": (404, N_("没有这台兑换机。")),
     "unknown_village": (404, N_("没有这个村。")),
     "duplicate": (409, N_("已经有了，不能重复。")),
+    # Only for what a machine sends (a malformed JSON body, a key or option the page makes, a
+    # caller's mistake): what a person types or chooses has its own code saying what to do.
     "invalid_input": (422, N_("填写的内容不对。")),
     "invalid_characters": (
         422,
@@ -162,6 +164,53 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "points_outside_range": (422, N_("这个项目的分值要在区县规定的范围之内。")),
     "district_rule_retired": (409, N_("这个项目区县已经停用，本村不能再启用或调分。")),
     "not_district_rule": (409, N_("这是本村自己的项目，不是区县统一的项目，不能在这里调分。")),
+    # What a person typed or chose, each refusal in its own words (issue 15).
+    "text_too_long": (422, N_("写的字太多了，请删短一些再保存。")),
+    "number_too_large": (422, N_("数字太大了，请检查是不是多写了几位。")),
+    "invalid_date": (422, N_("日期格式不对，请写成2026-12-01这样。")),
+    "reload_page": (422, N_("这一页缺了内容，可能打开太久了。请刷新页面，再做一次。")),
+    # Stock (shop/stock): products and deliveries.
+    "sku_required": (422, N_("请填写商品编号。")),
+    "invalid_stock_level": (422, N_("最低库存、建议库存和排序要写0或更大的整数。")),
+    "invalid_value_yuan": (
+        422,
+        N_("价值要写成多少元，例如 1234.50：不能是负数，最多两位小数。"),
+    ),
+    "source_kind_required": (422, N_("请选这批货从哪里来：区财政预算、村企结对或捐赠。")),
+    "partner_name_required": (422, N_("请填写结对企业的名称。")),
+    "unknown_delivery": (404, N_("没有这张入库单。")),
+    # Redemption periods, limits and printing (shop/redemptions).
+    "invalid_window_days": (422, N_("兑换期要写1到90天。")),
+    "invalid_limit_period": (422, N_("请选限兑的周期：每月、每季度或每年。")),
+    "print_job_not_pending": (409, N_("这张小票已经送去打印了，请刷新页面看看。")),
+    "receipt_not_voided": (409, N_("这张小票没有作废，没有作废单可以打印。")),
+    # Points (shop/points): applications, opening balances, corrections.
+    "unknown_application": (404, N_("没有这条申请。")),
+    "opening_columns_missing": (
+        422,
+        N_("文件里要有“户号”和“期初积分”两列。请按模板改好后重新上传。"),
+    ),
+    "not_an_award": (409, N_("这一条不是加分或扣分，不能这样更正。")),
+    "choose_household": (422, N_("这一条记了好几户，请选要更正的是哪一户。")),
+    # Notices, rankings and the year-end (shop/transparency).
+    "unknown_time_zone": (422, N_("没有这个时区，请写成 Asia/Shanghai 这样的名字。")),
+    "invalid_month": (422, N_("没有这个月份，请写成2026-12这样。")),
+    "invalid_year": (422, N_("年份不对，请写四位数的年份，例如2026。")),
+    "invalid_year_end_policy": (422, N_("年终处理只能选积分保留、积分清零或封顶结转。")),
+    "cap_required": (422, N_("选封顶结转时要写封顶分数（0或更大的整数）。")),
+    "cap_not_for_policy": (422, N_("只有封顶结转才写封顶分数，请去掉封顶分数。")),
+    "year_end_too_late": (
+        409,
+        N_("执行日期要在今天以后：先公布，让村民有时间把积分用掉。"),
+    ),
+    # Families (shop/households): relations, the head, who came.
+    "invalid_relation": (422, N_("请从列表里选与户主关系。换户主请办户主变更。")),
+    "new_head_not_member": (422, N_("新户主要从这户的其他家庭成员里选。")),
+    "member_may_not_redeem": (409, N_("这个人不是这户的，或者不能代这户兑换。")),
+    # A village's shop box on the district's database (shop/regions/shop_access.py).
+    "needs_postgresql": (409, N_("这一项只能在 PostgreSQL 数据库上用。")),
+    "invalid_login_name": (422, N_("登录名只能用小写字母、数字和下划线（_）。")),
+    "db_password_too_short": (422, N_("数据库密码至少要12位。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -27,10 +27,10 @@ def has_control(text: str) -> bool:
 
 def plain_text(value, field: str, *, max_length: int | None = None) -> str:
     """`value` stripped; DomainError('invalid_characters') if it holds a control character
-    (a tab, a line break, ESC, NUL …), 'invalid_input' if it is longer than `max_length`."""
+    (a tab, a line break, ESC, NUL …), 'text_too_long' if it is longer than `max_length`."""
     text = "" if value is None else str(value).strip()
     if has_control(text):
         raise DomainError("invalid_characters", field, field=field)
     if max_length is not None and len(text) > max_length:
-        raise DomainError("invalid_input", f"{field}: longer than {max_length}", field=field)
+        raise DomainError("text_too_long", f"{field}: longer than {max_length}", field=field)
     return text

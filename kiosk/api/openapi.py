@@ -24,6 +24,8 @@ ALWAYS = (
     "forbidden",
     "invalid_input",
     "invalid_characters",
+    "text_too_long",
+    "number_too_large",
     "database_busy",
     "database_unavailable",
     "storage_unavailable",

@@ -38,9 +38,9 @@ def create_product(
         raise DomainError("invalid_points", repr(points))
     sku, name = plain_text(sku, "sku", max_length=32), plain_text(name, "name", max_length=100)
     if not sku:
-        raise DomainError("invalid_input", "SKU")
+        raise DomainError("sku_required", "SKU")
     if not name:
-        raise DomainError("invalid_input", "name")
+        raise DomainError("name_required", "name")
     if session.scalar(
         select(Product.id).where(Product.village_id == village.id, Product.sku == sku)
     ):

@@ -48,22 +48,26 @@ def check_changes(session: Session, product: Product, changes: dict) -> dict:
     changes = dict(changes)
     for field, value in changes.items():
         kind = _EDITABLE.get(field)
+        # A field the form does not have, or text where the view passes a flag: the view's
+        # mistake, not the clerk's (invalid_input).
         if kind is None:
             raise DomainError("invalid_input", f"field {field!r}")
         if kind is int and (not isinstance(value, int) or isinstance(value, bool)):
-            raise DomainError("invalid_input", f"{field}: {value!r}")
+            # What the clerk typed in a number's box was not a whole number.
+            code = "invalid_points" if field == "points" else "invalid_stock_level"
+            raise DomainError(code, f"{field}: {value!r}")
         if kind is not int and not isinstance(value, kind):
             raise DomainError("invalid_input", f"{field}: {value!r}")
     if "points" in changes and changes["points"] <= 0:
         raise DomainError("invalid_points", repr(changes["points"]))
     for field in ("min_level", "reorder_level", "sort_order"):
         if field in changes and changes[field] < 0:
-            raise DomainError("invalid_input", f"{field}: {changes[field]!r}")
+            raise DomainError("invalid_stock_level", f"{field}: {changes[field]!r}")
     for field, value in changes.items():
         if isinstance(value, str):
             changes[field] = plain_text(value, field).strip()
     if "name" in changes and not changes["name"]:
-        raise DomainError("invalid_input", "name")
+        raise DomainError("name_required", "name")
     if "barcode" in changes:
         barcode = (changes["barcode"] or "").strip() or None
         if barcode and session.scalar(

@@ -35,10 +35,10 @@ def to_fen(value_yuan) -> int:
     try:
         amount = Decimal(str(value_yuan if value_yuan is not None else 0))
     except InvalidOperation as exc:
-        raise DomainError("invalid_input", f"value {value_yuan!r}") from exc
+        raise DomainError("invalid_value_yuan", f"value {value_yuan!r}") from exc
     fen = amount * 100
     if not amount.is_finite() or amount < 0 or fen != fen.to_integral_value():
-        raise DomainError("invalid_input", f"value {value_yuan!r}")
+        raise DomainError("invalid_value_yuan", f"value {value_yuan!r}")
     return int(fen)
 
 
@@ -78,16 +78,16 @@ def receive_delivery(
     document booked the first time instead of booking the goods twice."""
     if idempotency_key is not None:
         if not isinstance(idempotency_key, str) or not 8 <= len(idempotency_key) <= 64:
-            raise DomainError("invalid_input", "idempotency key: 8-64 characters")
+            raise DomainError("reload_page", "idempotency key: 8-64 characters")
         earlier = _earlier(session, village.id, idempotency_key)
         if earlier is not None:
             return earlier
     if source_kind not in SOURCES:
-        raise DomainError("invalid_input", f"source {source_kind!r}")
+        raise DomainError("source_kind_required", f"source {source_kind!r}")
     source_name = plain_text(source_name, "source_name", max_length=100)
     memo = plain_text(memo, "memo")
     if source_kind == "partner" and not source_name:
-        raise DomainError("invalid_input", "partner company name")
+        raise DomainError("partner_name_required", "partner company name")
     value_fen = to_fen(value_yuan)
     wanted: dict[int, int] = {}
     for code, qty in lines:
@@ -213,7 +213,7 @@ def get_delivery(session: Session, village: Village, doc_no: str) -> ReceivingDo
         )
     )
     if doc is None:
-        raise DomainError("invalid_input", f"no receiving document {doc_no}")
+        raise DomainError("unknown_delivery", f"no receiving document {doc_no}")
     return doc
 
 

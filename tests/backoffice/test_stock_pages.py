@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -96,10 +97,90 @@ def test_a_refused_delivery_says_why_and_books_nothing(app, staff_client):
         "/backoffice/stock/receiving",
         {"idempotency_key": "k" * 20, "code": ["FZ-1"], "qty": ["5"], "source_kind": "partner"},
     )
-    assert no_partner.status_code == 422 and 'data-code="invalid_input"' in no_partner.text
+    assert no_partner.status_code == 422 and 'data-code="partner_name_required"' in no_partner.text
+    assert "请填写结对企业的名称。" in no_partner.text
     assert 'id="line-FZ-1"' in no_partner.text  # the lines survive for a retry
     empty = client.post("/backoffice/stock/receiving", {"source_kind": "budget"}, headers=HX)
     assert empty.status_code == 200 and 'data-code="empty_basket"' in empty.text
+    assert _on_hand(app, "FZ-1") == before
+
+
+# What a volunteer typed wrong, and the words the page answers with in each language.
+PRODUCT_REFUSALS = [
+    ({"sku": ""}, "sku_required", "请填写商品编号。", "Fill in the product code."),
+    (
+        {"min_level": "-1"},
+        "invalid_stock_level",
+        "最低库存、建议库存和排序要写0或更大的整数。",
+        "Minimum stock, suggested stock and order must be whole numbers, 0 or more.",
+    ),
+    (
+        {"reorder_level": "两箱"},
+        "invalid_stock_level",
+        "最低库存、建议库存和排序要写0或更大的整数。",
+        "Minimum stock, suggested stock and order must be whole numbers, 0 or more.",
+    ),
+    (
+        {"name": "香" * 101},
+        "text_too_long",
+        "写的字太多了，请删短一些再保存。",
+        "That is too long: shorten it and save again.",
+    ),
+    (
+        {"sort_order": "99999999999"},
+        "number_too_large",
+        "数字太大了，请检查是不是多写了几位。",
+        "That number is too large: check for extra digits.",
+    ),
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refused_product_says_what_is_wrong_in_the_readers_language(app, staff_client, lang):
+    client = staff_client("volunteer")
+    if lang == "en":
+        client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    for change, code, zh, en in PRODUCT_REFUSALS:
+        form = {"sku": "XZ-9", "name": "香皂", "unit": "块", "points": "5", **change}
+        refused = client.post("/backoffice/stock/products", form)
+        assert refused.status_code == 422, code
+        assert f'data-code="{code}"' in refused.text
+        assert (zh if lang == "zh" else en) in refused.text
+        assert "填写的内容不对" not in refused.text and "not right" not in refused.text
+    with app.extensions["kiosk_db"].reader() as db:
+        assert db.scalar(select(Product).where(Product.sku == "XZ-9")) is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refused_delivery_says_what_to_fix_in_the_readers_language(app, staff_client, lang):
+    client = staff_client("volunteer")
+    if lang == "en":
+        client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    before = _on_hand(app, "FZ-1")
+    line = {"idempotency_key": "k" * 20, "code": ["FZ-1"], "qty": ["5"]}
+    for change, code, zh, en in [
+        (
+            {"source_kind": "budget", "value_yuan": "1.005"},
+            "invalid_value_yuan",
+            "价值要写成多少元，例如 1234.50：不能是负数，最多两位小数。",
+            "Write the value in yuan, for example 1234.50: not negative, at most two decimals.",
+        ),
+        (
+            {},
+            "source_kind_required",
+            "请选这批货从哪里来：区财政预算、村企结对或捐赠。",
+            "Choose where the goods came from: district budget, partner company or donation.",
+        ),
+        (
+            {"source_kind": "budget", "idempotency_key": "short"},
+            "reload_page",
+            "这一页缺了内容，可能打开太久了。请刷新页面，再做一次。",
+            "This page is missing something; it may have been open too long. Reload it and try",
+        ),
+    ]:
+        refused = client.post("/backoffice/stock/receiving", {**line, **change})
+        assert refused.status_code == 422 and f'data-code="{code}"' in refused.text
+        assert (zh if lang == "zh" else en) in refused.text
     assert _on_hand(app, "FZ-1") == before
 
 

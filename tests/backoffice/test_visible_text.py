@@ -211,7 +211,8 @@ def test_a_refusal_shows_the_villages_data_but_never_the_logs_words(app):
     from shop.errors import DomainError
 
     with app.test_request_context("/backoffice/"):
-        assert error_text(DomainError("invalid_input", "batch key")) == "填写的内容不对。"
+        reload = "这一页缺了内容，可能打开太久了。请刷新页面，再做一次。"
+        assert error_text(DomainError("reload_page", "batch key")) == reload
         assert error_text(DomainError("invalid_input", "field 'unit'")) == "填写的内容不对。"
         assert error_text(DomainError("unknown_household", "09-001")) == "没有这一户。（09-001）"
         assert error_text(DomainError("nothing_chosen")) == "请先勾选农户。"

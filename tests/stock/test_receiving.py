@@ -61,10 +61,12 @@ def test_documents_are_numbered_in_order_per_village(session, village, create_pr
     [
         ([("NOPE", 1)], {"source_kind": "budget"}, "unknown_product"),
         ([("{sku}", 0)], {"source_kind": "budget"}, "invalid_quantity"),
-        ([("{sku}", 1)], {"source_kind": "bank"}, "invalid_input"),
-        ([("{sku}", 1)], {"source_kind": "partner"}, "invalid_input"),  # partner needs a name
-        ([("{sku}", 1)], {"source_kind": "budget", "value_yuan": "-1"}, "invalid_input"),
-        ([("{sku}", 1)], {"source_kind": "budget", "value_yuan": "1.005"}, "invalid_input"),
+        ([("{sku}", 1)], {"source_kind": "bank"}, "source_kind_required"),
+        ([("{sku}", 1)], {"source_kind": "partner"}, "partner_name_required"),
+        ([("{sku}", 1)], {"source_kind": "budget", "value_yuan": "-1"}, "invalid_value_yuan"),
+        ([("{sku}", 1)], {"source_kind": "budget", "value_yuan": "1.005"}, "invalid_value_yuan"),
+        ([("{sku}", 1)], {"source_kind": "budget", "value_yuan": "abc"}, "invalid_value_yuan"),
+        ([("{sku}", 1)], {"source_kind": "budget", "idempotency_key": "short"}, "reload_page"),
         ([], {"source_kind": "budget"}, "empty_basket"),
     ],
 )
