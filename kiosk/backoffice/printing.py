@@ -191,7 +191,7 @@ def print_void_slip(
     with writing() as session:
         redemption = redemptions.get_redemption(session, receipt_no)
         if redemption.state != "voided":
-            raise DomainError("invalid_input", f"{receipt_no} is not void")
+            raise DomainError("receipt_not_voided", f"{receipt_no} is not void")
         job_id = printjobs.start_job(session, redemption.id, "void", actor=actor).id
         booking = dayclose.void_booking(session, redemption.id)
         reason = redemption.void_reason or ""

@@ -145,7 +145,7 @@ def close_day(
     Differences are reported as found, never forced to zero: a gap in receipt numbers, a receipt
     never printed and a stocktake difference are all printed for the clerk to sign.
     """
-    if not actor:
+    if not actor:  # the caller's mistake (the signed-in clerk or the command's), no one typed it
         raise DomainError("invalid_input", "actor")
     now = now or utcnow()
     if day > local_date(now):

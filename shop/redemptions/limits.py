@@ -66,7 +66,7 @@ def add_window(
 ) -> RedemptionWindow:
     """Open redemption from `starts_on` to `ends_on`, both days included."""
     if not isinstance(starts_on, dt.date) or not isinstance(ends_on, dt.date):
-        raise DomainError("invalid_dates")
+        raise DomainError("invalid_date", "a window's first or last day")  # empty or mistyped
     if ends_on < starts_on:
         raise DomainError("invalid_dates", f"{starts_on} {ends_on}")
     label = plain_text(label, "label", max_length=64)
@@ -83,7 +83,7 @@ def add_window(
 def quarter_windows(year: int, days: int = 7) -> list[tuple[dt.date, dt.date, str]]:
     """一季一兑换: the first `days` days of each quarter, as (starts_on, ends_on, label)."""
     if not 1 <= days <= 90:
-        raise DomainError("invalid_input", f"days {days}")
+        raise DomainError("invalid_window_days", f"days {days}")
     return [
         (
             dt.date(year, month, 1),
@@ -182,7 +182,7 @@ def set_limit(
     if not isinstance(allowed, int) or isinstance(allowed, bool) or allowed < 1:
         raise DomainError("invalid_quantity", repr(allowed))
     if period not in PERIODS:
-        raise DomainError("invalid_input", f"period {period!r}")
+        raise DomainError("invalid_limit_period", f"period {period!r}")
     if existing is not None and (existing.allowed, existing.period) == (allowed, period):
         return existing  # nothing changed, nothing to journal
     if existing is None:

@@ -82,6 +82,7 @@ def redeem(
     same steps in the server function shop_redeem, in one round trip.
     """
     if not isinstance(idempotency_key, str) or not _KEY.match(idempotency_key):
+        # Made by the kiosk's page or an API client, never typed: a machine's mistake.
         raise DomainError("invalid_input", "idempotency key: 8-64 letters, digits, _.:-")
     if kiosk.retired_at is not None:
         # Checked before both twins: a retired kiosk's device code sells no more.

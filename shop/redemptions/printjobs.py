@@ -122,7 +122,7 @@ def start_job(session: Session, redemption_id: int, kind: str, *, actor: str) ->
 def retry(session: Session, job: PrintJob) -> None:
     """A first receipt that never went out (``pending``) printed now from the clerk's queue."""
     if job.state != "pending":
-        raise DomainError("invalid_input", f"print job {job.id} is {job.state}, not pending")
+        raise DomainError("print_job_not_pending", f"print job {job.id} is {job.state}")
     job.state, job.attempts, job.updated_at = "sent", (job.attempts or 0) + 1, utcnow()
     session.flush()
     _follow(session, job, "sent")

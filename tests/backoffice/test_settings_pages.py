@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
+import pytest
 from sqlalchemy import select
 
 from shop.models import Product, ProductLimit, RedemptionWindow
@@ -56,5 +58,44 @@ def test_an_admin_limits_a_product_per_household_and_clears_it(app, staff_client
     bad = admin.post("/backoffice/settings/limits", {"product_id": oil, "allowed": "0"})
     assert bad.status_code == 303
     admin.post("/backoffice/settings/limits", {"product_id": oil, "allowed": "", "period": "month"})
+    with app.extensions["kiosk_db"].reader() as db:
+        assert db.scalar(select(ProductLimit).where(ProductLimit.product_id == oil)) is None
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_refused_window_or_limit_says_what_to_fix_in_the_readers_language(
+    app, staff_client, lang
+):
+    admin = staff_client("admin")
+    if lang == "en":
+        admin.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    with app.extensions["kiosk_db"].reader() as db:
+        oil = db.scalar(select(Product.id).where(Product.sku == "JY-5L"))
+    for path, form, page, zh, en in [
+        (
+            "/backoffice/settings/windows/quarters",
+            {"year": "2027", "days": "91"},
+            "/backoffice/settings/windows",
+            "兑换期要写1到90天。",
+            "A redemption period must be 1 to 90 days.",
+        ),
+        (
+            "/backoffice/settings/windows",
+            {"starts_on": "2027-05-01", "ends_on": "5月3日"},
+            "/backoffice/settings/windows",
+            "日期格式不对，请写成2026-12-01这样。",
+            "The date is not right: write it like 2026-12-01.",
+        ),
+        (
+            "/backoffice/settings/limits",
+            {"product_id": oil, "allowed": "2", "period": "week"},
+            "/backoffice/settings/limits",
+            "请选限兑的周期：每月、每季度或每年。",
+            "Choose the limit's period: month, quarter or year.",
+        ),
+    ]:
+        assert admin.post(path, form).status_code == 303
+        assert (zh if lang == "zh" else en) in html.unescape(admin.get(page).text), path
+    assert _windows(app) == []
     with app.extensions["kiosk_db"].reader() as db:
         assert db.scalar(select(ProductLimit).where(ProductLimit.product_id == oil)) is None

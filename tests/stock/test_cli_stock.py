@@ -13,6 +13,7 @@ from kiosk.cli import register
 from kiosk.cli import stock as cli_stock
 from kiosk.db import writing
 from shop import households, points, redemptions, regions, stock
+from shop.errors import DomainError
 from shop.models import Base, DayClose, PrintJob, Product, Village
 from shop.stock import receiving
 
@@ -114,6 +115,15 @@ def test_void_after_close_prints_a_void_slip_booked_to_the_next_day(runner, app,
         assert s.scalar(select(PrintJob.state).where(PrintJob.kind == "void")) == "printed"
     again = runner.invoke(args=["void", "K01-000002", "--reason", "again"])
     assert again.exit_code != 0 and "already_voided" in again.output
+
+
+def test_a_void_slip_of_a_receipt_not_voided_is_refused_and_nothing_queued(runner, app):
+    with app.app_context(), pytest.raises(DomainError) as refused:
+        cli_stock.print_void_slip("K01-000001", actor="clerk:王")
+    assert refused.value.code == "receipt_not_voided"
+    assert refused.value.text == "这张小票没有作废，没有作废单可以打印。"
+    with app.app_context(), writing() as s:
+        assert s.scalar(select(PrintJob.id).where(PrintJob.kind == "void")) is None
 
 
 def test_close_day_of_an_unknown_kiosk_or_a_bad_date_fails_plainly(runner):

@@ -196,3 +196,21 @@ def test_receipts_of_the_day_list_print_state(
     assert [(x.receipt_no, x.print_state, x.state) for x in rows] == [
         (r.receipt_no, "pending", "completed")
     ]
+
+
+def test_a_receipt_already_sent_to_the_printer_is_not_retried_from_the_queue(
+    session, village, kiosk, create_household, create_product
+):
+    from shop.redemptions import printjobs
+
+    soap, household = create_product(5, 50), create_household(500)
+    r = buy(session, household, kiosk, {soap.sku: 1}, at=local(2026, 11, 20, 9))
+    printjobs.queue_receipt(session, r.id, actor="kiosk")
+    job = printjobs.first_receipt_job(session, r.id)
+    printjobs.retry(session, job)  # pending: printed now from the clerk's queue
+    assert (job.state, job.attempts) == ("sent", 1)
+    with pytest.raises(DomainError) as refused:
+        printjobs.retry(session, job)
+    assert refused.value.code == "print_job_not_pending"
+    assert refused.value.text == "这张小票已经送去打印了，请刷新页面看看。"
+    assert job.attempts == 1

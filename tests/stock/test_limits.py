@@ -160,8 +160,9 @@ def test_limit_needs_a_positive_whole_number_and_a_known_period(session, create_
     for bad in (0, -1, 1.5, True):
         with pytest.raises(DomainError):
             limits.set_limit(session, product, bad)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         limits.set_limit(session, product, 2, period="week")
+    assert refused.value.code == "invalid_limit_period"
     limits.set_limit(session, product, 2)
     assert limits.set_limit(session, product, None) is None
 
