@@ -94,7 +94,7 @@ def create_activity(
     name = plain_text(name or "", "name", max_length=200) or rule.name
     place = plain_text(place or "", "place", max_length=200)
     if not isinstance(held_on, dt.date):
-        raise DomainError("invalid_input", "date")
+        raise DomainError("invalid_date", "date")
     if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
         raise DomainError("invalid_capacity", str(MAX_CAPACITY))
     activity = Activity(

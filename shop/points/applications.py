@@ -101,7 +101,7 @@ def pending_applications(session: Session, village_id: int) -> list[PointsApplic
 def _pending(session: Session, village_id: int, application_id: int) -> PointsApplication:
     app = session.get(PointsApplication, application_id)
     if app is None or app.village_id != village_id:
-        raise DomainError("invalid_input", f"application {application_id}")
+        raise DomainError("unknown_application", f"application {application_id}")
     if app.state != "pending":
         raise DomainError("duplicate", f"application {application_id} already {app.state}")
     return app

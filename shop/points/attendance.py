@@ -133,7 +133,7 @@ def mark_attended(
 ) -> Attendance:
     """签到: the household was there. A household not on the list is signed up as it comes
     (`walk_in`), while places remain. Marking twice is harmless."""
-    if how not in ("scan", "tick"):
+    if how not in ("scan", "tick"):  # the caller's word for how it was marked, not a person's
         raise DomainError("invalid_input", "how")
     ensure_open(activity)
     signup = _signup_of(session, activity, household.id)

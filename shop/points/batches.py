@@ -105,7 +105,7 @@ def apply_batch(
         if line.problem:
             raise DomainError(line.problem, line.household.number)
     if not batch_key or len(batch_key) > 40:
-        raise DomainError("invalid_input", "batch key")
+        raise DomainError("reload_page", "batch key")
     key = f"batch:{batch_key}"
     ids = [line.household.id for line in preview.lines]
     request_hash = hashlib.sha256(
@@ -181,13 +181,13 @@ def reverse_award(
         or journal.village_id != village_id
         or journal.kind not in ("award", "deduction")
     ):
-        raise DomainError("invalid_input", f"journal {journal_id} is not an award")
+        raise DomainError("not_an_award", f"journal {journal_id} is not an award")
     query = select(PointsEntry).where(PointsEntry.journal_id == journal_id)
     if household_id is not None:
         query = query.where(PointsEntry.household_id == household_id)
     entries = list(session.scalars(query.limit(2)))
     if len(entries) != 1:
-        raise DomainError("invalid_input", "name the household whose entry is reversed")
+        raise DomainError("choose_household", "name the household whose entry is reversed")
     entry = entries[0]
     key = f"reverse:{journal_id}:{entry.household_id}"
     if session.scalar(

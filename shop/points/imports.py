@@ -156,7 +156,9 @@ def import_awards(
     with (read_unit or open_unit)() as session:
         checked = preview_award_import(session, village_id, rows)
     if not checked.ok:
-        raise DomainError("invalid_input", f"{len(checked.errors)} bad rows", errors=checked.errors)
+        raise DomainError(
+            "file_has_bad_rows", f"{len(checked.errors)} bad rows", errors=checked.errors
+        )
     done = apply_in_batches(
         open_unit,
         rows,
@@ -169,7 +171,9 @@ def apply_award_import(session: Session, village_id: int, rows: list[dict], *, a
     """Award every row, all or nothing; rows imported before are skipped (same key)."""
     preview = preview_award_import(session, village_id, rows)
     if not preview.ok:
-        raise DomainError("invalid_input", f"{len(preview.errors)} bad rows", errors=preview.errors)
+        raise DomainError(
+            "file_has_bad_rows", f"{len(preview.errors)} bad rows", errors=preview.errors
+        )
     # One household in the session at a time: award_points' ORM UPDATE re-evaluates every
     # loaded Household (synchronize_session), which made a long import quadratic.
     for x in preview.lines:

@@ -68,8 +68,10 @@ def _clean_source(source: str) -> str:
     source = " ".join((source or "").split())
     if not source:
         raise DomainError("source_required")
-    if len(source) > SOURCE_MAX or not source.isprintable():
-        raise DomainError("invalid_input", "source")
+    if not source.isprintable():
+        raise DomainError("invalid_characters", "source")
+    if len(source) > SOURCE_MAX:
+        raise DomainError("text_too_long", "source")
     return source
 
 
@@ -91,7 +93,7 @@ def preview_opening(
     """What the file would open, row by row, and every bad row with its reason."""
     preview = OpeningPreview(source=_clean_source(source))
     if rows and not any(pick(r, *NUMBER) or pick(r, *POINTS) for r in rows if r):
-        raise DomainError("invalid_input", N_("缺少“户号”和“期初积分”两列"))
+        raise DomainError("opening_columns_missing", "no 户号 and 期初积分 columns")
     households = select(Household).where(Household.village_id == village.id)
     refs = select(Journal.ref).where(
         Journal.village_id == village.id,
@@ -157,7 +159,7 @@ def import_opening(
     with (read_unit or open_unit)() as session:
         checked = preview_opening(session, session.get(Village, village_id), rows, source=source)
     if not checked.ok:
-        raise DomainError("invalid_input", N_("文件里有问题的行，没有导入"))
+        raise DomainError("file_has_bad_rows", f"{len(checked.errors)} bad rows")
     done = apply_in_batches(
         open_unit,
         rows,
@@ -181,7 +183,7 @@ def apply_opening(
     )
     preview = preview_opening(session, village, rows, source=source)
     if not preview.ok:
-        raise DomainError("invalid_input", N_("文件里有问题的行，没有导入"))
+        raise DomainError("file_has_bad_rows", f"{len(preview.errors)} bad rows")
     numbers = [row.number for row in preview.to_open]
     ids = dict(
         session.execute(

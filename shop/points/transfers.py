@@ -41,8 +41,10 @@ def transfer_points(
         or (not whole and points < 0)
     ):
         raise DomainError("invalid_points", repr(points))
-    if source.id == target.id or {source.village_id, target.village_id} != {village_id}:
-        raise DomainError("invalid_input", "transfer within one village between two households")
+    if source.id == target.id:
+        raise DomainError("merge_same", "transfer between two households")
+    if {source.village_id, target.village_id} != {village_id}:
+        raise DomainError("not_found", "transfer within one village")
     with session.begin_nested():  # a refused credit takes its debit back with it
         guard = Household.balance == points if whole else Household.balance >= points
         debited = session.execute(

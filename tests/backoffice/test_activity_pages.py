@@ -168,6 +168,12 @@ def test_a_cancelled_activity_and_refusals_in_plain_words(app, staff_client):
         follow_redirects=True,
     )
     assert "请把必填的内容填完整" in refused.text
+    mistyped = panel.post(
+        "/backoffice/activities",
+        {"name": "x", "rule_id": rule_id, "held_on": "12月6日", "place": ""},
+        follow_redirects=True,
+    )
+    assert "日期格式不对，请写成2026-12-01这样。" in mistyped.text
     too_many = panel.post(
         "/backoffice/activities",
         {"name": "x", "rule_id": rule_id, "held_on": "2026-12-06", "capacity": "9999"},

@@ -71,7 +71,7 @@ def test_batch_award_previews_totals_then_awards_every_household(
     )
     with pytest.raises(DomainError) as unnamed:
         points.reverse_award(session, village.id, row.id, reason="x", actor="staff:panel")
-    assert unnamed.value.code == "invalid_input"
+    assert unnamed.value.code == "choose_household"
     for h in homes:
         session.refresh(h)
     assert _balances(session, ids) == [5, 10, 5]
@@ -124,6 +124,15 @@ def test_a_wrong_award_is_reversed_once_with_a_reason(
     lines = statements.statement_lines(session, h)
     assert [(x.delta, x.balance) for x in lines] == [(20, 20), (-20, 0)]
     assert "评错了户" in lines[-1].memo
+    other = select(Journal.id).where(
+        Journal.village_id == village.id, Journal.kind.not_in(("award", "deduction"))
+    )
+    with pytest.raises(DomainError) as not_award:
+        points.reverse_award(
+            session, village.id, session.scalar(other.limit(1)), reason="x", actor="t"
+        )
+    assert not_award.value.code == "not_an_award"
+    assert not_award.value.text == "这一条不是加分或扣分，不能这样更正。"
 
 
 def test_applications_are_approved_into_awards_or_rejected_with_a_reason(
@@ -149,6 +158,10 @@ def test_applications_are_approved_into_awards_or_rejected_with_a_reason(
     assert second.state == "rejected" and second.reason == "没有证明"
     session.refresh(h)
     assert h.balance == 8
+    with pytest.raises(DomainError) as unknown:
+        points.approve_application(session, village.id, 987654321, actor="staff:panel")
+    assert unknown.value.code == "unknown_application"
+    assert unknown.value.text == "没有这条申请。"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -192,8 +205,9 @@ def test_award_import_previews_refuses_bad_rows_and_reimports_harmlessly(
     )
     preview = points.preview_award_import(session, village.id, bad)
     assert [line for line, _ in preview.errors] == [3, 4, 5, 6]
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         points.apply_award_import(session, village.id, bad, actor="t")
+    assert refused.value.code == "file_has_bad_rows"
     assert session.scalar(select(func.count(Journal.id))) == count
     session.refresh(a)
     assert a.balance == 12
@@ -404,3 +418,28 @@ def test_a_batch_with_no_household_ticked_says_so_instead_of_times_zero(app, sta
     applied = client.post("/backoffice/awards", {"rule_id": rule_id, "batch_key": "k" * 32})
     assert applied.status_code == 303
     assert "请先勾选农户" in client.get("/backoffice/awards/new").text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_batch_from_a_page_without_its_key_says_to_reload_in_the_readers_language(
+    app, staff_client, lang
+):
+    """填写的内容不对。（batch key） was what staff read; now the page says what to do."""
+    client = staff_client("panel")
+    if lang == "en":
+        client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    page = client.get("/backoffice/awards/new").text
+    rule_id = re.search(r'<option value="(\d+)">', page).group(1)
+    ids = re.findall(r'name="household" value="(\d+)"', page)[:2]
+    with app.extensions["kiosk_db"].reader() as db:
+        before = [db.get(Household, int(i)).balance for i in ids]
+    applied = client.post("/backoffice/awards", {"rule_id": rule_id, "household": ids})
+    assert applied.status_code == 303
+    shown = client.get("/backoffice/awards/new").text
+    if lang == "zh":
+        assert "这一页缺了内容，可能打开太久了。请刷新页面，再做一次。" in shown
+    else:
+        assert "This page is missing something; it may have been open too long." in shown
+    assert "填写的内容不对" not in shown and "batch key" not in shown
+    with app.extensions["kiosk_db"].reader() as db:
+        assert [db.get(Household, int(i)).balance for i in ids] == before

@@ -46,8 +46,9 @@ def test_preview_names_every_bad_row_and_apply_refuses_the_whole_file(session, v
     assert reasons[5].startswith("没有这一户") and reasons[6] == "户号在文件里重复"
     assert reasons[7] == "期初积分不是整数"
     before = session.scalar(select(Journal.seq).order_by(Journal.seq.desc()).limit(1))
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         points.apply_opening(session, village, table, source="纸质积分存折", actor="test")
+    assert refused.value.code == "file_has_bad_rows"
     assert session.scalar(select(Journal.seq).order_by(Journal.seq.desc()).limit(1)) == before
 
 
@@ -94,6 +95,24 @@ def test_the_source_must_be_named(session, village):
     with pytest.raises(DomainError) as refused:
         points.preview_opening(session, village, _rows(_csv("户号,期初积分", "2-1,5")), source=" ")
     assert refused.value.code == "source_required"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_file_without_the_two_columns_is_refused_in_words_that_say_which(app, staff_client, lang):
+    client = staff_client("panel")
+    if lang == "en":
+        client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    data = {
+        "source": "纸质积分存折",
+        "file": (__import__("io").BytesIO(_csv("编号,分数", "1-1,40")), "o.csv"),
+    }
+    page = client.post("/backoffice/households/opening", data, content_type="multipart/form-data")
+    assert page.status_code == 422
+    if lang == "zh":
+        assert "文件里要有“户号”和“期初积分”两列。请按模板改好后重新上传。" in page.text
+    else:
+        assert "The file needs the columns 户号 (household no.) and 期初积分" in page.text
+    assert "填写的内容不对" not in page.text
 
 
 def test_the_page_previews_then_imports(app, staff_client):
