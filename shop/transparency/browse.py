@@ -85,7 +85,7 @@ def browse_journal(
     household: rows posting points to it, or about it (ref ``household:<number>``).
     actor: exact match. kind: one kind or several. date_from/date_to: local dates, inclusive.
     """
-    if not (1 <= limit <= MAX_PAGE) or offset < 0:
+    if not (1 <= limit <= MAX_PAGE) or offset < 0:  # the page's own paging links: a machine's
         raise DomainError("invalid_input", f"limit 1..{MAX_PAGE}, offset >= 0")
     z = zone(tz)
     query = select(Journal).where(Journal.village_id == village_id)
@@ -106,7 +106,7 @@ def browse_journal(
     if kind:
         kinds = [kind] if isinstance(kind, str) else list(kind)
         unknown = set(kinds) - set(JOURNAL_KINDS)
-        if unknown:
+        if unknown:  # kinds come from the page's own list, never typed: a machine's mistake
             raise DomainError("invalid_input", f"unknown kind {sorted(unknown)}")
         query = query.where(Journal.kind.in_(kinds))
     if date_from is not None:

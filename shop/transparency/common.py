@@ -48,7 +48,7 @@ def zone(tz: str | dt.tzinfo | None = None) -> dt.tzinfo:
     try:
         return clock.named(tz)
     except ValueError as exc:
-        raise DomainError("invalid_input", f"unknown time zone {tz!r}") from exc
+        raise DomainError("unknown_time_zone", f"unknown time zone {tz!r}") from exc
 
 
 def month_bounds(
@@ -56,14 +56,14 @@ def month_bounds(
 ) -> tuple[dt.datetime, dt.datetime]:
     """UTC [start, end) of a local calendar month."""
     if not (1 <= month <= 12) or not (1900 <= year <= 9998):
-        raise DomainError("invalid_input", f"no month {year}-{month}")
+        raise DomainError("invalid_month", f"no month {year}-{month}")
     return clock.month_bounds(year, month, zone(tz))
 
 
 def year_bounds(year: int, tz: str | dt.tzinfo | None = None) -> tuple[dt.datetime, dt.datetime]:
     """UTC [start, end) of a local calendar year."""
     if not (1900 <= year <= 9998):
-        raise DomainError("invalid_input", f"no year {year}")
+        raise DomainError("invalid_year", f"no year {year}")
     return clock.year_bounds(year, zone(tz))
 
 

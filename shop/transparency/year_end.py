@@ -65,12 +65,12 @@ class YearEndResult:
 
 def _check_policy(policy: str, cap: int | None) -> None:
     if policy not in YEAR_END_POLICIES:
-        raise DomainError("invalid_input", f"policy must be one of {YEAR_END_POLICIES}")
+        raise DomainError("invalid_year_end_policy", f"policy must be one of {YEAR_END_POLICIES}")
     if policy == "cap":
         if not isinstance(cap, int) or isinstance(cap, bool) or cap < 0:
-            raise DomainError("invalid_input", "a cap of 0 points or more is required")
+            raise DomainError("cap_required", "a cap of 0 points or more is required")
     elif cap is not None:
-        raise DomainError("invalid_input", "a cap is only for the cap policy")
+        raise DomainError("cap_not_for_policy", "a cap is only for the cap policy")
 
 
 def _target(policy: str, cap: int | None, balance: int) -> int:
@@ -130,8 +130,10 @@ def announce_year_end(
     announced before the day it takes effect, so villagers can spend their points first."""
     village = village_of(session, village)
     _check_policy(policy, cap)
-    if not (1900 <= year <= 9998) or effective_on <= today:
-        raise DomainError("invalid_input", "the year-end must be announced before its day")
+    if not (1900 <= year <= 9998):
+        raise DomainError("invalid_year", f"no year {year}")
+    if effective_on <= today:
+        raise DomainError("year_end_too_late", "the year-end must be announced before its day")
     row = session.scalar(
         select(YearEndPolicy).where(
             YearEndPolicy.village_id == village.id, YearEndPolicy.year == year
@@ -256,7 +258,7 @@ def _take(session: Session, hid: int, seen: int, policy: str, cap: int | None):
         if done == 1:
             return ledger.Posting(hid, keep - seen, keep)
         seen = session.scalar(select(Household.balance).where(Household.id == hid))
-    raise DomainError("invalid_input", f"household {hid}: balance kept changing, try again")
+    raise DomainError("household_changed", f"household {hid}: balance kept changing, try again")
 
 
 def _year_end_result(session: Session, village_id: int, row: YearEndPolicy) -> YearEndResult:

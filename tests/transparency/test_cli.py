@@ -64,7 +64,9 @@ def test_ranking_and_year_end(runner, tmp_path):
     past = runner.invoke(
         args=["year-end", "announce", str(year), "--policy", "expire", "--on", "2000-01-01"]
     )
-    assert past.exit_code != 0 and "invalid_input" in past.output
+    assert past.exit_code != 0 and "year_end_too_late" in past.output
+    assert "执行日期要在今天以后：先公布，让村民有时间把积分用掉。" in past.output
+    assert "The day it takes effect must be after today" in past.output
     later = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     ok = runner.invoke(
         args=["year-end", "announce", str(year), "--policy", "expire", "--on", later]

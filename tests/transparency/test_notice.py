@@ -11,7 +11,7 @@ from sqlalchemy import select
 from shop import demo, ledger
 from shop.errors import DomainError
 from shop.models import Journal, Village
-from shop.transparency import month_bounds, monthly_notice
+from shop.transparency import annual_ranking, month_bounds, monthly_notice
 
 from .conftest import TZ, ledger_sums, local, village_households
 
@@ -164,7 +164,18 @@ def test_groups_are_in_household_number_order_not_code_point_order(
 def test_an_impossible_month_is_refused(session, village, year, month):
     with pytest.raises(DomainError) as err:
         monthly_notice(session, village, year, month, TZ)
-    assert err.value.code == "invalid_input"
+    assert err.value.code == "invalid_month"
+
+
+def test_an_impossible_year_or_an_unknown_time_zone_is_refused_in_words(session, village):
+    with pytest.raises(DomainError) as err:
+        annual_ranking(session, village, 1800, TZ)
+    assert err.value.code == "invalid_year"
+    assert err.value.text == "年份不对，请写四位数的年份，例如2026。"
+    with pytest.raises(DomainError) as err:
+        monthly_notice(session, village, 2026, 11, "Asia/Beijing")
+    assert err.value.code == "unknown_time_zone"
+    assert err.value.text == "没有这个时区，请写成 Asia/Shanghai 这样的名字。"
 
 
 def test_an_unknown_village_is_refused(session):

@@ -58,12 +58,19 @@ def test_plan_says_what_each_policy_would_take(session, village, three, policy, 
 
 
 @pytest.mark.parametrize(
-    "policy,cap", [("burn", None), ("cap", None), ("cap", -1), ("expire", 10), ("cap", True)]
+    "policy,cap,code",
+    [
+        ("burn", None, "invalid_year_end_policy"),
+        ("cap", None, "cap_required"),
+        ("cap", -1, "cap_required"),
+        ("expire", 10, "cap_not_for_policy"),
+        ("cap", True, "cap_required"),
+    ],
 )
-def test_a_bad_policy_is_refused(session, village, policy, cap):
+def test_a_bad_policy_is_refused(session, village, policy, cap, code):
     with pytest.raises(DomainError) as err:
         plan_year_end(session, village, policy, EFFECTIVE, cap)
-    assert err.value.code == "invalid_input"
+    assert err.value.code == code
 
 
 def test_expire_applies_one_journal_row_and_the_ledger_verifies(session, village, three):
@@ -130,7 +137,7 @@ def test_it_must_be_announced_beforehand_and_not_applied_early(session, village,
         announce_year_end(
             session, village, 2026, "expire", EFFECTIVE, actor="panel", today=EFFECTIVE
         )
-    assert err.value.code == "invalid_input"  # announced on the day itself: too late
+    assert err.value.code == "year_end_too_late"  # announced on the day itself: too late
     announce_year_end(
         session, village, 2026, "expire", EFFECTIVE, actor="panel", today=ANNOUNCED_ON
     )
