@@ -82,7 +82,7 @@ def _phone(value) -> str:
 
 def _relation(value: str) -> str:
     if value not in RELATION_KEYS or value == "head":
-        raise DomainError("invalid_input", f"relation {value!r}", field="relation")
+        raise DomainError("invalid_relation", f"relation {value!r}", field="relation")
     return value
 
 
@@ -207,7 +207,7 @@ def change_head(
     (died, moved away). Passbooks keep working: they belong to the household, not the head."""
     _open(household)
     if new_head.household_id != household.id or new_head.is_head:
-        raise DomainError("invalid_input", "the new head is another member of this household")
+        raise DomainError("new_head_not_member", "the new head is another member of this household")
     old = session.scalar(
         select(Member).where(Member.household_id == household.id, Member.relation == "head")
     )

@@ -74,7 +74,7 @@ def create_household(
 def set_household_status(
     session: Session, household: Household, status: str, *, actor: str
 ) -> None:
-    if status not in ("active", "inactive"):
+    if status not in ("active", "inactive"):  # the page's own buttons send it: a machine's
         raise DomainError("invalid_input", f"status {status}")
     if household.merged_into_id is not None:  # 合户: inactive for good, its history kept
         raise DomainError("household_merged", household.number)

@@ -69,7 +69,9 @@ def record_visitor(session: Session, redemption_id: int, member_id: int) -> Rede
         raise DomainError("unknown_receipt", str(redemption_id))
     member = session.get(Member, member_id)
     if member is None or member.household_id != redemption.household_id or not member.may_redeem:
-        raise DomainError("invalid_input", f"member {member_id} for redemption {redemption_id}")
+        raise DomainError(
+            "member_may_not_redeem", f"member {member_id} for redemption {redemption_id}"
+        )
     found = session.get(RedemptionVisitor, redemption_id)
     if found is not None:
         if found.member_id != member.id:

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 
+import pytest
 from sqlalchemy import select
 
 from shop.ledger.verify import verify_ledger
@@ -200,6 +202,24 @@ def test_a_merge_shows_what_will_happen_then_moves_the_balance_and_stops_the_pas
     rows = panel.get(f"/backoffice/households?q={gone.number}").text
     assert "已合户" in rows
     _verify(app)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_member_without_a_relation_is_refused_in_the_readers_language(app, staff_client, lang):
+    home = _households(app, 1)[0]
+    panel = staff_client("panel")
+    if lang == "en":
+        panel.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    refused = panel.post(
+        f"/backoffice/households/{home.id}/members", {"name": "赵四", "relation": ""}
+    )
+    assert refused.status_code == 303
+    page = html.unescape(panel.get(f"/backoffice/households/{home.id}").text)
+    if lang == "zh":
+        assert "请从列表里选与户主关系。换户主请办户主变更。" in page
+    else:
+        assert "Choose the relation to the head from the list." in page
+    assert "赵四" not in _members(app, home.id)
 
 
 def test_the_family_pages_read_in_english(app, staff_client):

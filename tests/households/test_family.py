@@ -59,7 +59,7 @@ def test_the_head_cannot_be_removed_and_a_bad_phone_or_relation_is_refused(
     assert refused.value.code == "invalid_phone"
     with pytest.raises(DomainError) as refused:
         family.add_member(session, home, "赵四", "head", actor="t")
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "invalid_relation"
     assert home.members == 5
 
 
@@ -82,6 +82,18 @@ def test_a_change_of_head_renames_the_household_and_keeps_its_passbook(session, 
     assert said.text == "户主变更：{old}改为{new}"
     assert said.fields == {"old": "王大山", "new": "王小明"}
     assert book.status == "active"
+
+
+def test_a_new_head_comes_from_the_households_other_members(session, create_household):
+    home, *_ = _family(session, create_household)
+    head = family.members_of(session, home)[0]
+    neighbour = family.add_member(session, create_household(0), "钱二", "spouse", actor="t")
+    for chosen in (head, neighbour):
+        with pytest.raises(DomainError) as refused:
+            family.change_head(session, home, chosen, old_head_relation="parent", actor="t")
+        assert refused.value.code == "new_head_not_member"
+        assert refused.value.text == "新户主要从这户的其他家庭成员里选。"
+    assert home.head_name == "王大山"
 
 
 def test_a_head_who_died_leaves_the_list_at_the_change(session, create_household):

@@ -42,7 +42,7 @@ def test_who_came_is_kept_once_and_refused_for_a_member_who_may_not_redeem(sessi
     assert refused.value.code == "duplicate"
     with pytest.raises(DomainError) as refused:
         visitors.record_visitor(session, sold.id, child.id)
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "member_may_not_redeem"
 
 
 def test_a_member_of_another_household_is_refused(session, sale, create_household):
@@ -51,7 +51,7 @@ def test_a_member_of_another_household_is_refused(session, sale, create_househol
     neighbour = family.add_member(session, other, "钱二", "spouse", actor="t")
     with pytest.raises(DomainError) as refused:
         visitors.record_visitor(session, sold.id, neighbour.id)
-    assert refused.value.code == "invalid_input"
+    assert refused.value.code == "member_may_not_redeem"
     assert visitors.visitor_name(session, sold.id) == ""
 
 
