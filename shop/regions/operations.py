@@ -32,8 +32,12 @@ def _code(value: str, limit: int, what: str) -> str:
 
 def _name(value: str, limit: int, what: str, *, required: bool = True) -> str:
     value = " ".join((value or "").split())
-    if (required and not value) or len(value) > limit or not value.isprintable():
-        raise DomainError("name_required" if not value else "invalid_input", what)
+    if required and not value:
+        raise DomainError("name_required", what)
+    if not value.isprintable():
+        raise DomainError("invalid_characters", what)
+    if len(value) > limit:
+        raise DomainError("text_too_long", what)
     return value
 
 

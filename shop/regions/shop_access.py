@@ -66,7 +66,7 @@ def _policy_expression(table: str, how: tuple[str, str | None]) -> str:
 def apply_policies(conn: Connection) -> list[str]:
     """(Re)create shop_roles, shop_village() and every table's policy; returns the tables."""
     if conn.dialect.name != "postgresql":
-        raise DomainError("invalid_input", "row-level security needs PostgreSQL")
+        raise DomainError("needs_postgresql", "row-level security needs PostgreSQL")
     schema = conn.execute(text("SELECT current_schema()")).scalar_one()
     conn.execute(
         text(
@@ -111,9 +111,9 @@ def apply_policies(conn: Connection) -> list[str]:
 def create_shop_login(conn: Connection, village_id: int, role: str, password: str) -> list[str]:
     """A login role for one village's shop box, confined to it by the policies above."""
     if not _ROLE.match(role or ""):
-        raise DomainError("invalid_input", "role: lower-case letters, digits and _")
+        raise DomainError("invalid_login_name", "role: lower-case letters, digits and _")
     if len(password or "") < 12:
-        raise DomainError("invalid_input", "a password of 12+ characters is required")
+        raise DomainError("db_password_too_short", "a password of 12+ characters is required")
     tables = apply_policies(conn)
     exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
     quoted = conn.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar_one()

@@ -71,6 +71,8 @@ def test_a_failed_first_run_leaves_nothing(fresh_backend):
         ({"village_code": "高尖沟"}, "invalid_code"),
         ({"village_code": "G J"}, "invalid_code"),
         ({"village_name": "  "}, "name_required"),
+        ({"village_name": "高尖沟" * 34}, "text_too_long"),
+        ({"township": "大城子\u200b镇"}, "invalid_characters"),
         ({"kiosks": ()}, "kiosk_required"),
         ({"kiosks": (village_setup.KioskPlan("K1"), village_setup.KioskPlan("K1"))}, "duplicate"),
         (
@@ -222,3 +224,40 @@ def test_a_village_moves_to_another_township_and_the_journal_says_so(runner):
 
     said = say("genesis", "village:GJG", memo)
     assert said is not None and said.text == "本村由{old}划归{new}管理"
+
+
+def test_a_shop_login_says_what_is_wrong_with_its_name_password_or_database(runner):
+    done = runner.invoke(
+        args=["setup", "--village-code=GJG", "--village-name=高尖沟村", "--device=GJG-K1"]
+        + ["--county=喀左县", "--township=大城子镇", "--groups=一组"]
+        + ["--admin=boss", "--admin-name=王主任", "--password=secret-pass-1"]
+    )
+    assert done.exit_code == 0, done.output
+    for role, password, code, zh, en in [
+        (
+            "Shop-GJG",
+            "a-long-password-1",
+            "invalid_login_name",
+            "登录名只能用小写字母、数字和下划线（_）。",
+            "A login name may hold only lower-case letters, digits and _.",
+        ),
+        (
+            "shop_gjg",
+            "short",
+            "db_password_too_short",
+            "数据库密码至少要12位。",
+            "A database password needs at least 12 characters.",
+        ),
+        (  # this runner's database is SQLite: row-level security needs PostgreSQL
+            "shop_gjg",
+            "a-long-password-1",
+            "needs_postgresql",
+            "这一项只能在 PostgreSQL 数据库上用。",
+            "This works only on a PostgreSQL database.",
+        ),
+    ]:
+        refused = runner.invoke(
+            args=["region", "shop-login", "GJG", role], input=f"{password}\n{password}\n"
+        )
+        assert refused.exit_code != 0
+        assert f"{code}: {zh} / {en}" in refused.output
