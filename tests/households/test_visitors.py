@@ -71,7 +71,9 @@ def test_the_setting_is_off_by_default_and_each_change_is_journaled(session, vil
     assert visitors.asks_who_came(session, village.id) is True
     visitors.set_asks_who_came(session, village, False, actor="t")
     memos = session.scalars(
-        select(Journal.memo).where(Journal.village_id == village.id, Journal.memo.like("who came%"))
+        select(Journal.memo)
+        .where(Journal.village_id == village.id, Journal.memo.like("who came%"))
+        .order_by(Journal.seq)  # PostgreSQL returns rows in no set order without it
     ).all()
     assert memos == ["who came on", "who came off"]
 
