@@ -58,17 +58,7 @@ def said(said: sentences.Said | None) -> str:
 
     if said is None:
         return ""
-    fields = {}
-    for name, value in said.fields.items():
-        how = said.words.get(name)
-        if how == "word":
-            value = gettext(value)
-        elif how == "role":
-            value = gettext(ROLE_NAMES.get(value, value))
-        elif how == "changes":
-            value = " · ".join(f"{gettext(w)} {v}" for w, v in sentences.changes(value))
-        fields[name] = value
-    return gettext(said.text).format(**fields) if fields else gettext(said.text)
+    return sentences.filled(said, gettext, lambda role: gettext(ROLE_NAMES.get(role, role)))
 
 
 class JournalWords(NamedTuple):

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,15 +14,7 @@ from shop.models import ReceivingDoc
 from shop.stock import receiving
 
 from .access import bp, roles_required
-from .common import (
-    attachment,
-    done,
-    error_text,
-    is_htmx,
-    refused_status,
-    render,
-    village,
-)
+from .common import attachment, done, error_text, is_htmx, refused_status, render, village
 from .i18n import lang, printer_error_text
 from .stock_views import READERS, VOLUNTEERS, village_products
 

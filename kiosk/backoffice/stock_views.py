@@ -7,15 +7,7 @@ from __future__ import annotations
 import mimetypes
 from pathlib import Path
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -28,12 +20,7 @@ from shop.models import Product
 from shop.stock import products
 
 from .access import bp, roles_required
-from .common import (
-    error_text,
-    form_int,
-    render,
-    village,
-)
+from .common import error_text, form_int, render, village
 
 VOLUNTEERS = ("admin", "volunteer")
 READERS = ("admin", "volunteer", "supervisor")

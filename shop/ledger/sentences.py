@@ -17,6 +17,7 @@ every memo the shop writes and fails on one that reads as machine text.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from shop.ledger.grammar import GRAMMAR
@@ -72,22 +73,27 @@ def say(kind: str, ref: str, memo: str) -> Said | None:
     return None
 
 
-def read(kind: str, ref: str, memo: str, lang: str = "zh") -> str:
-    """A row's memo as a sentence in `lang`, for what the domain lays out itself (statements,
-    sheets): a person's own text as written; a role stays its code (the edge names roles)."""
-    said = say(kind, ref, memo)
-    if said is None:
-        return memo or ""
-    tr = translator(lang)
+def filled(said: Said, tr: Callable[[str], str], role: Callable[[str], str] = str) -> str:
+    """The sentence with its fields, by the translator `tr` (the fields that are shop words
+    too) and `role` (a role's code in words)."""
     fields = {}
     for name, value in said.fields.items():
         how = said.words.get(name)
         if how == "word":
             value = tr(value)
+        elif how == "role":
+            value = role(value)
         elif how == "changes":
             value = " · ".join(f"{tr(w)} {v}" for w, v in changes(value))
         fields[name] = value
-    return tr(said.text).format(**fields)
+    return tr(said.text).format(**fields) if fields else tr(said.text)
+
+
+def read(kind: str, ref: str, memo: str, lang: str = "zh") -> str:
+    """A row's memo as a sentence in `lang`, for what the domain lays out itself (statements,
+    sheets): a person's own text as written; a role stays its code (the edge names roles)."""
+    said = say(kind, ref, memo)
+    return memo or "" if said is None else filled(said, translator(lang))
 
 
 def changes(text: str) -> list[tuple[str, str]]:

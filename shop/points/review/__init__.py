@@ -20,8 +20,8 @@ redemption.
 Every step is a journal row (`household_change`, ref `review:<batch>`) naming its actor.
 
 Rooms: `policy` (审核设置), `recording` (录入, the recorders' groups), `decisions` (审核, posting
-approved lines), `objections` (公示中 lines and 异议), `matured` (公示期满). Callers use the names
-re-exported here.
+approved lines), `objections` (公示中 lines and 异议), `matured` (公示期满), `journal` (the row
+each step writes). Callers use the names re-exported here.
 """
 
 from shop.points.review.decisions import (

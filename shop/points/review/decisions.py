@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from shop import clock, ledger
+from shop import clock
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households.models import Household
@@ -19,21 +19,28 @@ from shop.ledger import review_grammar
 from shop.points import batches
 from shop.points import operations as points
 from shop.points.models import AwardRequest, ReviewBatch, ReviewLine, ReviewPhoto, Rule
+from shop.points.review.journal import journal_step
 from shop.points.review.policy import settings
 from shop.text import plain_text
+
+
+def _batches(village_id: int):
+    """The village's batches with their lines' households, the deed and the photos' ids."""
+    return (
+        select(ReviewBatch)
+        .options(
+            selectinload(ReviewBatch.lines).selectinload(ReviewLine.household),
+            selectinload(ReviewBatch.rule),
+            selectinload(ReviewBatch.photos).load_only(ReviewPhoto.id),
+        )
+        .where(ReviewBatch.village_id == village_id)
+    )
 
 
 def pending_batches(session: Session, village_id: int) -> list[ReviewBatch]:
     return list(
         session.scalars(
-            select(ReviewBatch)
-            .options(
-                selectinload(ReviewBatch.lines).selectinload(ReviewLine.household),
-                selectinload(ReviewBatch.rule),
-                selectinload(ReviewBatch.photos).load_only(ReviewPhoto.id),
-            )
-            .where(ReviewBatch.village_id == village_id, ReviewBatch.state == "pending")
-            .order_by(ReviewBatch.id)
+            _batches(village_id).where(ReviewBatch.state == "pending").order_by(ReviewBatch.id)
         )
     )
 
@@ -42,13 +49,8 @@ def recorded_by(session: Session, village_id: int, actor: str, limit: int = 30):
     """What one recorder entered, newest first, with each line's outcome."""
     return list(
         session.scalars(
-            select(ReviewBatch)
-            .options(
-                selectinload(ReviewBatch.lines).selectinload(ReviewLine.household),
-                selectinload(ReviewBatch.rule),
-                selectinload(ReviewBatch.photos).load_only(ReviewPhoto.id),
-            )
-            .where(ReviewBatch.village_id == village_id, ReviewBatch.recorded_by == actor)
+            _batches(village_id)
+            .where(ReviewBatch.recorded_by == actor)
             .order_by(ReviewBatch.id.desc())
             .limit(limit)
         )
@@ -126,21 +128,15 @@ def decide(
     if all(line.state != "pending" for line in batch.lines):
         batch.state, batch.decided_at = "decided", now
     session.flush()
-    ledger.append(
-        session,
-        village_id,
-        "household_change",
-        actor=actor,
-        ref=f"review:{batch.id}",
-        memo=review_grammar.memo_decision(
-            batch.id,
-            automatic=automatic,
-            approved=len(approved),
-            notice_days=notice_days if result.noticed else 0,
-            rejected=result.rejected,
-            reason=reason,
-        ),
+    memo = review_grammar.memo_decision(
+        batch.id,
+        automatic=automatic,
+        approved=len(approved),
+        notice_days=notice_days if result.noticed else 0,
+        rejected=result.rejected,
+        reason=reason,
     )
+    journal_step(session, village_id, memo, actor=actor, batch_id=batch.id)
     return result
 
 

@@ -8,10 +8,11 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop import clock, ledger
+from shop import clock
 from shop.ledger import review_grammar
 from shop.points.models import ReviewBatch, ReviewLine, ReviewObjection
 from shop.points.review.decisions import post_lines
+from shop.points.review.journal import journal_step
 
 
 def post_matured(
@@ -38,12 +39,6 @@ def post_matured(
     for batch_id, group in by_batch.items():
         batch = session.get(ReviewBatch, batch_id)
         post_lines(session, batch, group, actor=actor)
-        ledger.append(
-            session,
-            batch.village_id,
-            "household_change",
-            actor=actor,
-            ref=f"review:{batch.id}",
-            memo=review_grammar.memo_matured(batch.id, len(group)),
-        )
+        memo = review_grammar.memo_matured(batch.id, len(group))
+        journal_step(session, batch.village_id, memo, actor=actor, batch_id=batch.id)
     return len(lines)

@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.ledger import review_grammar
 from shop.points import operations as points
 from shop.points.models import ReviewBatch, ReviewLine, ReviewObjection
+from shop.points.review.journal import journal_step
 from shop.text import plain_text
 
 
@@ -61,14 +61,8 @@ def record_objection(
     objection = ReviewObjection(line_id=line.id, village_id=village_id, text=text, raised_by=actor)
     session.add(objection)
     session.flush()
-    ledger.append(
-        session,
-        village_id,
-        "household_change",
-        actor=actor,
-        ref=f"review:{line.batch_id}",
-        memo=review_grammar.memo_objection(objection.id, line.id, text),
-    )
+    memo = review_grammar.memo_objection(objection.id, line.id, text)
+    journal_step(session, village_id, memo, actor=actor, batch_id=line.batch_id)
     return objection
 
 
@@ -112,12 +106,6 @@ def resolve_objection(
             line.points = points_after
     objection.resolution, objection.resolved_by, objection.resolved_at = resolution, actor, now
     session.flush()
-    ledger.append(
-        session,
-        village_id,
-        "household_change",
-        actor=actor,
-        ref=f"review:{line.batch_id}",
-        memo=review_grammar.memo_resolution(objection.id, how, resolution),
-    )
+    memo = review_grammar.memo_resolution(objection.id, how, resolution)
+    journal_step(session, village_id, memo, actor=actor, batch_id=line.batch_id)
     return objection

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from shop import ledger
 from shop.errors import DomainError
 from shop.ledger import review_grammar
 from shop.points.models import REVIEW_POLICIES, PointsSettings
+from shop.points.review.journal import journal_step
 
 MAX_NOTICE_DAYS = 60
 
@@ -32,13 +32,8 @@ def set_settings(
         session.add(found)
     found.review_policy, found.notice_days = review_policy, notice_days
     session.flush()
-    ledger.append(
-        session,
-        village_id,
-        "household_change",
-        actor=actor,
-        ref="points-settings",
-        memo=review_grammar.memo_settings(review_policy, notice_days),
+    journal_step(
+        session, village_id, review_grammar.memo_settings(review_policy, notice_days), actor=actor
     )
     return found
 

@@ -8,13 +8,13 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shop import ledger
 from shop.errors import DomainError
 from shop.households.models import Household
 from shop.ledger import review_grammar
 from shop.points.models import ReviewBatch, ReviewLine, ReviewPhoto, Rule, RuleCategory
 from shop.points.photos import MAX_PHOTOS, process_photo
 from shop.points.review.decisions import decide
+from shop.points.review.journal import journal_step
 from shop.points.review.policy import needs_review, settings
 from shop.text import plain_text
 
@@ -148,16 +148,9 @@ def record_entry(
             )
         )
     session.flush()
-    ledger.append(
-        session,
-        village_id,
-        "household_change",
-        actor=actor,
-        ref=f"review:{batch.id}",
-        memo=review_grammar.memo_record(
-            batch.id, rule.name, rule.points, [h.number for h in homes], len(cleaned), note
-        ),
-    )
+    numbers = [h.number for h in homes]
+    memo = review_grammar.memo_record(batch.id, rule.name, rule.points, numbers, len(cleaned), note)
+    journal_step(session, village_id, memo, actor=actor, batch_id=batch.id)
     session.refresh(batch)
     if not needs_review(settings(session, village_id).review_policy, rule.points):
         decide(
