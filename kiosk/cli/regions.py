@@ -11,6 +11,7 @@ from kiosk.db import get_db
 from shop import regions
 from shop.db import unit_of_work
 from shop.errors import DomainError
+from shop.points import district_catalog
 from shop.regions import setup as village_setup
 
 
@@ -107,9 +108,14 @@ def village_create(code, name, county, township, township_code, groups):
                 region=region,
                 groups=_split(groups),
             )
+            # The district's catalogue of rules, every item switched on (the web's 开通乡村
+            # lets the admin untick some; here the village switches them off afterwards).
+            taken = district_catalog.take_district_rules(session, village, actor="cli")
         except DomainError as exc:
             raise fail(exc) from exc
     click.echo(f"village {village.code} {village.name} created")
+    if taken:
+        click.echo(f"with the district's {taken} points items")
 
 
 @village_group.command("list")

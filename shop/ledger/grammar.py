@@ -1,12 +1,14 @@
 """The journal memos' grammar (read by shop.ledger.sentences): each kind of memo the shop
 writes, its pattern and the sentence it reads as. A new kind of memo adds its row here (the
-review's rows, old and new, are in shop.ledger.review_grammar).
+review's rows, old and new, are in shop.ledger.review_grammar; the district catalogue's in
+shop.ledger.catalogue_grammar).
 """
 
 from __future__ import annotations
 
 import re
 
+from shop.ledger.catalogue_grammar import ROWS as CATALOGUE_ROWS
 from shop.ledger.review_grammar import ROWS as REVIEW_ROWS
 from shop.ledger.vocabulary import APPLICATION, DAY, FIELD, GOODS, WINDOWS
 from shop.words import N_
@@ -246,46 +248,6 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
             None,
         ),
         ("staff_change", r"retire (?P<name>.+)", N_("停用积分项目：{name}"), {}, None),
-        # The district's catalogue (shop/points/district_catalog.py), as each village receives it.
-        (
-            "staff_change",
-            r"district rule (?P<points>[+-]\d+) range (?P<low>[+-]\d+)\.\.(?P<high>[+-]\d+): "
-            r"(?P<name>.+)",
-            N_("区县新增统一积分项目：{name}（{points}分，本村可在{low}至{high}分之间调整）"),
-            {},
-            None,
-        ),
-        (
-            "staff_change",
-            r"district points (?P<old>[+-]\d+) -> (?P<new>[+-]\d+) "
-            r"range (?P<low>[+-]\d+)\.\.(?P<high>[+-]\d+): (?P<name>.+)",
-            N_(
-                "区县调整统一积分项目「{name}」：本村分值由{old}分改为{new}分，可调范围{low}至{high}分"
-            ),
-            {},
-            None,
-        ),
-        (
-            "staff_change",
-            r"district retire: (?P<name>.+)",
-            N_("区县停用统一积分项目：{name}"),
-            {},
-            None,
-        ),
-        (
-            "staff_change",
-            r"adjust points (?P<old>[+-]\d+) -> (?P<new>[+-]\d+): (?P<name>.+)",
-            N_("本村调整区县统一积分项目「{name}」的分值：由{old}分改为{new}分"),
-            {},
-            None,
-        ),
-        (
-            "staff_change",
-            r"district catalogue taken: (?P<count>\d+) items, (?P<off>\d+) off",
-            N_("开通时采用区县统一积分项目{count}项，其中{off}项暂不使用"),
-            {},
-            None,
-        ),
         ("staff_change", r"restore (?P<name>.+)", N_("恢复积分项目：{name}"), {}, None),
         (
             "staff_change",
@@ -410,4 +372,5 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
         ),
     )
     + REVIEW_ROWS
+    + CATALOGUE_ROWS
 )

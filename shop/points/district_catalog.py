@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
+from shop.ledger import catalogue_grammar as words
 from shop.points.catalog import rules_catalog
 from shop.points.models import DistrictRule, DistrictRuleCategory, Rule, RuleCategory
 from shop.points.operations import MAX_AWARD
@@ -162,7 +163,7 @@ def add_district_rule(
             "staff_change",
             actor=actor,
             ref=f"rule:{own.id}",
-            memo=f"district rule {points:+d} range {points_min:+d}..{points_max:+d}: {name}",
+            memo=words.memo_published(name, points, points_min, points_max),
         )
     return rule
 
@@ -195,10 +196,7 @@ def change_district_rule(
             "staff_change",
             actor=actor,
             ref=f"rule:{own.id}",
-            memo=(
-                f"district points {before:+d} -> {own.points:+d} "
-                f"range {points_min:+d}..{points_max:+d}: {own.name}"
-            ),
+            memo=words.memo_changed(own.name, before, own.points, points_min, points_max),
         )
     session.flush()
 
@@ -220,7 +218,7 @@ def retire_district_rule(session: Session, rule: DistrictRule, *, actor: str) ->
             "staff_change",
             actor=actor,
             ref=f"rule:{own.id}",
-            memo=f"district retire: {own.name}",
+            memo=words.memo_retired(own.name),
         )
     session.flush()
 
@@ -252,7 +250,7 @@ def adjust_rule_points(session: Session, rule: Rule, points: int, *, actor: str)
         "staff_change",
         actor=actor,
         ref=f"rule:{rule.id}",
-        memo=f"adjust points {before:+d} -> {points:+d}: {rule.name}",
+        memo=words.memo_adjusted(rule.name, before, points),
     )
 
 
@@ -280,7 +278,7 @@ def take_district_rules(
             "staff_change",
             actor=actor,
             ref=f"village:{village.code}",
-            memo=f"district catalogue taken: {taken} items, {switched_off} off",
+            memo=words.memo_taken(taken, switched_off),
         )
     return taken
 

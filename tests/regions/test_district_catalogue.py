@@ -277,11 +277,13 @@ def test_the_command_line_publishes_changes_and_retires(tmp_path):
         wrong = runner.invoke(args=["region", "rules", "set", "NK", str(rule_id), "--", "-5",
                                     "-3", "-4"])  # fmt: skip
         assert wrong.exit_code != 0 and "invalid_points_range" in wrong.output
+        later = runner.invoke(args=["village", "create", "XK", "新开村", "--in", "NK-TJ"])
+        assert "with the district's 1 points items" in later.output, later.output
         assert runner.invoke(args=["region", "rules", "retire", "NK", str(rule_id)]).exit_code == 0
         listed = runner.invoke(args=["region", "rules", "list", "NK"]).output
         assert f"#{rule_id}\t-5\t-8..-3\t乱倒垃圾\tretired" in listed
         with app.extensions["kiosk_db"].reader() as db:
-            own = db.scalar(select(Rule).where(Rule.district_rule_id == rule_id))
-            assert own.points == -5 and not own.is_active
+            owns = db.scalars(select(Rule).where(Rule.district_rule_id == rule_id)).all()
+            assert [(r.points, r.is_active) for r in owns] == [(-5, False), (-5, False)]
     finally:
         app.extensions["kiosk_db"].engine.dispose()

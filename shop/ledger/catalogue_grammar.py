@@ -1,0 +1,54 @@
+"""The district catalogue's memos (shop/points/district_catalog.py: 区县统一积分项目), as each
+village's chain receives them, with their patterns and sentences, joined into
+shop.ledger.grammar's GRAMMAR. The `memo_*` functions write them, so the writer and the reader
+of each format stand side by side.
+"""
+
+from __future__ import annotations
+
+from shop.words import N_
+
+PUBLISHED = N_("区县新增统一积分项目：{name}（{points}分，本村可在{low}至{high}分之间调整）")
+CHANGED = N_(
+    "区县调整统一积分项目「{name}」：本村分值由{old}分改为{new}分，可调范围{low}至{high}分"
+)
+RETIRED = N_("区县停用统一积分项目：{name}")
+ADJUSTED = N_("本村调整区县统一积分项目「{name}」的分值：由{old}分改为{new}分")
+TAKEN = N_("开通时采用区县统一积分项目{count}项，其中{off}项暂不使用")
+
+_P = r"[+-]\d+"
+_RANGE = rf"range (?P<low>{_P})\.\.(?P<high>{_P})"
+
+ROWS: tuple[tuple[str, str, str, dict[str, str], str | None], ...] = tuple(
+    ("staff_change", pattern, text, {}, None)
+    for pattern, text in (
+        (rf"district rule (?P<points>{_P}) {_RANGE}: (?P<name>.+)", PUBLISHED),
+        (rf"district points (?P<old>{_P}) -> (?P<new>{_P}) {_RANGE}: (?P<name>.+)", CHANGED),
+        (r"district retire: (?P<name>.+)", RETIRED),
+        (rf"adjust points (?P<old>{_P}) -> (?P<new>{_P}): (?P<name>.+)", ADJUSTED),
+        (r"district catalogue taken: (?P<count>\d+) items, (?P<off>\d+) off", TAKEN),
+    )
+)
+
+
+# --- the writer's side ------------------------------------------------------------------------
+
+
+def memo_published(name: str, points: int, low: int, high: int) -> str:
+    return f"district rule {points:+d} range {low:+d}..{high:+d}: {name}"
+
+
+def memo_changed(name: str, old: int, new: int, low: int, high: int) -> str:
+    return f"district points {old:+d} -> {new:+d} range {low:+d}..{high:+d}: {name}"
+
+
+def memo_retired(name: str) -> str:
+    return f"district retire: {name}"
+
+
+def memo_adjusted(name: str, old: int, new: int) -> str:
+    return f"adjust points {old:+d} -> {new:+d}: {name}"
+
+
+def memo_taken(count: int, off: int) -> str:
+    return f"district catalogue taken: {count} items, {off} off"
