@@ -192,7 +192,7 @@ MESSAGES: dict[str, tuple[int, str]] = {
     ),
     "not_an_award": (409, N_("这一条不是加分或扣分，不能这样更正。")),
     "choose_household": (422, N_("这一条记了好几户，请选要更正的是哪一户。")),
-    # Notices, rankings and the year-end (shop/transparency).
+    # Notices, rankings and the year-end (shop/transparency); the region API's month and year.
     "unknown_time_zone": (422, N_("没有这个时区，请写成 Asia/Shanghai 这样的名字。")),
     "invalid_month": (422, N_("没有这个月份，请写成2026-12这样。")),
     "invalid_year": (422, N_("年份不对，请写四位数的年份，例如2026。")),
@@ -211,6 +211,13 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "needs_postgresql": (409, N_("这一项只能在 PostgreSQL 数据库上用。")),
     "invalid_login_name": (422, N_("登录名只能用小写字母、数字和下划线（_）。")),
     "db_password_too_short": (422, N_("数据库密码至少要12位。")),
+    # API tokens of a township or the district (shop/staff/operations.py, kiosk/api/region.py).
+    "token_for_region": (
+        403,
+        N_("这个令牌是乡镇或区县的，只能读取各村的汇总数字，不能查询或办理某一个村的事。"),
+    ),
+    "token_for_village": (403, N_("这个令牌是一个村的，只能用在本村，不能读取乡镇或区县的汇总。")),
+    "token_label_required": (422, N_("请写明这个令牌给谁用，例如：区财政所。")),
     # Scope (shop/scope.py): another village's row, by id in a URL, a form or JSON.
     "not_found": (404, N_("没有找到")),
 }

@@ -16,10 +16,11 @@ API token's village, the kiosk device's village). While it is set:
   parent the caller cannot see (a receipt line for another village's goods).
 
 A scope is a set of village ids, so a township or the district is the same mechanism with more
-ids (`Scope.of(...)`, computed from a staff member's place by `for_staff`). The rows of the region
-tree itself (districts, townships, and staff who work for one) are keyed in the same number space
-below zero, so the same criterion confines them: a township's staff see their township's row and
-staff, never the district's; a village's staff see neither. A new village is a write into its
+ids (`Scope.of(...)`, computed from a staff member's place by `for_staff`, from an API token's by
+`for_token`, both by `for_region`). The rows of the region tree itself (districts, townships, and
+staff and tokens that work for one) are keyed in the same number space below zero, so the same
+criterion confines them: a township's staff see their township's row, staff and tokens, never the
+district's; a village's staff see neither. A new village is a write into its
 township: only a caller holding that township (or the operator) can open one.
 
 A district's catalogue of rules (区县统一积分项目) is read by everyone of the district (its
@@ -177,6 +178,32 @@ def admit_new_village(session: Session, village: Village) -> None:
     )
 
 
+def for_region(
+    session: Session, *, township_id: int | None = None, district_id: int | None = None
+) -> Scope:
+    """A township's scope (its villages and its own rows) or a district's (every village and
+    township of the district, and its own rows), with the district's catalogue of rules to read;
+    nothing when neither is given."""
+    if district_id is not None:
+        townships = list(
+            session.scalars(select(Township.id).where(Township.district_id == district_id))
+        )
+        districts = [district_id]
+    elif township_id is not None:
+        townships, districts = [township_id], []
+    else:
+        return Scope.of([])
+    villages = (
+        session.scalars(select(Village.id).where(Village.township_id.in_(townships)))
+        if townships
+        else []
+    )
+    catalogues = districts or session.scalars(
+        select(Township.district_id).where(Township.id == township_id)
+    )
+    return Scope.of(villages, townships=townships, districts=districts, catalogues=catalogues)
+
+
 def for_staff(session: Session, user: StaffUser) -> Scope:
     """A staff member's scope, computed from where they work: a village role, their village; a
     township role, every village of the township (and the township's own rows); a district role,
@@ -185,25 +212,8 @@ def for_staff(session: Session, user: StaffUser) -> Scope:
     role without its region sees nothing. Everyone reads their district's catalogue of rules."""
     if user.role in REGION_ROLES:
         if user.role.startswith("district"):
-            if user.district_id is None:
-                return Scope.of([])
-            townships = list(
-                session.scalars(select(Township.id).where(Township.district_id == user.district_id))
-            )
-            districts = [user.district_id]
-        else:
-            if user.township_id is None:
-                return Scope.of([])
-            townships, districts = [user.township_id], []
-        villages = (
-            session.scalars(select(Village.id).where(Village.township_id.in_(townships)))
-            if townships
-            else []
-        )
-        catalogues = districts or session.scalars(
-            select(Township.district_id).where(Township.id == user.township_id)
-        )
-        return Scope.of(villages, townships=townships, districts=districts, catalogues=catalogues)
+            return for_region(session, district_id=user.district_id)
+        return for_region(session, township_id=user.township_id)
     first = select(Village.id).order_by(Village.id).limit(1)
     village_id = user.village_id or session.scalar(first)
     if village_id is None:
@@ -212,6 +222,15 @@ def for_staff(session: Session, user: StaffUser) -> Scope:
     return Scope.of(
         [village_id], catalogues=session.scalars(district.where(Village.id == village_id))
     )
+
+
+def for_token(session: Session, token: ApiToken) -> Scope:
+    """An API token's scope, by the same rule as staff: a village's token its village; a
+    township's or the district's token every village of its region, computed at each call (a
+    village moved to another township leaves the old township's tokens at once)."""
+    if token.village_id is not None:
+        return Scope.of([token.village_id])
+    return for_region(session, township_id=token.township_id, district_id=token.district_id)
 
 
 # How each table reaches its village: a column of its own, or (child rows) its parent's.
@@ -238,7 +257,7 @@ _REACH: dict[type, object] = {
     RedemptionWindow: _OWN,
     DayClose: _OWN,
     StaffUser: _REGION,
-    ApiToken: _OWN,
+    ApiToken: _REGION,
     Product: _OWN,
     ReceivingDoc: _OWN,
     Stocktake: _OWN,
@@ -270,10 +289,8 @@ def _region_expression(cls):
         return -(DISTRICT_KEY + District.id)
     if cls is Township:
         return -Township.id
-    # Staff: a village's staff by their village, a township's or district's by its key.
-    return func.coalesce(
-        StaffUser.village_id, -StaffUser.township_id, -(DISTRICT_KEY + StaffUser.district_id)
-    )
+    # Staff and API tokens: a village's by their village, a township's or district's by its key.
+    return func.coalesce(cls.village_id, -cls.township_id, -(DISTRICT_KEY + cls.district_id))
 
 
 def _install_scope_expressions() -> None:

@@ -6,114 +6,16 @@ bad input is a 4xx, never a 500.
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
-
-from flask import Blueprint, current_app, g, jsonify, request
-from flask_babel import force_locale
+from flask import current_app, g, jsonify, request
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
 
+from kiosk.api.edge import AWARD, LOOKUP, REDEEM, VOID, bp, error, require
 from kiosk.api.openapi import OPENAPI
-from kiosk.db import reading, set_scope, writing
-from kiosk.i18n import error_text
-from shop import households, points, redemptions, staff
-from shop.errors import MESSAGES, DomainError
+from kiosk.db import reading, writing
+from shop import households, points, redemptions
+from shop.errors import DomainError
 from shop.households import pins
 from shop.models import Kiosk, Product, Rule
-from shop.scope import Scope
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-# Routes take merge_slashes=False: a doubled slash (a code with %2F in it, decoded by the server)
-# is a path that does not exist (a JSON 404), not Werkzeug's HTML redirect to another path.
-
-# Which token roles may call what. admin may do everything.
-LOOKUP, REDEEM, AWARD, VOID = (
-    ("kiosk", "panel", "admin"),
-    ("kiosk", "admin"),
-    ("panel", "admin"),
-    ("admin",),
-)
-
-
-@dataclass(frozen=True)
-class Caller:
-    token_id: int
-    role: str
-    village_id: int
-    kiosk_id: int | None
-    label: str
-
-    @property
-    def actor(self) -> str:
-        return f"api:{self.label or self.token_id}"
-
-
-def _lang() -> str:
-    best = request.accept_languages.best_match(["zh", "en"])
-    return best or ("en" if current_app.config["LANGUAGE"].startswith("en") else "zh")
-
-
-def error(code: str, detail: str | None = None, status: int | None = None):
-    status = status or MESSAGES[code][0]
-    with force_locale("en" if _lang() == "en" else "zh_CN"):
-        message = error_text(code)
-    body = {"error": {"code": code, "message": message}}
-    if detail:
-        body["error"]["detail"] = detail
-    return jsonify(body), status
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    return error(exc.code, None)
-
-
-@bp.app_errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    """Under /api/ every answer is JSON, even for a path or a method that does not exist."""
-    if not request.path.startswith(bp.url_prefix + "/"):
-        return exc
-    code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(
-        exc.code or 500, "server_error" if (exc.code or 500) >= 500 else "bad_request"
-    )
-    body = {"error": {"code": code, "message": f"{exc.name} / {exc.description}"}}
-    return jsonify(body), exc.code
-
-
-def require(roles: tuple[str, ...]):
-    def wrap(view):
-        @functools.wraps(view)
-        def inner(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-            # Finding the token is the operator's lookup; what it may then see is its village.
-            with reading(Scope.everything()) as session:
-                row = staff.authenticate_token(session, token)
-                caller = row and Caller(row.id, row.role, row.village_id, row.kiosk_id, row.label)
-            if caller is None:
-                body = {
-                    "error": {
-                        "code": "unauthorized",
-                        "message": "需要有效的令牌 / a valid token is required",
-                    }
-                }
-                return jsonify(body), 401, {"WWW-Authenticate": "Bearer"}
-            if caller.role != "admin" and caller.role not in roles:
-                body = {
-                    "error": {
-                        "code": "forbidden",
-                        "message": "这个令牌无权操作 / not allowed for this token",
-                    }
-                }
-                return jsonify(body), 403
-            g.caller = caller
-            set_scope(Scope.of([caller.village_id]))
-            return view(*args, **kwargs)
-
-        return inner
-
-    return wrap
 
 
 def _json_object() -> dict:
@@ -297,3 +199,7 @@ def create_award():
             "journal_hash": entry.hash,
         }
     return jsonify(answer), 201
+
+
+# The township's and the district's read-only routes, on the same blueprint.
+from kiosk.api import region as region_routes  # noqa: E402,F401

@@ -9,28 +9,19 @@ by a walk and by generated requests, and checks each answer against this documen
 
 from __future__ import annotations
 
-from collections import defaultdict
-
-from shop.errors import MESSAGES
-
-JSON = "application/json"
-# Answered by the API itself, not by a domain error: no token, a token without the role, a body
-# over the size cap.
-EDGE = {"unauthorized": 401, "forbidden": 403, "too_large": 413}
-# Every operation: a token's refusals, input the edge refuses (shop/columns.py, control
-# characters, numbers beyond 64 bits), a database that is busy, down or full.
-ALWAYS = (
-    "unauthorized",
-    "forbidden",
-    "invalid_input",
-    "invalid_characters",
-    "text_too_long",
-    "number_too_large",
-    "database_busy",
-    "database_unavailable",
-    "storage_unavailable",
+from kiosk.api.openapi_parts import (
+    INTEGER,
+    SEGMENT,
+    STRING,
+    WITH_BODY,
+    answers,
+    body,
+    closed,
+    ref,
 )
-WITH_BODY = ("too_large",)
+from kiosk.api.openapi_region import PATHS as REGION_PATHS
+from kiosk.api.openapi_region import SCHEMAS as REGION_SCHEMAS
+
 PASSBOOK = (
     "unknown_code",
     "damaged_code",
@@ -61,6 +52,8 @@ REDEEM = PASSBOOK + (
     "idempotency_conflict",
 )
 VOID = ("reason_required", "unknown_receipt", "already_voided")
+# A township's or the district's token on a village's route, and a village's on a region's.
+VILLAGE = ("token_for_region",)
 AWARD = PASSBOOK + (
     "unknown_household",
     "unknown_rule",
@@ -70,66 +63,6 @@ AWARD = PASSBOOK + (
 )
 
 
-def status_of(code: str) -> int:
-    return EDGE[code] if code in EDGE else MESSAGES[code][0]
-
-
-def _error_schema(codes: list[str]) -> dict:
-    return {
-        "type": "object",
-        "required": ["error"],
-        "additionalProperties": False,
-        "properties": {
-            "error": {
-                "type": "object",
-                "required": ["code", "message"],
-                "additionalProperties": False,
-                "properties": {
-                    "code": {"type": "string", "enum": codes},
-                    "message": {"type": "string", "description": "in the caller's language"},
-                    "detail": {"type": "string"},
-                },
-            }
-        },
-    }
-
-
-def _answers(status: int, description: str, schema: dict, codes: tuple[str, ...]) -> dict:
-    """The success and, per status, the refusals with their codes."""
-    answers = {str(status): {"description": description, "content": {JSON: {"schema": schema}}}}
-    by_status: dict[int, list[str]] = defaultdict(list)
-    for code in dict.fromkeys(codes + ALWAYS):
-        by_status[status_of(code)].append(code)
-    for refused, names in sorted(by_status.items()):
-        answers[str(refused)] = {
-            "description": ", ".join(names),
-            "content": {JSON: {"schema": _error_schema(names)}},
-        }
-    return answers
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _body(name: str) -> dict:
-    return {"required": True, "content": {JSON: {"schema": _ref(name)}}}
-
-
-def _closed(properties: dict, required: list[str] | None = None) -> dict:
-    return {
-        "type": "object",
-        "required": list(properties) if required is None else required,
-        "additionalProperties": False,
-        "properties": properties,
-    }
-
-
-STRING, INTEGER = {"type": "string"}, {"type": "integer"}
-# A path segment: a passbook code or a receipt number never holds a slash (a WSGI server decodes
-# %2F into one, and the route is then another path).
-SEGMENT = {"type": "string", "pattern": "^[^/]+$"}
-
 OPENAPI = {
     "openapi": "3.1.0",
     "info": {
@@ -138,7 +71,11 @@ OPENAPI = {
         "description": (
             "Village points shop (积分超市) API. Bearer tokens from `kiosk token create --role "
             "kiosk|panel|admin`: kiosk may look up passbooks and redeem, panel may award, "
-            'admin may do all. Errors are `{"error": {"code", "message"}}`; each operation '
+            "admin may do all, in the token's village. A township's or the district's token "
+            "(township_viewer, district_viewer: 乡镇/区县 → 接口令牌, or `kiosk token create "
+            "--role township_viewer --township CODE`) reads the /region/ routes of its region "
+            "and nothing of a village's own routes. "
+            'Errors are `{"error": {"code", "message"}}`; each operation '
             "lists its codes under their status."
         ),
     },
@@ -148,26 +85,26 @@ OPENAPI = {
             "get": {
                 "summary": "Who a passbook belongs to, the balance and why",
                 "parameters": [{"name": "code", "in": "path", "required": True, "schema": SEGMENT}],
-                "responses": _answers(200, "The household", _ref("PassbookView"), PASSBOOK),
+                "responses": answers(200, "The household", ref("PassbookView"), PASSBOOK + VILLAGE),
             }
         },
         "/products": {
             "get": {
                 "summary": "Goods on offer",
-                "responses": _answers(
-                    200, "Goods", {"type": "array", "items": _ref("Product")}, ()
+                "responses": answers(
+                    200, "Goods", {"type": "array", "items": ref("Product")}, VILLAGE
                 ),
             }
         },
         "/redemptions": {
             "post": {
                 "summary": "Redeem points for goods (idempotent by key, within the village)",
-                "requestBody": _body("RedemptionRequest"),
-                "responses": _answers(
+                "requestBody": body("RedemptionRequest"),
+                "responses": answers(
                     201,
                     "The receipt (the same answer again for a repeated key)",
-                    _ref("Receipt"),
-                    REDEEM + WITH_BODY,
+                    ref("Receipt"),
+                    REDEEM + VILLAGE + WITH_BODY,
                 ),
             }
         },
@@ -177,24 +114,25 @@ OPENAPI = {
                 "parameters": [
                     {"name": "receipt_no", "in": "path", "required": True, "schema": SEGMENT}
                 ],
-                "requestBody": _body("VoidRequest"),
-                "responses": _answers(200, "Voided", _ref("Voided"), VOID + WITH_BODY),
+                "requestBody": body("VoidRequest"),
+                "responses": answers(200, "Voided", ref("Voided"), VOID + VILLAGE + WITH_BODY),
             }
         },
         "/awards": {
             "post": {
                 "summary": "Award or deduct points for a household (panel)",
-                "requestBody": _body("AwardRequest"),
-                "responses": _answers(201, "Recorded", _ref("Award"), AWARD + WITH_BODY),
+                "requestBody": body("AwardRequest"),
+                "responses": answers(201, "Recorded", ref("Award"), AWARD + VILLAGE + WITH_BODY),
             }
         },
+        **REGION_PATHS,
     },
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
-            "PassbookView": _closed(
+            "PassbookView": closed(
                 {
-                    "household": _closed(
+                    "household": closed(
                         {
                             "number": STRING,
                             "name": STRING,
@@ -205,7 +143,7 @@ OPENAPI = {
                     "balance": INTEGER,
                     "recent": {
                         "type": "array",
-                        "items": _closed(
+                        "items": closed(
                             {
                                 "at": STRING,
                                 "kind": STRING,
@@ -217,7 +155,7 @@ OPENAPI = {
                     },
                 }
             ),
-            "Product": _closed(
+            "Product": closed(
                 {
                     "sku": STRING,
                     "name": STRING,
@@ -254,7 +192,7 @@ OPENAPI = {
                     "kiosk": STRING,
                 },
             },
-            "Receipt": _closed(
+            "Receipt": closed(
                 {
                     "receipt_no": STRING,
                     "total": INTEGER,
@@ -268,7 +206,7 @@ OPENAPI = {
                 "required": ["reason"],
                 "properties": {"reason": {"type": "string", "maxLength": 200}},
             },
-            "Voided": _closed(
+            "Voided": closed(
                 {
                     "receipt_no": STRING,
                     "state": {"type": "string", "enum": ["voided"]},
@@ -286,7 +224,8 @@ OPENAPI = {
                     "idempotency_key": {"type": "string", "maxLength": 64},
                 },
             },
-            "Award": _closed(
+            **REGION_SCHEMAS,
+            "Award": closed(
                 {
                     "household": STRING,
                     "balance_after": INTEGER,

@@ -44,6 +44,7 @@ def init_app(app: Flask) -> None:
         pin_views,
         points_views,
         receiving_views,
+        region_token_views,
         reports_views,
         review_views,
         settings_views,

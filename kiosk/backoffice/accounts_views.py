@@ -316,7 +316,7 @@ def token_list():
 def token_revoke(token_id: int):
     try:
         with writing() as db:
-            accounts.revoke_api_token(db, token_id, actor=current_user.actor)
+            accounts.revoke_api_token(db, token_id, actor=current_user.actor, region=False)
         flash(_("令牌已作废"), "ok")
     except DomainError as exc:
         if exc.code == "not_found":

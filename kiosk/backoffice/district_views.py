@@ -22,12 +22,10 @@ from markupsafe import Markup
 from kiosk.db import reading, writing
 from shop import regions, sheets
 from shop.errors import DomainError
-from shop.regions import figures, fold
+from shop.regions import figures, fold, workbook
 from shop.regions import setup as village_setup
 from shop.regions.models import District, Township, Village
 from shop.reports import SOURCE_KINDS, SOURCE_NAMES
-from shop.sheets import Column, Sheet
-from shop.words import N_
 
 from . import catalogue_views, charts
 from .access import PICKED, bp, region_page, roles_required
@@ -37,12 +35,6 @@ from .setup_views import KIOSK_ROWS, _plan
 
 REGION_READERS = ("township_admin", "township_viewer", "district_admin", "district_viewer")
 REGION_ADMINS = ("township_admin", "district_admin")
-GOODS_TITLES = {
-    "budget": N_("兑换商品·区财政预算（元）"),
-    "partner": N_("兑换商品·村企结对（元）"),
-    "donation": N_("兑换商品·捐赠（元）"),
-    "unknown": N_("兑换商品·来源未登记（元）"),
-}
 
 
 def _month() -> tuple[int, int]:
@@ -124,45 +116,6 @@ def district_ranking():
     return render_template("backoffice/district/ranking.html", name=name, ranked=ranked, year=year)
 
 
-def _villages_sheet(rows, month: str) -> Sheet:
-    columns = [
-        Column(N_("乡镇"), "text"),
-        Column(N_("村编号"), "text"),
-        Column(N_("村名"), "text"),
-        Column(N_("户数"), "int"),
-        Column(N_("参与户数"), "int"),
-        Column(N_("发放积分"), "int"),
-        Column(N_("扣减积分"), "int"),
-        Column(N_("兑换积分"), "int"),
-        Column(N_("结余积分"), "int"),
-        Column(N_("兑换单数"), "int"),
-        *[Column(GOODS_TITLES[k], "money") for k in SOURCE_KINDS],
-        Column(N_("库存价值（元）"), "money"),
-        Column(N_("待审申请"), "int"),
-        Column(N_("距上次日结天数"), "int"),
-    ]
-    body = [
-        [
-            r.township,
-            r.code,
-            r.name,
-            r.households,
-            r.participating,
-            r.awarded,
-            r.deducted,
-            r.redeemed,
-            r.outstanding,
-            r.redemptions,
-            *[r.goods_value.get(k, 0.0) for k in SOURCE_KINDS],
-            r.stock_value,
-            r.pending_applications,
-            r.days_since_close,
-        ]
-        for r in rows
-    ]
-    return Sheet(N_("各村月报"), columns, body)
-
-
 @bp.get("/region/villages-<month>.xlsx")
 @roles_required(*REGION_READERS)
 @region_page
@@ -176,7 +129,7 @@ def district_villages_xlsx(month: str):
         rows = figures.village_months(db, None, year, mon)
         trend = figures.trend(db, None, today=dt.date(year, mon, 1))
         board = figures.honour_board(db, None, year, mon)
-    book = [_villages_sheet(rows, month), _trend_sheet(trend), _ranked_sheet(N_("光荣榜"), board)]
+    book = workbook.villages_book(rows, trend, board)
     return _xlsx(sheets.to_xlsx(book, lang()), f"villages-{month}")
 
 
@@ -189,27 +142,6 @@ def _xlsx(body: bytes, stem: str):
     )
 
 
-def _trend_sheet(trend) -> Sheet:
-    columns = [
-        Column(N_("月份"), "text"),
-        Column(N_("发放积分"), "int"),
-        Column(N_("兑换积分"), "int"),
-    ]
-    return Sheet(N_("近12个月积分"), columns, [[f"{y}-{m:02d}", a, r] for y, m, a, r in trend])
-
-
-def _ranked_sheet(name: str, ranked) -> Sheet:
-    columns = [
-        Column(N_("名次"), "int"),
-        Column(N_("村名"), "text"),
-        Column(N_("户号"), "text"),
-        Column(N_("户主"), "text"),
-        Column(N_("获得积分"), "int"),
-    ]
-    rows = [[r.rank, r.village, r.number, r.head_name, r.points] for r in ranked]
-    return Sheet(name, columns, rows)
-
-
 @bp.get("/region/ranking-<int:year>.xlsx")
 @roles_required(*REGION_READERS)
 @region_page
@@ -219,7 +151,7 @@ def district_ranking_xlsx(year: int):
     _folded()
     with reading() as db:
         ranked = figures.ranking(db, None, year, limit=100)
-    return _xlsx(sheets.to_xlsx([_ranked_sheet(N_("积分排名"), ranked)], lang()), f"ranking-{year}")
+    return _xlsx(sheets.to_xlsx(workbook.ranking_book(ranked), lang()), f"ranking-{year}")
 
 
 @bp.post("/region/pick")

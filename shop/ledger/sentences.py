@@ -133,10 +133,10 @@ ACTOR_WORDS = {
 def actor_said(actor: str, names: dict[str, str]) -> Said:
     """Who did it: a staff member by display name, a kiosk by its code, the command line…"""
     actor = actor or ""
+    if actor in ACTOR_WORDS:  # before the names: they hold the command line in Chinese only
+        return Said(ACTOR_WORDS[actor])
     if actor in names and names[actor]:
         return Said("{who}", {"who": names[actor]})
-    if actor in ACTOR_WORDS:
-        return Said(ACTOR_WORDS[actor])
     kind, sep, rest = actor.partition(":")
     if kind == "staff" and sep:
         return Said("{who}", {"who": rest})

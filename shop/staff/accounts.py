@@ -21,7 +21,7 @@ from shop import ledger
 from shop.errors import DomainError
 from shop.households import codes
 from shop.staff.models import ApiToken, StaffUser
-from shop.staff.operations import ROLES, check_secret, hash_secret
+from shop.staff.operations import ROLES, check_secret, hash_secret, journal_token
 from shop.text import plain_text
 from shop.words import N_
 
@@ -252,25 +252,24 @@ def set_password(
     _journal(session, user, "password changed" if current is not None else "password reset", actor)
 
 
-def list_api_tokens(session: Session) -> list[ApiToken]:
-    """The API tokens the session's scope can see, newest first (never their secrets)."""
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.id.desc())))
+def list_api_tokens(session: Session, *, region: bool = False) -> list[ApiToken]:
+    """The API tokens the session's scope can see, newest first (never their secrets): the
+    villages' tokens, or (`region`) the townships' and the district's."""
+    kind = ApiToken.village_id.is_(None) if region else ApiToken.village_id.is_not(None)
+    return list(session.scalars(select(ApiToken).where(kind).order_by(ApiToken.id.desc())))
 
 
-def revoke_api_token(session: Session, token_id: int, *, actor: str) -> ApiToken:
-    """A token stops working at its next request; journaled. Revoking twice is harmless."""
+def revoke_api_token(
+    session: Session, token_id: int, *, actor: str, region: bool | None = None
+) -> ApiToken:
+    """A token stops working at its next request; journaled (in each village it read). Revoking
+    twice is harmless. `region` True or False: only a region's or only a village's token (each
+    page revokes its own kind; the other kind is not found there)."""
     token = session.get(ApiToken, token_id)
-    if token is None:
+    if token is None or (region is not None and token.is_region != region):
         raise DomainError("not_found", f"token {token_id}")
     if token.is_active:
         session.execute(update(ApiToken).where(ApiToken.id == token.id).values(is_active=False))
         session.refresh(token)
-        ledger.append(
-            session,
-            token.village_id,
-            "staff_change",
-            actor=actor,
-            ref=f"token:{token.id}",
-            memo=f"revoke api token {token.label}".strip(),
-        )
+        journal_token(session, token, f"revoke api token {token.label}".strip(), actor)
     return token

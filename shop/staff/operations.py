@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from shop import ledger
 from shop.errors import DomainError
 from shop.regions.models import District, Kiosk, Township, Village
-from shop.staff.models import REGION_ROLES, ApiToken, StaffUser
+from shop.regions.operations import villages_in
+from shop.staff.models import REGION_ROLES, REGION_TOKEN_ROLES, ApiToken, StaffUser
 from shop.text import plain_text
 
 ROLES = ("admin", "panel", "clerk", "volunteer", "supervisor", "recorder")
@@ -117,15 +118,51 @@ def create_api_token(
     )
     session.add(row)
     session.flush()
-    ledger.append(
-        session,
-        village.id,
-        "staff_change",
-        actor=actor,
-        ref=f"token:{row.id}",
-        memo=f"create api token role {role} {label}".strip(),
-    )
+    journal_token(session, row, f"create api token role {role} {label}".strip(), actor)
     return row, token
+
+
+def create_region_token(
+    session: Session, region: Township | District, *, label: str, actor: str = ""
+) -> tuple[ApiToken, str]:
+    """A new read-only bearer token of a township (township_viewer) or of the district
+    (district_viewer), for the finance office's figures; returned in clear once, stored as a hash.
+
+    There are no region admin tokens: what a township or the district changes (opening a village,
+    the catalogue) is done by a person on its pages; a machine of the finance office only reads,
+    and a leaked reading token cannot change any village. Journaled in the journal of every
+    village it can read, as a village's own token is in its village's."""
+    label = plain_text(label, "label", max_length=64)
+    if not label:
+        raise DomainError("token_label_required")
+    township = region if isinstance(region, Township) else None
+    district = region if isinstance(region, District) else None
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        township_id=township.id if township else None,
+        district_id=district.id if district else None,
+        token_hash=_token_hash(token),
+        role=REGION_TOKEN_ROLES[0] if township else REGION_TOKEN_ROLES[1],
+        label=label,
+    )
+    session.add(row)
+    session.flush()
+    journal_token(session, row, f"create api token role {row.role} {label}", actor)
+    return row, token
+
+
+def journal_token(session: Session, token: ApiToken, memo: str, actor: str) -> None:
+    """A token's issue or revocation, in the journal of each village it reads: its own village, or
+    every village of its township or district (today's villages; the scope's own lookup)."""
+    if token.village_id is not None:
+        village_ids = [token.village_id]
+    else:
+        found = villages_in(session, township_id=token.township_id, district_id=token.district_id)
+        village_ids = [v.id for v in found]
+    for village_id in village_ids:
+        ledger.append(
+            session, village_id, "staff_change", actor=actor, ref=f"token:{token.id}", memo=memo
+        )
 
 
 def authenticate_token(session: Session, token: str) -> ApiToken | None:

@@ -71,6 +71,9 @@ def test_openapi_document_lists_every_route(client):
         "/redemptions",
         "/redemptions/{receipt_no}/void",
         "/awards",
+        "/region/villages",
+        "/region/villages.xlsx",
+        "/region/ranking",
     }
 
 

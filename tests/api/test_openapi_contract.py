@@ -13,9 +13,11 @@ guess at (a keyword it does not know fails the test instead of passing unseen).
 
 from __future__ import annotations
 
+import io
 import re
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,10 +25,11 @@ from sqlalchemy import select
 
 from shop import households, staff, stock
 from shop.db import unit_of_work
-from shop.models import Household, Product, Rule, RuleCategory, Village
+from shop.models import Household, Product, Rule, RuleCategory, Township, Village
 from tests.backoffice.test_scope_isolation import world  # noqa: F401 (two villages, both engines)
 
 JSON = "application/json"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KEYWORDS = {
     "type", "properties", "required", "additionalProperties", "items", "$ref", "enum",
     "minimum", "maximum", "pattern", "description", "minLength", "maxLength",
@@ -120,16 +123,30 @@ def operation(document: dict, path: str, method: str) -> tuple[str, dict]:
 
 
 def conforms(document: dict, method: str, path: str, answer) -> None:
-    """The answer's status is declared for the operation and its body fits that status's schema."""
-    template, op = operation(document, path.removeprefix("/api/v1"), method)
+    """The answer's status is declared for the operation and its body fits that status's schema
+    (a workbook: the declared media type, and a file openpyxl opens)."""
+    template, op = operation(document, path.split("?")[0].removeprefix("/api/v1"), method)
     status = str(answer.status_code)
-    body = answer.get_json(silent=True)
-    context = (method, path, status, answer.get_data(as_text=True)[:300])
+    context = (method, path, status, answer.get_data()[:300])
     assert status in op["responses"], ("status not in the document", *context)
-    assert answer.mimetype == "application/json", context
+    assert answer.mimetype in op["responses"][status]["content"], context
+    if answer.mimetype == XLSX:
+        assert openpyxl.load_workbook(io.BytesIO(answer.data)).sheetnames, context
+        return
+    body = answer.get_json(silent=True)
     schema = op["responses"][status]["content"]["application/json"]["schema"]
     found = problems(document, body, schema)
     assert not found, (found, *context)
+
+
+def _this_month() -> str:
+    from shop import clock
+
+    today = clock.today()
+    return f"{today.year}-{today.month:02d}"
+
+
+MONTH = _this_month()
 
 
 def _village_a(app) -> dict:
@@ -146,7 +163,15 @@ def _village_a(app) -> dict:
         s.add(rule)
         s.flush()
         _, kiosk_token = staff.create_api_token(s, a, "kiosk", label="a-kiosk")
-        return {"code": code, "rule": rule.id, "kiosk_token": kiosk_token}
+        township = s.get(Township, a.township_id)
+        _, township_token = staff.create_region_token(s, township, label="财政所")
+        return {
+            "code": code,
+            "rule": rule.id,
+            "kiosk_token": kiosk_token,
+            "township_token": township_token,
+            "village_a": a.code,
+        }
 
 
 @pytest.fixture
@@ -174,6 +199,7 @@ def test_a_walk_reaches_every_documented_answer_that_a_caller_can_cause(api):
     _, w, client, document = api
     admin = {"Authorization": f"Bearer {w['token_a']}"}
     kiosk = {"Authorization": f"Bearer {w['kiosk_token']}"}
+    region = {"Authorization": f"Bearer {w['township_token']}"}
     calls = [
         ("GET", f"/api/v1/passbooks/{w['code']}", None, admin, 200),
         ("GET", f"/api/v1/passbooks/{w['lost_code_b']}", None, admin, 404),
@@ -199,13 +225,25 @@ def test_a_walk_reaches_every_documented_answer_that_a_caller_can_cause(api):
         ("POST", "/api/v1/awards", {"household": "01-001", "rule_id": w["rule"]}, admin, 201),
         ("POST", "/api/v1/awards", {"household": "09-999", "points": 5}, admin, 404),
         ("POST", "/api/v1/awards", {"household": "01-001", "points": 0}, admin, 422),
+        ("GET", "/api/v1/products", None, region, 403),
+        ("GET", "/api/v1/region/villages", None, region, 200),
+        ("GET", f"/api/v1/region/villages?month={MONTH}&village=VA", None, region, 200),
+        ("GET", "/api/v1/region/villages?month=2026-13", None, region, 422),
+        ("GET", "/api/v1/region/villages?village=NOPE", None, region, 404),
+        ("GET", "/api/v1/region/villages", None, admin, 403),
+        ("GET", "/api/v1/region/villages", None, {}, 401),
+        ("GET", f"/api/v1/region/villages.xlsx?month={MONTH}", None, region, 200),
+        ("GET", "/api/v1/region/villages.xlsx?month=13", None, region, 422),
+        ("GET", "/api/v1/region/villages.xlsx", None, kiosk, 403),
+        ("GET", "/api/v1/region/ranking?year=2026", None, region, 200),
+        ("GET", "/api/v1/region/ranking?year=99", None, region, 422),
     ]  # fmt: skip
     walked = set()
     for method, path, body, headers, status in calls:
         answer = client.open(path, method=method, json=body, headers=headers)
         assert answer.status_code == status, (method, path, answer.get_json())
         conforms(document, method, path, answer)
-        walked.add(operation(document, path.removeprefix("/api/v1"), method)[0])
+        walked.add(operation(document, path.split("?")[0].removeprefix("/api/v1"), method)[0])
         if path.endswith("/redemptions") and status == 201:
             receipt = answer.get_json()["receipt_no"]
     for reason, status in (("打错了", 200), ("又一次", 409)):
@@ -223,8 +261,11 @@ def test_a_walk_reaches_every_documented_answer_that_a_caller_can_cause(api):
 
 def test_generated_requests_get_only_the_answers_the_document_declares(api):
     _, w, client, document = api
-    admin = {"Authorization": f"Bearer {w['token_a']}"}
-    known = st.sampled_from([w["code"], w["code_b"], w["lost_code_b"], "JF1" + "0" * 21, "01-001"])
+    tokens = st.sampled_from([w["token_a"], w["township_token"]])
+    known = st.sampled_from(
+        [w["code"], w["code_b"], w["lost_code_b"], "JF1" + "0" * 21, "01-001", "VA", "VB"]
+        + [MONTH, "2026-00", "1999-12", "2026", "０２", "-1"]
+    )
     body_of = {
         (path, method): from_schema(document, op["requestBody"]["content"][JSON]["schema"])
         for path, item in document["paths"].items()
@@ -248,13 +289,19 @@ def test_generated_requests_get_only_the_answers_the_document_declares(api):
     @given(operations, st.data())
     def probe(chosen, data):
         template, method = chosen
-        values = {
-            parameter["name"]: known | from_schema(document, parameter["schema"])
-            for parameter in document["paths"][template][method].get("parameters", [])
-        }
+        parameters = document["paths"][template][method].get("parameters", [])
+        values = {p["name"]: known | from_schema(document, p["schema"]) for p in parameters}
         path = "/api/v1" + re.sub(
             r"\{([^}]+)\}", lambda m: quote(data.draw(values[m.group(1)]), safe=""), template
         )
+        query = {
+            p["name"]: data.draw(values[p["name"]])
+            for p in parameters
+            if p["in"] == "query" and data.draw(st.booleans())
+        }
+        if query:
+            path += "?" + urlencode(query)
+        admin = {"Authorization": f"Bearer {data.draw(tokens)}"}
         body = None
         if (template, method) in body_of:
             body = data.draw(body_of[(template, method)] | junk)

@@ -95,6 +95,12 @@ def _staff_day(app) -> None:
         accounts.unlock_staff(db, clerk, actor=actor)
         token, _secret = staff.create_api_token(db, village, "kiosk", label="二号机", actor=actor)
         accounts.revoke_api_token(db, token.id, actor=actor)
+        # a township's token reads this village's figures: its issue and revocation are here too
+        township = db.get(Township, village.township_id)
+        region_token, _secret = staff.create_region_token(
+            db, township, label="镇财政所", actor="cli"
+        )
+        accounts.revoke_api_token(db, region_token.id, actor="cli")
         category = db.scalar(select(RuleCategory).where(RuleCategory.village_id == village.id))
         rule = catalog.add_rule(db, category, "清扫门前", 3, actor=actor)
         catalog.set_rule_active(db, rule, False, actor=actor)

@@ -314,6 +314,10 @@ def test_village_a_staff_read_and_change_nothing_of_village_b(world):
 
 def test_village_a_api_token_reads_and_changes_nothing_of_village_b(world):
     app, w = world
+    with unit_of_work(app.extensions["kiosk_db"].writer) as s:
+        home = s.scalar(select(Household).where(Household.village_id == w["a"]))
+        _, code_a = households.issue_passbook(s, home, actor="test")
+        stock.receive_stock(s, s.scalar(select(Product).where(Product.sku == "A-1")), 5, actor="t")
     before = fingerprint(app, w["b"])
     api = app.test_client()
     auth = {"Authorization": f"Bearer {w['token_a']}"}
@@ -344,6 +348,26 @@ def test_village_a_api_token_reads_and_changes_nothing_of_village_b(world):
                 "kiosk": "K77",
             },
         ),
+        # A's own passbook with B's goods, B's kiosk (by code) and B's rule (by id)
+        (
+            "/api/v1/redemptions",
+            {
+                "passbook": code_a,
+                "lines": [{"sku": "B-1", "qty": 1}],
+                "idempotency_key": "scope-api-000003",
+                "kiosk": "K01",
+            },
+        ),
+        (
+            "/api/v1/redemptions",
+            {
+                "passbook": code_a,
+                "lines": [{"sku": "A-1", "qty": 1}],
+                "idempotency_key": "scope-api-000004",
+                "kiosk": "K77",
+            },
+        ),
+        ("/api/v1/awards", {"passbook": code_a, "rule_id": w["rule_b"]}),
         ("/api/v1/awards", {"passbook": w["code_b"], "points": 50}),
         ("/api/v1/awards", {"household": w["hb_number"] + "x", "points": 50}),
         ("/api/v1/awards", {"household": "01-001", "rule_id": w["rule_b"]}),
@@ -353,4 +377,9 @@ def test_village_a_api_token_reads_and_changes_nothing_of_village_b(world):
         answer = api.post(path, json=body, headers=auth)
         assert answer.status_code == 404, (path, answer.status_code, answer.get_json())
 
+    # nor the region's figures: a village's token reaches no region route
+    for path in ("/api/v1/region/villages?village=VB", "/api/v1/region/villages.xlsx"):
+        answer = api.get(path, headers=auth)
+        assert answer.status_code == 403 and SECRET not in answer.get_data(as_text=True)
+        assert answer.get_json()["error"]["code"] == "token_for_village"
     assert fingerprint(app, w["b"]) == before

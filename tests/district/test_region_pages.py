@@ -193,6 +193,7 @@ def test_the_region_pages_speak_plain_words(world, lang, backend_name):
         "/backoffice/region",
         "/backoffice/region/ranking",
         "/backoffice/region/open",
+        "/backoffice/region/tokens",
         f"/backoffice/region/villages-{_this_month()}.xlsx",
         f"/backoffice/region/ranking-{_this_month()[:4]}.xlsx",
     ):
