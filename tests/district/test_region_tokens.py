@@ -23,6 +23,7 @@ from shop import households, staff
 from shop.db import unit_of_work
 from shop.models import ApiToken, District, Household, Journal, Township, Village
 from shop.staff import accounts
+from tests.backoffice.conftest import PASSWORD
 from tests.backoffice.test_scope_isolation import SECRET, fingerprint
 from tests.district.test_region_pages import _signed_in, _this_month, world  # noqa: F401
 
@@ -287,3 +288,26 @@ def test_the_command_line_makes_lists_and_revokes_a_region_token(world):  # noqa
             select(Journal.village_id).where(Journal.ref == f"token:{token_id}")
         ).all()
     assert sorted(journaled) == sorted([w["a"], w["b"]] * 2)  # issued and revoked, in each
+
+
+def test_a_district_admin_makes_the_districts_token_and_sees_its_townships(world):  # noqa: F811
+    app, w = world
+    with unit_of_work(app.extensions["kiosk_db"].writer) as s:
+        staff.create_staff(
+            s, "nk-admin", "district_admin", PASSWORD, district=s.get(District, w["district"])
+        )
+    north_id, _ = _token(app, township=w["north"], label="唐江镇财政所")
+    admin = _signed_in(app, "nk-admin")
+    made = admin.post("/backoffice/region/tokens", {"label": "区财政局"})
+    assert made.status_code == 200
+    secret = made.get_data(as_text=True).split('<code id="token-secret">')[1].split("</code>")[0]
+    body = app.test_client().get("/api/v1/region/villages", headers=_auth(secret)).get_json()
+    assert body["region"]["kind"] == "district"
+    assert sorted(v["code"] for v in body["villages"]) == ["VA", "VB"]
+    listed = admin.get("/backoffice/region/tokens").get_data(as_text=True)
+    assert "区财政局" in listed and "区县查看" in listed
+    assert "唐江镇财政所" in listed and "<td>唐江镇</td>" in listed  # a township token, its place
+    # the district's admin may revoke a township's token of the district
+    assert admin.post(f"/backoffice/region/tokens/{north_id}/revoke").status_code == 303
+    with unit_of_work(app.extensions["kiosk_db"].reader) as s:
+        assert s.get(ApiToken, north_id).is_active is False
