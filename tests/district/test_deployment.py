@@ -70,6 +70,7 @@ def _seed(engine) -> dict:
                 }
             )
         staff.create_staff(s, "nk-view", "district_viewer", PASSWORD, district=district)
+        made["finance"] = staff.create_region_token(s, district, label="区财政局", actor="t")[1]
     return made
 
 
@@ -204,6 +205,21 @@ def test_two_shop_boxes_and_the_district_server_on_one_database(pg_available, tm
             reader.open(f"http://127.0.0.1:{district_port}/backoffice/region").read().decode()
         )
         assert after == {"DEPA": ROUNDS, "DEPB": ROUNDS}
+        # the finance office's district token reads the same through the district's API; a shop
+        # box's login cannot even see that token's row (row-level security): refused there
+        finance = {"Authorization": f"Bearer {world['finance']}"}
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{district_port}/api/v1/region/villages", headers=finance
+        )
+        with urllib.request.urlopen(request, timeout=20) as answer:
+            figures = json.loads(answer.read())
+        assert {v["code"]: v["redemptions"] for v in figures["villages"]} == after
+        at_a_shop = urllib.request.Request(
+            f"http://127.0.0.1:{world['shops'][0]['port']}/api/v1/region/villages", headers=finance
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(at_a_shop, timeout=20)
+        assert refused.value.code == 401
         # a shop box's own login cannot see the other shop's receipts
         shop_engine = create_engine(world["shops"][0]["url"])
         with shop_engine.connect() as conn:
