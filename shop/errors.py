@@ -104,7 +104,17 @@ MESSAGES: dict[str, tuple[int, str]] = {
     # What a form left out or got wrong, each with its own words (not one "填写的内容不对").
     "nothing_chosen": (422, N_("请先勾选农户。")),
     "too_many_chosen": (422, N_("一次选的户太多了，请分几次做。")),
+    # A field left empty says which (the staff form's still says only 请把必填的内容填完整).
     "required_fields": (422, N_("请把必填的内容填完整。")),
+    "household_number_required": (422, N_("请填写户号。")),
+    "head_name_required": (422, N_("请填写户主姓名。")),
+    "invalid_member_count": (422, N_("人口要写1或更大的整数。")),
+    "member_name_required": (422, N_("请填写家庭成员的姓名。")),
+    "category_code_required": (422, N_("请填写类别编号。")),
+    "category_name_required": (422, N_("请填写类别名称。")),
+    "rule_name_required": (422, N_("请填写积分项目的名称。")),
+    "activity_date_required": (422, N_("请填写活动日期。")),
+    "product_name_required": (422, N_("请填写商品名称。")),
     "invalid_household_number": (
         422,
         N_("户号只能用汉字、字母、数字和 - _ . / # ( )，最多32个字，不能有空格。"),

@@ -52,7 +52,7 @@ def activity_create():
         held_text = (request.form.get("held_on") or "").strip()
         held_on = parse_date(held_text)
         if held_on is None:  # left empty, or typed so that it is no date
-            raise DomainError("invalid_date" if held_text else "required_fields", held_text)
+            raise DomainError("invalid_date" if held_text else "activity_date_required", held_text)
         capacity_text = (request.form.get("capacity") or "").strip()
         capacity = form_int("capacity", 0) if capacity_text else None
         with writing() as db:

@@ -44,12 +44,14 @@ def today() -> dt.date:
 def error_text(exc: DomainError) -> str:
     """The refusal in the reader's language, with its detail when that is the village's own data
     (a household number, a name) or a marked word; a detail in the machine's words (`batch
-    key`, `field 'unit'`) stays in the log, never on the page."""
+    key`, `field 'unit'`) stays in the log, never on the page. The detail is judged as the domain
+    wrote it (Chinese), then translated: a marked word read in English has Latin letters too, and
+    is still meant for the reader."""
     text = i18n.error_text(exc)
-    detail = gettext(exc.detail) if exc.detail else ""
-    if not detail or _MACHINE_DETAIL.search(detail):
+    if not exc.detail or _MACHINE_DETAIL.search(exc.detail):
         return text
-    return f"{text}（{detail}）"
+    detail = gettext(exc.detail)
+    return f"{text} ({detail})" if i18n.lang() == "en" else f"{text}（{detail}）"
 
 
 def said(said: sentences.Said | None) -> str:

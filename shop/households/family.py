@@ -69,7 +69,7 @@ def _journal(session: Session, household: Household, memo: str, actor: str) -> N
 def _name(value) -> str:
     name = plain_text(value, "name", max_length=64)
     if not name:
-        raise DomainError("required_fields", "name", field="name")
+        raise DomainError("member_name_required", "name", field="name")
     return name
 
 

@@ -44,8 +44,12 @@ def create_household(
     number = household_number(number)
     head_name = plain_text(head_name, "head_name", max_length=64)
     group_name = plain_text(group_name, "group_name", max_length=64)
-    if not number or not head_name or members < 1:
-        raise DomainError("required_fields", "number head_name members")
+    if not number:
+        raise DomainError("household_number_required", "number", field="number")
+    if not head_name:
+        raise DomainError("head_name_required", "head_name", field="head_name")
+    if members < 1:
+        raise DomainError("invalid_member_count", f"members {members}", field="members")
     taken = session.scalar(
         select(Household.id).where(Household.village_id == village.id, Household.number == number)
     )

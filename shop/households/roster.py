@@ -193,8 +193,10 @@ def update_household(
         members = household.members
         if head_name and head.name != head_name:
             head.name = head_name
-    if not head_name or members < 1:
-        raise DomainError("required_fields", "head_name members")
+    if not head_name:
+        raise DomainError("head_name_required", "head_name", field="head_name")
+    if members < 1:
+        raise DomainError("invalid_member_count", f"members {members}", field="members")
     changes = []
     for attr, new in (("head_name", head_name), ("group_name", group_name), ("members", members)):
         if getattr(household, attr) != new:

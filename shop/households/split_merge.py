@@ -68,7 +68,7 @@ def plan_split(
     _open(household)
     number = operations.household_number(number)
     if not number:
-        raise DomainError("required_fields", "number", field="number")
+        raise DomainError("household_number_required", "number", field="number")
     group = plain_text(
         household.group_name if group_name is None else group_name, "group_name", max_length=64
     )

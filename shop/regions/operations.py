@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from shop import clock, ledger
 from shop.errors import DomainError
 from shop.regions.models import District, Kiosk, Township, Village, VillagerGroup
+from shop.words import N_
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 VILLAGE_CODE_MAX = 32
@@ -28,6 +29,11 @@ def _code(value: str, limit: int, what: str) -> str:
     if not value or len(value) > limit or not _CODE.match(value):
         raise DomainError("invalid_code", f"{what}: {value!r}")
     return value
+
+
+# Which name a refusal is about, shown beside it (请填写名称。（村名）) in the reader's language.
+GROUP_NAME, DISTRICT_NAME, TOWNSHIP_NAME = N_("村民小组"), N_("区县名称"), N_("乡镇名称")
+VILLAGE_NAME, KIOSK_NAME = N_("村名"), N_("兑换机名称")
 
 
 def _name(value: str, limit: int, what: str, *, required: bool = True) -> str:
@@ -45,7 +51,7 @@ def clean_groups(names: Iterable[str]) -> list[str]:
     """Villager group names in the order given, blanks and repeats dropped."""
     seen: list[str] = []
     for raw in names:
-        name = _name(raw, NAME_MAX, "group", required=False)
+        name = _name(raw, NAME_MAX, GROUP_NAME, required=False)
         if name and name not in seen:
             seen.append(name)
     return seen
@@ -58,7 +64,7 @@ DEFAULT_TOWNSHIP = "未分乡镇"
 def create_district(session: Session, code: str, name: str) -> District:
     """区/县: the top of the tree."""
     code = _code(code, VILLAGE_CODE_MAX, "district")
-    name = _name(name, 100, "district")
+    name = _name(name, 100, DISTRICT_NAME)
     if session.scalar(select(District.id).where(District.code == code)):
         raise DomainError("duplicate", f"district {code}")
     district = District(code=code, name=name)
@@ -70,7 +76,7 @@ def create_district(session: Session, code: str, name: str) -> District:
 def create_township(session: Session, district: District, code: str, name: str) -> Township:
     """镇/乡 in a district; its name is unique in the district, its code everywhere."""
     code = _code(code, VILLAGE_CODE_MAX, "township")
-    name = _name(name, 100, "township")
+    name = _name(name, 100, TOWNSHIP_NAME)
     if session.scalar(select(Township.id).where(Township.code == code)):
         raise DomainError("duplicate", f"township {code}")
     if session.scalar(
@@ -93,8 +99,8 @@ def _free_code(session: Session, model, stem: str) -> str:
 def region_for(session: Session, county: str = "", township: str = "") -> Township:
     """The township named `township` in the district named `county`, made when missing (the
     first run and the command line type names, not codes); blank names go to the defaults."""
-    dname = _name(county, 100, "county", required=False) or DEFAULT_DISTRICT
-    tname = _name(township, 100, "township", required=False) or DEFAULT_TOWNSHIP
+    dname = _name(county, 100, DISTRICT_NAME, required=False) or DEFAULT_DISTRICT
+    tname = _name(township, 100, TOWNSHIP_NAME, required=False) or DEFAULT_TOWNSHIP
     district = session.scalar(select(District).where(District.name == dname).limit(1))
     if district is None:
         district = create_district(session, _free_code(session, District, "D"), dname)
@@ -145,7 +151,7 @@ def villages_in(
 
 def rename_region(session: Session, region: District | Township, name: str) -> None:
     """A district's or a township's name as people read it; its code stays."""
-    region.name = _name(name, 100, "region")
+    region.name = _name(name, 100, DISTRICT_NAME if isinstance(region, District) else TOWNSHIP_NAME)
     session.flush()
 
 
@@ -163,7 +169,7 @@ def create_village(
     """Open a village and its (empty) chain, in `region` (a township) or in the township and
     district named by `township` and `county`. Real and demo villages never share a database."""
     code = _code(code, VILLAGE_CODE_MAX, "village")
-    name = _name(name, 100, "village")
+    name = _name(name, 100, VILLAGE_NAME)
     if session.scalar(select(Village).where(Village.code == code)):
         raise DomainError("duplicate", f"village {code}")
     other = session.scalar(select(Village).where(Village.is_demo.is_(not is_demo)).limit(1))
@@ -174,8 +180,8 @@ def create_village(
     village = Village(
         code=code,
         name=name,
-        county=_name(county, 100, "county", required=False),
-        township=_name(township, 100, "township", required=False),
+        county=_name(county, 100, DISTRICT_NAME, required=False),
+        township=_name(township, 100, TOWNSHIP_NAME, required=False),
         township_id=region.id,
         is_demo=is_demo,
     )
@@ -223,11 +229,11 @@ def rename_village(
 ) -> Village:
     """Change the names people read; the code (on receipts and in the chain) stays."""
     old = village.name
-    village.name = _name(name, 100, "village")
+    village.name = _name(name, 100, VILLAGE_NAME)
     if county is not None:
-        village.county = _name(county, 100, "county", required=False)
+        village.county = _name(county, 100, DISTRICT_NAME, required=False)
     if township is not None:
-        village.township = _name(township, 100, "township", required=False)
+        village.township = _name(township, 100, TOWNSHIP_NAME, required=False)
     session.flush()
     ledger.append(
         session,
@@ -274,7 +280,7 @@ def village_groups(session: Session, village_id: int) -> list[str]:
 
 
 def add_group(session: Session, village: Village, name: str) -> VillagerGroup:
-    name = _name(name, NAME_MAX, "group")
+    name = _name(name, NAME_MAX, GROUP_NAME)
     found = session.scalar(
         select(VillagerGroup).where(
             VillagerGroup.village_id == village.id, VillagerGroup.name == name
@@ -300,7 +306,7 @@ def create_kiosk(
     receipt_prefix: str | None = None,
 ) -> Kiosk:
     code = _code(code, DEVICE_CODE_MAX, "kiosk")
-    name = _name(name or code, NAME_MAX, "kiosk")
+    name = _name(name or code, NAME_MAX, KIOSK_NAME)
     prefix = _code(receipt_prefix, DEVICE_CODE_MAX, "receipt prefix") if receipt_prefix else None
     if session.scalar(select(Kiosk).where(Kiosk.code == code)):
         raise DomainError("duplicate", f"kiosk {code}")

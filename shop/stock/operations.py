@@ -40,7 +40,7 @@ def create_product(
     if not sku:
         raise DomainError("sku_required", "SKU")
     if not name:
-        raise DomainError("name_required", "name")
+        raise DomainError("product_name_required", "name")
     if session.scalar(
         select(Product.id).where(Product.village_id == village.id, Product.sku == sku)
     ):

@@ -67,7 +67,7 @@ def check_changes(session: Session, product: Product, changes: dict) -> dict:
         if isinstance(value, str):
             changes[field] = plain_text(value, field).strip()
     if "name" in changes and not changes["name"]:
-        raise DomainError("name_required", "name")
+        raise DomainError("product_name_required", "name")
     if "barcode" in changes:
         barcode = (changes["barcode"] or "").strip() or None
         if barcode and session.scalar(

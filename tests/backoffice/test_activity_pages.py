@@ -167,7 +167,7 @@ def test_a_cancelled_activity_and_refusals_in_plain_words(app, staff_client):
         {"name": "x", "rule_id": rule_id, "held_on": "", "place": ""},
         follow_redirects=True,
     )
-    assert "请把必填的内容填完整" in refused.text
+    assert "请填写活动日期。" in refused.text
     mistyped = panel.post(
         "/backoffice/activities",
         {"name": "x", "rule_id": rule_id, "held_on": "12月6日", "place": ""},

@@ -216,3 +216,24 @@ def test_a_refusal_shows_the_villages_data_but_never_the_logs_words(app):
         assert error_text(DomainError("invalid_input", "field 'unit'")) == "填写的内容不对。"
         assert error_text(DomainError("unknown_household", "09-001")) == "没有这一户。（09-001）"
         assert error_text(DomainError("nothing_chosen")) == "请先勾选农户。"
+        assert error_text(DomainError("name_required", "村名")) == "请填写名称。（村名）"
+
+
+def test_a_refusals_marked_word_is_shown_in_english_and_the_logs_words_are_not(app):
+    """A detail the domain marks for people (村名) reads in English too, although its English has
+    Latin letters; the log's words stay hidden in English as in Chinese."""
+    from kiosk.backoffice.common import error_text
+    from shop.errors import DomainError
+
+    with app.test_request_context("/backoffice/"):
+        from flask import session
+
+        session["lang"] = "en"
+        named = error_text(DomainError("name_required", "村名"))
+        assert named == "Please fill in the name. (Village name)"
+        reload = "This page is missing something; it may have been open too long."
+        assert error_text(DomainError("reload_page", "batch key")).startswith(reload)
+        assert "batch key" not in error_text(DomainError("reload_page", "batch key"))
+        assert error_text(DomainError("invalid_input", "field 'unit'")) == "The input is not valid."
+        household = error_text(DomainError("unknown_household", "09-001"))
+        assert household == "No such household. (09-001)"
