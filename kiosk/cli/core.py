@@ -19,6 +19,7 @@ from shop.db import unit_of_work
 from shop.errors import DomainError
 from shop.ledger.verify import snapshot, verify_ledger
 from shop.models import Village
+from shop.regions import shop_access
 
 
 @click.command("init")
@@ -29,6 +30,10 @@ def init_command():
 
     schema.upgrade(get_db().engine)
     click.echo(f"database ready at revision {schema.current_revision(get_db().engine)}")
+    with get_db().engine.begin() as conn:
+        refreshed = shop_access.refresh_shop_logins(conn)
+    if refreshed:
+        click.echo(f"{len(refreshed)} shop logins given the upgraded tables and their policies")
     app = current_app._get_current_object()
     device_key(app)  # the scanner programs' credential, made once at install (docs/SCANNING.md)
     click.echo(f"device key in {device_key_path(app)}")

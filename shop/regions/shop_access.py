@@ -19,8 +19,9 @@ refuses that role every row of another village, whatever SQL it sends:
 
 The district server connects as the tables' owner, to which policies do not apply (PostgreSQL
 exempts the owner unless FORCE is set), so it keeps seeing every village; its credentials never
-leave the district's machine. Run `kiosk region shop-login` again after a migration adds a table:
-it (re)applies every policy and grant and is idempotent.
+leave the district's machine. `kiosk init` (the upgrade) re-applies every policy and grant to the
+shop logins already made (`refresh_shop_logins`), so a table a migration adds reaches the shop
+boxes with its policy; `kiosk region shop-login` does the same for one login and is idempotent.
 """
 
 from __future__ import annotations
@@ -119,12 +120,7 @@ def create_shop_login(conn: Connection, village_id: int, role: str, password: st
     quoted = conn.execute(text("SELECT quote_literal(:p)"), {"p": password}).scalar_one()
     verb = "ALTER" if exists else "CREATE"
     conn.execute(text(f'{verb} ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD {quoted}'))
-    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
-    conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
-    for table in tables:
-        conn.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{role}"'))
-    conn.execute(text(f'GRANT SELECT ON alembic_version TO "{role}"'))
-    conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))
+    _grant(conn, role, tables)
     conn.execute(
         text(
             "INSERT INTO shop_roles (role_name, village_id) VALUES (:r, :v)"
@@ -133,3 +129,37 @@ def create_shop_login(conn: Connection, village_id: int, role: str, password: st
         {"r": role, "v": village_id},
     )
     return tables
+
+
+def _grant(conn: Connection, role: str, tables: list[str]) -> None:
+    """The shop login's rights: the scoped tables (under their policies) and nothing else."""
+    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+    for table in tables:
+        conn.execute(text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO "{role}"'))
+    conn.execute(text(f'GRANT SELECT ON alembic_version TO "{role}"'))
+    conn.execute(text(f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))
+
+
+def refresh_shop_logins(conn: Connection) -> list[str]:
+    """After an upgrade (`kiosk init` on the district's server): every shop login made before gets
+    the policies and grants of the tables the migrations added, so no shop box stops at a table it
+    may not read. Returns the logins refreshed (none on SQLite or before the first shop login)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    if conn.execute(text("SELECT to_regclass('shop_roles')")).scalar_one() is None:
+        return []
+    roles = list(
+        conn.execute(
+            text(
+                "SELECT role_name FROM shop_roles"
+                " WHERE role_name IN (SELECT rolname FROM pg_roles) ORDER BY role_name"
+            )
+        ).scalars()
+    )
+    if not roles:
+        return []
+    tables = apply_policies(conn)
+    for role in roles:
+        _grant(conn, role, tables)
+    return roles

@@ -200,3 +200,32 @@ def test_a_shop_login_reads_its_districts_catalogue_and_changes_none_of_it(distr
                 " SELECT district_id, 'x', 'x', '', 0, '', now() FROM district_rule_categories"
             )
         )
+
+
+def test_kiosk_init_gives_the_shop_logins_the_tables_an_upgrade_added(district_db, tmp_path):
+    """A migration adds a table; until its policy and grant reach the shop logins, a shop box
+    stops at it. `kiosk init` on the district's server gives them to every shop login made."""
+    from kiosk.app import create_app
+    from kiosk.cli import register
+
+    backend, shop, made = district_db
+    role = shop.url.username
+    with backend.engine.begin() as conn:  # district_rules as it was before its migration's grant
+        conn.execute(text("DROP POLICY shop_village ON district_rules"))
+        conn.execute(text(f'REVOKE ALL ON district_rules FROM "{role}"'))
+    with shop.connect() as conn, pytest.raises(DBAPIError):
+        conn.execute(text("SELECT count(*) FROM district_rules"))
+    app = create_app(
+        {"INSTANCE_PATH": str(tmp_path / "district"), "DATABASE_URL": backend.url, "TESTING": True}
+    )
+    register(app)
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert "1 shop logins given the upgraded tables" in result.output
+    app.extensions["kiosk_db"].engine.dispose()
+    with shop.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM district_rules")).scalar_one() == 0
+        b_home = conn.execute(
+            text("SELECT count(*) FROM households WHERE id = :h"), {"h": made["b"]["home"]}
+        ).scalar_one()
+        assert b_home == 0  # still confined to its village
