@@ -73,9 +73,7 @@ def journal_words(row, kinds: dict[str, str], names: dict[str, str]) -> JournalW
     the memo as a sentence (or as the person typed it)."""
     memo = sentences.say(row.kind, row.ref, row.memo)
     kind = gettext(memo.kind if memo and memo.kind else kinds.get(row.kind, row.kind))
-    ref = sentences.ref_said(row.ref)
-    if ref and row.ref in names:
-        ref = sentences.Said(ref.text, {"ref": names[row.ref]})
+    ref = sentences.ref_said(row.ref, row.kind, names)
     parts = [said(ref) or row.ref, said(memo) if memo else row.memo]
     return JournalWords(kind, " · ".join(p for p in parts if p))
 

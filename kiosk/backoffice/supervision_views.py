@@ -78,6 +78,8 @@ def journal():
                 )
             except DomainError as exc:
                 problem = error_text(exc)
+            else:
+                names = names | transparency.ref_names(db, here.id, page.rows, tz=tz())
     filters = {
         "household": number,
         "actor": actor,

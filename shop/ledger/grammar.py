@@ -1,14 +1,18 @@
 """The journal memos' grammar (read by shop.ledger.sentences): each kind of memo the shop
 writes, its pattern and the sentence it reads as. A new kind of memo adds its row here (the
 review's rows, old and new, are in shop.ledger.review_grammar; the district catalogue's in
-shop.ledger.catalogue_grammar).
+shop.ledger.catalogue_grammar; an approved application's award in
+shop.ledger.application_grammar; a moved void, a stocktake, the year end in
+shop.ledger.closing_grammar).
 """
 
 from __future__ import annotations
 
 import re
 
+from shop.ledger.application_grammar import ROWS as APPLICATION_ROWS
 from shop.ledger.catalogue_grammar import ROWS as CATALOGUE_ROWS
+from shop.ledger.closing_grammar import ROWS as CLOSING_ROWS
 from shop.ledger.review_grammar import ROWS as REVIEW_ROWS
 from shop.ledger.vocabulary import APPLICATION, DAY, FIELD, GOODS, WINDOWS
 from shop.words import N_
@@ -373,4 +377,6 @@ GRAMMAR: tuple[tuple[str, re.Pattern, str, dict[str, str], str | None], ...] = t
     )
     + REVIEW_ROWS
     + CATALOGUE_ROWS
+    + APPLICATION_ROWS
+    + CLOSING_ROWS
 )

@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from shop.ledger import references
 from shop.ledger.grammar import GRAMMAR
 from shop.ledger.vocabulary import (  # noqa: F401  (read elsewhere as sentences.<NAME>)
     APPLICATION,
@@ -105,13 +106,27 @@ def changes(text: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def ref_said(ref: str) -> Said | None:
-    """A typed reference as words ("household:02-006" -> 农户 02-006); None for a plain one."""
-    kind, sep, rest = (ref or "").partition(":")
-    if sep and kind in REFS:
-        return Said(REFS[kind], {"ref": rest})
-    if not sep and kind in PLAIN_REFS:
-        return Said(PLAIN_REFS[kind])
+def ref_said(ref: str, kind: str = "", names: dict[str, str] | None = None) -> Said | None:
+    """A typed reference as words ("household:02-006" -> 农户 02-006, "K01:2026-12-03" -> 兑换机
+    K01，2026-12-03), or None for a plain one a person wrote (a delivery's source). `kind` is
+    the row's journal kind (a redemption's plain reference is its receipt); `names` what the
+    page knows of a reference (a rule's name, a batch's place in its day)."""
+    ref, names = ref or "", names or {}
+    shown = names.get(ref)
+    head, sep, rest = ref.partition(":")
+    if sep and head == "batch":
+        return Said(*references.batch_words(rest, shown))
+    if sep and head in REFS:
+        return Said(REFS[head], {"ref": shown or rest})
+    if sep and head in references.MORE_REFS:
+        return Said(references.MORE_REFS[head], {"ref": shown or rest})
+    closed = references.day_close(ref)
+    if closed:
+        return Said(references.DAY_CLOSE, closed)
+    if not sep and head in PLAIN_REFS:
+        return Said(PLAIN_REFS[head])
+    if ref and kind in ("redemption", "void"):
+        return Said(references.RECEIPT, {"ref": ref})
     return None
 
 

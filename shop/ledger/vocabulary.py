@@ -74,6 +74,16 @@ REVIEW_POLICIES = {
     "deductions": N_("只有扣分要审核"),
     "none": N_("都不用审核，直接计入"),
 }
+# The year end (shop.transparency.models.YEAR_END_POLICIES) as its memo names it, and as the
+# Chinese memos written before named it (shop.ledger.closing_grammar).
+YEAR_END_TREATMENTS = {
+    "keep": N_("积分保留"),
+    "expire": N_("积分清零"),
+    "cap": N_("封顶结转"),
+    "积分保留": N_("积分保留"),
+    "积分清零": N_("积分清零"),
+    "积分封顶结转": N_("封顶结转"),
+}
 VOCABULARY = {
     "status": STATUS,
     "reason": REASONS,
@@ -83,6 +93,7 @@ VOCABULARY = {
     "relation": RELATIONS,
     "places": PLACES,
     "policy": REVIEW_POLICIES,
+    "treatment": YEAR_END_TREATMENTS,
 }
 GOODS = N_("商品设置")
 WINDOWS = N_("兑换期设置")

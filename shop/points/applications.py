@@ -11,6 +11,7 @@ from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households.models import Household
+from shop.ledger import application_grammar
 from shop.points import operations as points
 from shop.points.models import ApplicationPhoto, PointsApplication, Rule
 from shop.points.photos import MAX_PHOTOS, process_photo
@@ -117,7 +118,7 @@ def approve_application(
         app.household,
         rule=app.rule,
         actor=actor,
-        memo=f"申请 #{app.id} {app.memo}".strip(),
+        memo=application_grammar.memo_approved(app.id, app.memo),
         idempotency_key=f"application:{app.id}",
     )
     app.state, app.decided_by, app.decided_at = "approved", actor, utcnow()

@@ -16,6 +16,7 @@ from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households import pins
 from shop.households.models import Household
+from shop.ledger import closing_grammar
 from shop.redemptions import dayclose, dayreport, limits
 from shop.redemptions.models import Redemption, RedemptionLine
 from shop.regions.models import Kiosk
@@ -377,7 +378,11 @@ def void_redemption(
             "void",
             actor=actor,
             ref=redemption.receipt_no,
-            memo=reason if not booked.is_moved else f"{reason} [{booked.note}]",
+            memo=(
+                closing_grammar.memo_void_moved(reason, booked.receipt_date, booked.business_date)
+                if booked.is_moved
+                else reason
+            ),
             points=[ledger.Posting(redemption.household_id, redemption.total, balance_after)],
             stock=moves,
         )

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
+from shop.ledger import closing_grammar
 from shop.regions.models import Village
 from shop.stock.models import Product, Stocktake, StocktakeLine
 from shop.stock.operations import MAX_RECEIVE
@@ -183,7 +184,7 @@ def finalise_stocktake(session: Session, take: Stocktake, *, actor: str) -> ledg
                 "stock_adjustment",
                 actor=actor,
                 ref=f"stocktake:{take.id}",
-                memo=f"盘点 {len(lines)} 种, {len(moves)} 种有差异",
+                memo=closing_grammar.memo_stocktake(len(lines), len(moves)),
                 stock=moves,
             )
             session.execute(

@@ -22,6 +22,7 @@ from shop.transparency.browse import (
     PostingRow,
     browse_journal,
     journal_actors,
+    ref_names,
 )
 from shop.transparency.common import (
     JOURNAL_KINDS,
@@ -96,6 +97,7 @@ __all__ = [
     "JournalPage",
     "browse_journal",
     "journal_actors",
+    "ref_names",
     "YearEndLine",
     "YearEndPlan",
     "YearEndResult",

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from shop import clock
+from shop import clock, voice
 from shop.errors import DomainError
 from shop.households.models import Household
 from shop.ledger.models import Journal, PointsEntry, StockMove
-from shop.points.models import Rule
+from shop.ledger.references import count_batches, is_batch
+from shop.points.models import Activity, Rule, RuleCategory
+from shop.regions.models import Village
+from shop.staff.models import ApiToken
 from shop.stock.models import Product
 from shop.transparency.common import (
     JOURNAL_KINDS,
@@ -176,3 +179,77 @@ def journal_actors(session: Session, village_id: int) -> list[str]:
     return list(
         session.scalars(select(Journal.actor).where(Journal.village_id == village_id).distinct())
     )
+
+
+def ref_names(
+    session: Session, village_id: int, rows: list[JournalRow], tz: str | dt.tzinfo | None = None
+) -> dict[str, str]:
+    """What the page shows for the rows' references instead of a machine's key: a rule's,
+    category's, activity's or token's name, the village's name, a batch award's place in its
+    day ("2": the day's second batch; shop.ledger.references)."""
+    z = zone(tz)
+    wanted: dict[str, set[str]] = {}
+    for row in rows:
+        head, sep, rest = row.ref.partition(":")
+        if sep:
+            wanted.setdefault(head, set()).add(rest)
+    names: dict[str, str] = {}
+    ids = {head: [int(r) for r in wanted.get(head, ()) if r.isdigit()] for head in WITH_ID}
+    for head, query in WITH_ID.items():
+        if ids[head]:
+            names |= {
+                f"{head}:{i}": shown
+                for i, shown in session.execute(query(village_id, ids[head]))
+                if shown
+            }
+    if wanted.get("category"):
+        names |= {
+            f"category:{code}": name
+            for code, name in session.execute(
+                select(RuleCategory.code, RuleCategory.name).where(
+                    RuleCategory.village_id == village_id,
+                    RuleCategory.code.in_(wanted["category"]),
+                )
+            )
+        }
+    if wanted.get("village"):
+        names |= {
+            f"village:{code}": name
+            for code, name in session.execute(
+                select(Village.code, Village.name).where(Village.id == village_id)
+            )
+        }
+    for clip_id in wanted.get("voice", ()):
+        clip = voice.get(clip_id)
+        if clip is not None:
+            names[f"voice:{clip_id}"] = clip.text
+    for day in {clock.local_date(row.created_at, z) for row in rows if is_batch(row.ref)}:
+        names |= count_batches(
+            session.scalars(
+                select(Journal.ref)
+                .where(
+                    Journal.village_id == village_id,
+                    Journal.ref.like("batch:%"),
+                    Journal.created_at >= clock.midnight(day, z),
+                    Journal.created_at < clock.midnight(day + dt.timedelta(days=1), z),
+                )
+                .order_by(Journal.seq)
+            )
+        )
+    return names
+
+
+# References by a row's id, shown by its name: (village, ids) -> the query of (id, name).
+WITH_ID = {
+    "rule": lambda village_id, ids: (
+        select(Rule.id, Rule.name)
+        .join(RuleCategory, RuleCategory.id == Rule.category_id)
+        .where(RuleCategory.village_id == village_id, Rule.id.in_(ids))
+    ),
+    "activity": lambda village_id, ids: select(Activity.id, Activity.name).where(
+        Activity.village_id == village_id, Activity.id.in_(ids)
+    ),
+    "token": lambda village_id, ids: select(ApiToken.id, ApiToken.label).where(
+        ApiToken.village_id == village_id, ApiToken.id.in_(ids)
+    ),
+}

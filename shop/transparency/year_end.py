@@ -13,6 +13,7 @@ from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.households.models import Household
+from shop.ledger import closing_grammar
 from shop.ledger.models import Journal, PointsEntry
 from shop.points.models import AwardRequest
 from shop.regions.models import Village
@@ -168,7 +169,6 @@ def upcoming_year_end(
     )
 
 
-_POLICY_ZH = {"keep": "积分保留", "expire": "积分清零", "cap": "积分封顶结转"}
 CAS_ATTEMPTS = 5
 
 
@@ -221,8 +221,7 @@ def apply_year_end(
         "year_end",
         actor=actor,
         ref=f"year_end:{year}",
-        memo=f"{year}年度{_POLICY_ZH[row.policy]}"
-        + (f"（上限{row.cap}分）" if row.policy == "cap" else ""),
+        memo=closing_grammar.memo_year_end(year, row.policy, row.cap),
         points=postings,
         at=at,
     )

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from shop import ledger, redemptions
 from shop.errors import DomainError
+from shop.ledger import sentences
 from shop.models import Journal, PrintJob, Redemption, RedemptionLine, utcnow
 from shop.redemptions import dayclose, dayreport
 from shop.redemptions.limits import local_date
@@ -136,7 +137,8 @@ def test_a_void_after_the_close_lands_on_the_next_open_day_and_says_so(
     booking = dayclose.void_booking(session, receipt.id)
     assert booking.business_date == today + dt.timedelta(days=1) and booking.is_moved
     void_journal = session.get(Journal, receipt.void_journal_id)
-    assert "已日结" in void_journal.memo and "村民退回" in void_journal.memo
+    said = sentences.read("void", void_journal.ref, void_journal.memo)
+    assert said == f"村民退回（原单{today}已日结，作废记入{booking.business_date}）"
     # The closed day's report does not change; the next day's shows the void.
     assert dayclose.close_day(session, kiosk, today, actor="clerk").report_json == close.report_json
     nxt = dayclose.day_report(session, kiosk, today + dt.timedelta(days=1))

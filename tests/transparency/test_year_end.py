@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.errors import DomainError
+from shop.ledger import sentences
 from shop.ledger.verify import verify_ledger
 from shop.models import Journal, PointsEntry
 from shop.transparency import (
@@ -22,6 +23,12 @@ from shop.transparency import (
 )
 
 from .conftest import TZ, local
+
+
+def read_memo(row: Journal) -> str:
+    """The year end's memo as the journal page reads it (shop.ledger.closing_grammar)."""
+    return sentences.read(row.kind, row.ref, row.memo)
+
 
 ANNOUNCED_ON = dt.date(2026, 12, 1)
 EFFECTIVE = dt.date(2026, 12, 31)
@@ -85,7 +92,11 @@ def test_expire_applies_one_journal_row_and_the_ledger_verifies(session, village
     row = session.scalar(
         select(Journal).where(Journal.seq == result.head.seq, Journal.village_id == village.id)
     )
-    assert row.kind == "year_end" and row.hash == result.head.hash and "清零" in row.memo
+    assert (
+        row.kind == "year_end"
+        and row.hash == result.head.hash
+        and read_memo(row) == "2026年度积分清零"
+    )
     deltas = session.scalars(
         select(PointsEntry.delta).where(PointsEntry.journal_id == row.id).order_by(PointsEntry.id)
     ).all()
@@ -126,7 +137,7 @@ def test_keep_writes_the_decision_without_postings(session, village, three):
     result = apply_year_end(session, village, 2026, actor="panel", today=EFFECTIVE)
     assert result.households == 0 and balances(session, three) == [0, 15, 60]
     row = session.scalar(select(Journal).where(Journal.hash == result.head.hash))
-    assert row.kind == "year_end" and "保留" in row.memo
+    assert row.kind == "year_end" and read_memo(row) == "2026年度积分保留"
 
 
 def test_it_must_be_announced_beforehand_and_not_applied_early(session, village, three):
