@@ -67,7 +67,6 @@ MESSAGES: dict[str, tuple[int, str]] = {
         N_("哪些积分要审核，只能选：全部要审核、只有扣分要审核、都不用审核。"),
     ),
     "invalid_notice_days": (422, N_("公示天数要填0到60之间的数字，0就是不公示。")),
-    "entry_form_stale": (422, N_("这一页有问题，请刷新页面后重新录入。")),
     "unknown_batch": (404, N_("找不到这一批录入，可能不是本村的。请回到审核页面再看。")),
     "unknown_photo": (404, N_("找不到这张照片。")),
     "approved_and_rejected": (422, N_("同一户不能既勾选通过又勾选退回，请只选一样。")),

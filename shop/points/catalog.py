@@ -42,7 +42,9 @@ def get_rule(session: Session, village_id: int, rule_id: int) -> Rule:
 def add_category(session: Session, village: Village, code: str, name: str, *, actor: str):
     code, name = code.strip(), name.strip()
     if not code or not name:
-        raise DomainError("required_fields", "code name")
+        raise DomainError(
+            "category_name_required" if code else "category_code_required", "code name"
+        )
     if session.scalar(
         select(RuleCategory.id).where(
             RuleCategory.village_id == village.id, RuleCategory.code == code
@@ -79,7 +81,9 @@ def add_rule(
         or points_value == 0
         or abs(points_value) > points.MAX_AWARD
     ):
-        raise DomainError("invalid_points" if name else "invalid_input", f"{name} {points_value}")
+        raise DomainError(
+            "invalid_points" if name else "rule_name_required", f"{name} {points_value}"
+        )
     rule = Rule(category_id=category.id, name=name, name_en=name_en, points=points_value)
     session.add(rule)
     session.flush()

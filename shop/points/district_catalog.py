@@ -98,7 +98,9 @@ def add_district_category(
     """A category of the district's catalogue. It reaches the villages with its first item."""
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
-        raise DomainError("required_fields", "code name")
+        raise DomainError(
+            "category_name_required" if code else "category_code_required", "code name"
+        )
     if session.scalar(
         select(DistrictRuleCategory.id).where(
             DistrictRuleCategory.district_id == district.id, DistrictRuleCategory.code == code
@@ -141,7 +143,7 @@ def add_district_rule(
     """A new item of the district's catalogue, switched on in every village of the district."""
     name = " ".join((name or "").split())
     if not name:
-        raise DomainError("required_fields", "name")
+        raise DomainError("rule_name_required", "name")
     _check_range(points, points_min, points_max)
     rule = DistrictRule(
         district_id=category.district_id,

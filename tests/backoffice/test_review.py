@@ -319,7 +319,7 @@ def test_each_refusal_of_the_review_has_its_own_code(
     assert settings("all", -1) == "invalid_notice_days"
     stale = code(review.record_entry, village.id, rule, [home.id], actor="x", groups=GROUP,
                  client_key="k" * 65)  # fmt: skip
-    assert stale == "entry_form_stale"
+    assert stale == "reload_page"
     assert code(review.get_batch, village.id, other.id + 1000) == "unknown_batch"
     assert code(review.get_batch, create_village("别村").id, batch.id) == "unknown_batch"
     assert code(review.photo, village.id, 10**9) == "unknown_photo"

@@ -76,7 +76,7 @@ def record_entry(
     makes a double submit return the first batch."""
     if client_key:
         if len(client_key) > 64:
-            raise DomainError("entry_form_stale", "key")
+            raise DomainError("reload_page", "client key longer than 64")
         previous = session.scalar(
             select(ReviewBatch).where(
                 ReviewBatch.village_id == village_id, ReviewBatch.client_key == client_key
