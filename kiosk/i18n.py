@@ -63,6 +63,19 @@ def other_locale() -> str:
     return "zh_CN" if select_locale() == "en" else "en"
 
 
+# English words, snake_case and refs: how a detail written for the log looks.
+_MACHINE_DETAIL = re.compile(r"[A-Za-z]{3,}|_|[a-z]+:")
+
+
+def detail_for_people(error: DomainError) -> str | None:
+    """A refusal's detail as the domain wrote it, when it is meant for people: the village's own
+    data (a household number, a name) or a Chinese word marked with N_ (村名), which the edge
+    translates. None for a detail in the log's words (`batch key`, `field 'unit'`). Judged before
+    translating, since a marked word read in English has Latin letters too."""
+    detail = error.detail
+    return detail if detail and not _MACHINE_DETAIL.search(detail) else None
+
+
 def error_text(error: DomainError | str) -> str:
     """A domain refusal (the error or its code) in the reader's language."""
     if isinstance(error, DomainError) and error.shortfall is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import NamedTuple
 
 from flask import flash, make_response, redirect, request
@@ -17,9 +16,6 @@ from shop import clock
 from shop.errors import DomainError
 from shop.ledger import sentences
 from shop.models import Village
-
-# English words, snake_case and refs: how a detail written for the log looks.
-_MACHINE_DETAIL = re.compile(r"[A-Za-z]{3,}|_|[a-z]+:")
 
 
 def village(session) -> Village:
@@ -42,16 +38,13 @@ def today() -> dt.date:
 
 
 def error_text(exc: DomainError) -> str:
-    """The refusal in the reader's language, with its detail when that is the village's own data
-    (a household number, a name) or a marked word; a detail in the machine's words (`batch
-    key`, `field 'unit'`) stays in the log, never on the page. The detail is judged as the domain
-    wrote it (Chinese), then translated: a marked word read in English has Latin letters too, and
-    is still meant for the reader."""
+    """The refusal in the reader's language, with its detail when that is meant for people
+    (kiosk.i18n.detail_for_people), translated; a detail in the log's words stays in the log."""
     text = i18n.error_text(exc)
-    if not exc.detail or _MACHINE_DETAIL.search(exc.detail):
+    detail = i18n.detail_for_people(exc)
+    if detail is None:
         return text
-    detail = gettext(exc.detail)
-    return f"{text} ({detail})" if i18n.lang() == "en" else f"{text}（{detail}）"
+    return f"{text} ({gettext(detail)})" if i18n.lang() == "en" else f"{text}（{gettext(detail)}）"
 
 
 def said(said: sentences.Said | None) -> str:

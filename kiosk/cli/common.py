@@ -6,7 +6,7 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from kiosk.i18n import in_both
+from kiosk.i18n import detail_for_people, in_both
 from shop.errors import DomainError
 from shop.models import Kiosk, Village
 
@@ -29,4 +29,7 @@ def current_village(session, code: str | None = None) -> Village:
 
 
 def fail(exc: DomainError) -> click.ClickException:
-    return click.ClickException(f"{exc.code}: {in_both(exc.text)}")
+    """The refusal in both languages, with its detail when it is meant for people (村名)."""
+    detail = detail_for_people(exc)
+    said = in_both(exc.text) + (f"（{in_both(detail)}）" if detail else "")
+    return click.ClickException(f"{exc.code}: {said}")

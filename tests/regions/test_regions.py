@@ -226,6 +226,18 @@ def test_a_village_moves_to_another_township_and_the_journal_says_so(runner):
     assert said is not None and said.text == "本村由{old}划归{new}管理"
 
 
+def test_a_refused_command_names_the_field_in_both_languages_and_keeps_the_logs_words(runner):
+    assert runner.invoke(args=["region", "district", "KZ", "喀左县"]).exit_code == 0
+    nameless = runner.invoke(args=["region", "township", "KZ", "DCZ", " "])
+    assert nameless.exit_code != 0
+    assert "name_required: 请填写名称。 / Please fill in the name.（乡镇名称 / Township name）" in (
+        nameless.output
+    )
+    spaced = runner.invoke(args=["region", "township", "KZ", "D Z", "大城子镇"])
+    assert spaced.exit_code != 0 and "invalid_code: 编号只能用字母" in spaced.output
+    assert "township:" not in spaced.output and "'D Z'" not in spaced.output
+
+
 def test_a_shop_login_says_what_is_wrong_with_its_name_password_or_database(runner):
     done = runner.invoke(
         args=["setup", "--village-code=GJG", "--village-name=高尖沟村", "--device=GJG-K1"]
