@@ -161,3 +161,17 @@ def rule_points(rule_id: int):
     except DomainError as exc:
         flash_error(exc)
     return redirect(url_for("backoffice.rules"), 303)
+
+
+@bp.post("/rules/<int:rule_id>/follow")
+@roles_required(*PANEL)
+def rule_follow(rule_id: int):
+    """跟随区县: the village's points for an inherited item become the district's again."""
+    try:
+        with writing() as db:
+            rule = points.get_rule(db, village(db).id, rule_id)
+            dc.follow_district_points(db, rule, actor=current_user.actor)
+        flash(_("已保存，本项目的分值跟随区县"), "ok")
+    except DomainError as exc:
+        flash_error(exc)
+    return redirect(url_for("backoffice.rules"), 303)

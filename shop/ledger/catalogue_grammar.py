@@ -14,6 +14,8 @@ CHANGED = N_(
 )
 RETIRED = N_("区县停用统一积分项目：{name}")
 ADJUSTED = N_("本村调整区县统一积分项目「{name}」的分值：由{old}分改为{new}分")
+KEPT = N_("本村固定区县统一积分项目「{name}」的分值为{points}分，不再随区县调整")
+FOLLOWS = N_("本村改为跟随区县统一积分项目「{name}」的分值：由{old}分改为{new}分")
 TAKEN = N_("开通时采用区县统一积分项目{count}项，其中{off}项暂不使用")
 
 _P = r"[+-]\d+"
@@ -26,6 +28,8 @@ ROWS: tuple[tuple[str, str, str, dict[str, str], str | None], ...] = tuple(
         (rf"district points (?P<old>{_P}) -> (?P<new>{_P}) {_RANGE}: (?P<name>.+)", CHANGED),
         (r"district retire: (?P<name>.+)", RETIRED),
         (rf"adjust points (?P<old>{_P}) -> (?P<new>{_P}): (?P<name>.+)", ADJUSTED),
+        (rf"keep points (?P<points>{_P}): (?P<name>.+)", KEPT),
+        (rf"follow district points (?P<old>{_P}) -> (?P<new>{_P}): (?P<name>.+)", FOLLOWS),
         (r"district catalogue taken: (?P<count>\d+) items, (?P<off>\d+) off", TAKEN),
     )
 )
@@ -48,6 +52,14 @@ def memo_retired(name: str) -> str:
 
 def memo_adjusted(name: str, old: int, new: int) -> str:
     return f"adjust points {old:+d} -> {new:+d}: {name}"
+
+
+def memo_kept(name: str, points: int) -> str:
+    return f"keep points {points:+d}: {name}"
+
+
+def memo_follows(name: str, old: int, new: int) -> str:
+    return f"follow district points {old:+d} -> {new:+d}: {name}"
 
 
 def memo_taken(count: int, off: int) -> str:

@@ -103,6 +103,9 @@ def set_rule_active(session: Session, rule: Rule, active: bool, *, actor: str) -
     if active and rule.district_rule_id and rule.district_rule and not rule.district_rule.is_active:
         raise DomainError("district_rule_retired", rule.name)  # retired by the district
     rule.is_active = active
+    if rule.district_rule_id:
+        # The village's own say: kept off when the district brings a retired item back.
+        rule.is_off_by_village = not active
     session.flush()
     ledger.append(
         session,

@@ -179,18 +179,20 @@ def change_district_rule(
     *,
     actor: str,
 ) -> None:
-    """New points and range: a village that kept the district's points follows them; one that
-    adjusted its own keeps them, clamped into the new range."""
+    """New points and range: a village that follows the district's points (it never set its
+    own, or went back to 跟随区县) takes them; one that set its own keeps them, clamped into the
+    new range."""
     _check_range(points, points_min, points_max)
     if not rule.is_active:
         raise DomainError("rule_retired", rule.name)
-    old = rule.points
     rule.points, rule.points_min, rule.points_max = points, points_min, points_max
     rule.changed_by = actor
     rule.changed_at = utcnow()
     for own in _linked(session, rule):
         before = own.points
-        own.points = points if before == old else min(max(before, points_min), points_max)
+        own.points = (
+            min(max(before, points_min), points_max) if own.is_points_set_by_village else points
+        )
         session.flush()
         ledger.append(
             session,
@@ -229,7 +231,9 @@ def retire_district_rule(session: Session, rule: DistrictRule, *, actor: str) ->
 
 
 def adjust_rule_points(session: Session, rule: Rule, points: int, *, actor: str) -> None:
-    """A village sets its own points for an inherited item, within the district's range."""
+    """A village sets its own points for an inherited item, within the district's range. From
+    then on they are the village's: the district's new points no longer replace them (only its
+    new range clamps them), even when the village chose the district's own value."""
     district_rule = rule.district_rule if rule.district_rule_id else None
     if district_rule is None:
         raise DomainError("not_district_rule", rule.name)
@@ -242,9 +246,10 @@ def adjust_rule_points(session: Session, rule: Rule, points: int, *, actor: str)
             "points_outside_range", f"{district_rule.points_min}～{district_rule.points_max}"
         )
     before = rule.points
-    if before == points:
+    if before == points and rule.is_points_set_by_village:
         return
     rule.points = points
+    rule.is_points_set_by_village = True
     session.flush()
     ledger.append(
         session,
@@ -252,7 +257,35 @@ def adjust_rule_points(session: Session, rule: Rule, points: int, *, actor: str)
         "staff_change",
         actor=actor,
         ref=f"rule:{rule.id}",
-        memo=words.memo_adjusted(rule.name, before, points),
+        memo=(
+            words.memo_kept(rule.name, points)
+            if before == points
+            else words.memo_adjusted(rule.name, before, points)
+        ),
+    )
+
+
+def follow_district_points(session: Session, rule: Rule, *, actor: str) -> None:
+    """跟随区县: the village gives its own points up; the item takes the district's points now
+    and follows each change the district makes."""
+    district_rule = rule.district_rule if rule.district_rule_id else None
+    if district_rule is None:
+        raise DomainError("not_district_rule", rule.name)
+    if not district_rule.is_active:
+        raise DomainError("district_rule_retired", rule.name)
+    if not rule.is_points_set_by_village:
+        return
+    before = rule.points
+    rule.points = district_rule.points
+    rule.is_points_set_by_village = False
+    session.flush()
+    ledger.append(
+        session,
+        rule.category.village_id,
+        "staff_change",
+        actor=actor,
+        ref=f"rule:{rule.id}",
+        memo=words.memo_follows(rule.name, before, rule.points),
     )
 
 

@@ -102,7 +102,11 @@ class Rule(Base):
     """积分项目: one listed deed with its ± points. Retired, never deleted.
 
     `district_rule_id`: the district's item this village's row takes (区县统一: its points within
-    the district's range, switched on or off by the village); None for the village's own (本村)."""
+    the district's range, switched on or off by the village); None for the village's own (本村).
+    The village's own say on an inherited item is recorded, not guessed from the values:
+    `is_points_set_by_village` (its points no longer follow the district's, even when equal) and
+    `is_off_by_village` (switched off by the village, so it stays off when the district brings a
+    retired item back)."""
 
     __tablename__ = "rules"
     __table_args__ = (
@@ -118,6 +122,10 @@ class Rule(Base):
     district_rule_id: Mapped[int | None] = mapped_column(
         ForeignKey("district_rules.id"), index=True
     )
+    is_points_set_by_village: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    is_off_by_village: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     category: Mapped[RuleCategory] = relationship(back_populates="rules")
     district_rule: Mapped[DistrictRule | None] = relationship()

@@ -128,6 +128,8 @@ def _staff_day(app) -> None:
                                                     actor="staff:nk-admin")  # fmt: skip
         inherited = db.scalar(select(Rule).where(Rule.district_rule_id == elders.id))
         district_catalog.adjust_rule_points(db, inherited, 5, actor=actor)
+        district_catalog.follow_district_points(db, inherited, actor=actor)
+        district_catalog.adjust_rule_points(db, inherited, 3, actor=actor)
         district_catalog.change_district_rule(db, elders, 2, 1, 4, actor="staff:nk-admin")
         district_catalog.retire_district_rule(db, elders, actor="staff:nk-admin")
         regions.rename_village(db, village, "幸福村", actor=actor)

@@ -96,6 +96,7 @@ EXPECTED = {
     "backoffice.rule_add": PANEL,
     "backoffice.rule_active": PANEL,
     "backoffice.rule_points": PANEL,
+    "backoffice.rule_follow": PANEL,
     "backoffice.award_new": PANEL,
     "backoffice.award_preview": PANEL,
     "backoffice.award_apply": PANEL,
