@@ -110,6 +110,13 @@
     });
   });
 
+  // A scan or a button within the frame before the sync goes: the sync goes first.
+  window.Kiosk.beforeRequest(function () {
+    if (Object.keys(wanted).length) {
+      window.Kiosk.enqueue("basket", document.getElementById("goods-scroll"), send);
+    }
+  });
+
   function send() {
     var screen = document.getElementById("screen");
     var ids = Object.keys(wanted);

@@ -67,9 +67,22 @@
     };
   }
 
+  /* Work the page holds back for a frame (a tap's basket sync waits for its paint) joins the
+   * lane before any later request, so a scan or a button pressed within that frame never reaches
+   * the server ahead of it. */
+  var pending = [];
+
+  function beforeRequest(flush) { pending.push(flush); }
+
+  function flushPending() {
+    for (var i = 0; i < pending.length; i++) pending[i]();
+  }
+
   body.addEventListener("htmx:confirm", function (evt) {
     var elt = evt.detail.elt;
-    if (lane.releasing || isQuiet(elt) || !busy()) return;
+    if (lane.releasing || isQuiet(elt)) return;
+    flushPending();
+    if (!busy()) return;
     evt.preventDefault();
     var issue = evt.detail.issueRequest;
     enqueue(elt === body ? null : elt, elt, function () { issue(true); });
@@ -97,6 +110,7 @@
 
   /* Swap a screen answer in: for scans and resets the page starts itself. */
   function screenRequest(url, values, key) {
+    flushPending();
     enqueue(key || null, body, function () {
       htmx.ajax("POST", url, { source: body, target: "#screen", swap: "outerHTML", values: values || {} });
     });
@@ -313,6 +327,7 @@
   window.Kiosk = {
     scan: scan,
     busy: busy,
+    beforeRequest: beforeRequest,
     enqueue: enqueue,
     hold: hold,
     pump: pump,

@@ -81,3 +81,26 @@ def test_ten_villagers_in_a_row_each_tapping_finish_at_once_are_all_served_once(
             .where(Household.number.in_(numbers))
         ).all()
     assert sorted(states) == ["printed"] * QUEUE
+
+
+def test_a_scan_within_the_frame_of_a_tap_asks_before_it_forgets_the_tapped_goods(page, live):
+    """A tap's basket sync waits for its paint; a scan (or a button) in that frame must not
+    overtake it, or the server would see an empty basket and move on to the next household,
+    dropping what the villager just chose without asking."""
+    first, second = live.passbooks.active(4), live.passbooks.active(5)
+    page.goto(live.url + "/")
+    wedge_scan(page, first["存折二维码"])
+    expect_screen(page, "household")
+    # The tap and the scan in one task: the scan starts before the frame that sends the tap.
+    page.evaluate(
+        """(code) => {
+            document.querySelector('[data-tap="1"]:not([disabled])').click();
+            window.Kiosk.scan({code: code, source: "wedge", end: "enter", layout: ""});
+        }""",
+        second["存折二维码"],
+    )
+    expect_screen(page, "switch")
+    page.locator("#way-back").click()
+    expect_screen(page, "household")
+    assert page.locator("#screen").get_attribute("data-household") == first["户号"]
+    expect_text(page, "#basket-count", "1")
