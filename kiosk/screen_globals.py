@@ -57,6 +57,7 @@ ENTRY_KINDS = {
     "deduction": lambda: _("Points deducted"),
     "year_end": lambda: _("Year end"),
     "genesis": lambda: _("Opening balance"),
+    "transfer": lambda: _("Points moved when the family split or merged"),
 }
 
 
@@ -66,7 +67,7 @@ def entry_label(entry) -> str:
     if entry.rule is not None:
         return i18n.rule_name(entry.rule)
     kind = entry.journal.kind
-    label = ENTRY_KINDS.get(kind, lambda: entry.journal.memo or kind)()
+    label = ENTRY_KINDS.get(kind, lambda: _("Points changed"))()
     if kind in ("redemption", "void") and entry.journal.ref:
         return f"{label} {entry.journal.ref}"
     return label

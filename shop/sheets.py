@@ -6,8 +6,8 @@ rules below hold everywhere at once:
 
 - headers are the column titles the caller gives, marked Chinese words (``N_``), written in the
   reader's language (``lang``, from the same catalogues as every page: shop.words.translator),
-  and so are the sheet's name and the cells of "word" columns (a status, a kind); one value per
-  cell;
+  and so are the sheet's name, the cells of "word" columns (a status, a kind) and a `Phrase` (a
+  journal memo's sentence, by its own rule); one value per cell;
 - numbers are stored as numbers, money (元) with two decimals, dates as dates, moments as local
   date-times on the business clock (shop.clock), never as text;
 - column widths fit the content (a Hanzi counts twice), the header row is bold and frozen;
@@ -26,7 +26,7 @@ import csv
 import datetime as dt
 import io
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -47,6 +47,19 @@ CSV_TYPE = "text/csv; charset=utf-8"
 class Word(str):
     """A cell that is one of the shop's marked words (N_), written in the reader's language
     whatever its column's kind."""
+
+
+class Phrase(str):
+    """A cell that reads in the reader's language by a rule of its own (a journal memo as its
+    sentence, shop.ledger.sentences): the Chinese as the string, `words(tr)` in the language of
+    the translator `tr`."""
+
+    words: Callable[[Callable[[str], str]], str]
+
+    def __new__(cls, words: Callable[[Callable[[str], str]], str]) -> Phrase:
+        made = super().__new__(cls, words(translator("zh")))
+        made.words = words
+        return made
 
 
 @dataclass(frozen=True)
@@ -173,12 +186,17 @@ def typed_rows(sheet: Sheet) -> list[list]:
 
 
 def in_language(sheet: Sheet, lang: str = "zh") -> Sheet:
-    """The sheet with its name, its titles and its "word" cells in `lang` (Chinese as written)."""
+    """The sheet with its name, its titles, its "word" cells and its phrases in `lang` (Chinese
+    as written)."""
     tr = translator(lang)
     words = {i for i, c in enumerate(sheet.columns) if c.kind == "word"}
     rows = [
         [
-            tr(v) if v and (isinstance(v, Word) or (i in words and isinstance(v, str))) else v
+            v.words(tr)
+            if isinstance(v, Phrase)
+            else tr(v)
+            if v and (isinstance(v, Word) or (i in words and isinstance(v, str)))
+            else v
             for i, v in enumerate(row)
         ]
         for row in sheet.rows

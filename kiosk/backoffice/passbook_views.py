@@ -311,6 +311,7 @@ def statement_pdf(household_id: int):
             font_path=current_app.config["CJK_FONT"],
             title=title,
             phone_link=_phone_link(db, h),
+            lang=lang(),
         )
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"

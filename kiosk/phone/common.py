@@ -23,6 +23,7 @@ from flask_wtf.csrf import CSRFError
 from kiosk import i18n
 from shop import clock, transparency
 from shop.errors import MESSAGES, DomainError
+from shop.ledger import sentences
 from shop.words import N_
 
 from . import access
@@ -43,6 +44,7 @@ ENTRY_KINDS = {
     "void": N_("小票作废，积分退回"),
     "year_end": N_("年终积分处理"),
     "genesis": N_("期初积分"),
+    "transfer": N_("分户合户转移"),
 }
 RANKING_SHOWN = 50  # places on the phone's ranking; the household's own place always shows
 APPLICATION_STATES = {
@@ -68,12 +70,19 @@ def phone_entry(entry) -> str:
     if entry.rule is not None:
         return i18n.rule_name(entry.rule)
     kind = entry.journal.kind
-    label = _(ENTRY_KINDS[kind]) if kind in ENTRY_KINDS else (entry.journal.memo or "")
+    label = _(ENTRY_KINDS[kind]) if kind in ENTRY_KINDS else memo_words(entry.journal)
     if kind in ("redemption", "void") and entry.journal.ref:
         return f"{label} {entry.journal.ref}"
     if kind in ("award", "deduction") and entry.journal.memo:
-        return f"{label}：{entry.journal.memo}"
+        return f"{label}：{memo_words(entry.journal)}"
     return label
+
+
+def memo_words(journal) -> str:
+    """A journal memo as its sentence in the reader's language (shop.ledger.sentences); a
+    person's own note as written."""
+    said = sentences.say(journal.kind, journal.ref, journal.memo or "")
+    return journal.memo or "" if said is None else sentences.filled(said, _)
 
 
 @bp.app_template_global()

@@ -21,7 +21,7 @@ from shop.ledger.models import Journal, PointsEntry
 from shop.paper import StatementRow, StatementSlip
 from shop.regions.models import Village
 from shop.regions.operations import shop_title
-from shop.words import N_
+from shop.words import N_, translator
 
 KIND_ZH = {
     "award": N_("加分"),
@@ -31,6 +31,17 @@ KIND_ZH = {
     "year_end": N_("年终结转"),
     "genesis": N_("期初积分"),
     "transfer": N_("分户合户转移"),
+}
+
+
+PDF_COLUMNS = (N_("日期"), N_("项目"), N_("说明"), N_("积分"), N_("余额"))
+PDF_WORDS = {
+    "title": N_("积分明细"),
+    "number": N_("户号"),
+    "head": N_("户主"),
+    "balance": N_("当前积分"),
+    "printed": N_("打印时间"),
+    "phone": N_("手机扫码查看我家积分（只能查看，不能兑换）"),
 }
 
 
@@ -49,10 +60,25 @@ class StatementLine:
     word: str = ""  # the entry's kind in words (N_-marked) when no points item names it
     ref: str = ""  # the receipt number of a redemption or a void
     item_en: str | None = None  # the points item's English name, where it has one
+    journal_memo: str = ""  # the memo as the journal keeps it (`memo` is its Chinese sentence)
 
     @property
     def reversible(self) -> bool:
         return self.kind in ("award", "deduction")
+
+    def memo_in(self, lang: str = "zh") -> str:
+        """The memo as a sentence in `lang` (shop.ledger.sentences), a person's own text as
+        written."""
+        return sentences.read(self.kind, "", self.journal_memo, lang)
+
+    def item_in(self, lang: str = "zh") -> str:
+        """What the entry was for in `lang`: the points item (its English name where it has
+        one), else the kind of entry, with a receipt's number."""
+        if self.word:
+            return " ".join(p for p in (translator(lang)(self.word), self.ref) if p)
+        if lang == "en" and self.item_en:
+            return self.item_en
+        return self.item
 
 
 def statement_lines(
@@ -97,6 +123,7 @@ def statement_lines(
                 word=word,
                 ref=ref,
                 item_en=e.rule.name_en if e.rule else None,
+                journal_memo=j.memo or "",
             )
         )
     return lines
@@ -119,7 +146,9 @@ def statement_slip(
         household_no=household.number,
         head_name=household.head_name,
         rows=[
-            StatementRow(line.at.astimezone(tz).date(), line.item, line.delta, line.balance)
+            StatementRow(
+                line.at.astimezone(tz).date(), line.item_in(lang), line.delta, line.balance
+            )
             for line in lines
         ],
         printed_at=now.astimezone(tz),
@@ -139,29 +168,34 @@ def statement_pdf(
     font_path: str,
     title: str = "",
     phone_link: str = "",
+    lang: str = "zh",
 ) -> bytes:
-    """The statement as an A4 PDF (for the household or the public notice file)."""
+    """The statement as an A4 PDF (for the household or the public notice file), in `lang`."""
     from fpdf import FPDF, FontFace
 
+    tr = translator(lang)
     village = session.get(Village, household.village_id)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_font("cjk", "", font_path)
     pdf.add_page()
     pdf.set_font("cjk", size=16)
-    pdf.cell(0, 10, f"{village.name} 积分明细", new_x="LMARGIN", new_y="NEXT", align="C")
+    heading = f"{shop_title(village, lang)} {tr(PDF_WORDS['title'])}"
+    pdf.cell(0, 10, heading, new_x="LMARGIN", new_y="NEXT", align="C")
     pdf.set_font("cjk", size=10)
     pdf.cell(
         0,
         7,
-        f"户号 {household.number}  户主 {household.head_name}  {household.group_name}  "
-        f"当前积分 {household.balance}",
+        f"{tr(PDF_WORDS['number'])} {household.number}  {tr(PDF_WORDS['head'])} "
+        f"{household.head_name}  {household.group_name}  {tr(PDF_WORDS['balance'])} "
+        f"{household.balance}",
         new_x="LMARGIN",
         new_y="NEXT",
     )
     if title:
         pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 7, f"打印时间 {now.astimezone(tz):%Y-%m-%d %H:%M}", new_x="LMARGIN", new_y="NEXT")
+    printed = f"{tr(PDF_WORDS['printed'])} {now.astimezone(tz):%Y-%m-%d %H:%M}"
+    pdf.cell(0, 7, printed, new_x="LMARGIN", new_y="NEXT")
     widths = (28, 62, 50, 22, 22)
     pdf.set_font("cjk", size=9)
     with pdf.table(
@@ -170,13 +204,13 @@ def statement_pdf(
         first_row_as_headings=True,
         headings_style=FontFace(emphasis=None, fill_color=(235, 238, 242)),
     ) as table:
-        table.row(("日期", "项目", "说明", "积分", "余额"))
+        table.row(tuple(tr(word) for word in PDF_COLUMNS))
         for line in lines:
             table.row(
                 (
                     f"{line.at.astimezone(tz):%Y-%m-%d}",
-                    line.item,
-                    line.memo[:60],
+                    line.item_in(lang),
+                    line.memo_in(lang)[:60],
                     f"{line.delta:+d}",
                     str(line.balance),
                 )
@@ -191,7 +225,7 @@ def statement_pdf(
             y = pdf.get_y()
         pdf.image(qr_png(phone_link), x=pdf.l_margin, y=y, w=26, h=26)
         pdf.set_xy(pdf.l_margin + 30, y + 9)
-        pdf.cell(0, 6, "手机扫码查看我家积分（只能查看，不能兑换）")
+        pdf.cell(0, 6, tr(PDF_WORDS["phone"]))
     out = io.BytesIO()
     pdf.output(out)
     return out.getvalue()

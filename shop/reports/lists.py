@@ -4,6 +4,7 @@ redemptions of a period, and a partner company's goods. As sheets for shop.sheet
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,7 +17,7 @@ from shop.points.models import Rule, RuleCategory
 from shop.redemptions.models import Redemption, RedemptionLine
 from shop.regions.models import Kiosk, Village
 from shop.reports.goods import SOURCE_NAMES, DonorReport
-from shop.sheets import Column, Sheet, Word
+from shop.sheets import Column, Phrase, Sheet, Word
 from shop.staff.models import StaffUser
 from shop.stock.models import Product
 from shop.words import N_
@@ -46,8 +47,18 @@ def actor_names(session: Session, village_id: int) -> dict[str, str]:
 
 
 def _who(names: dict[str, str], actor: str | None) -> str:
+    """Who did it: a staff member by name, anyone else (a kiosk, the panel's import, the command
+    line) in words of the file's language (shop.ledger.sentences.actor_said), never `panel:x`."""
     actor = actor or ""
-    return names.get(actor, actor.removeprefix("staff:"))
+    if not actor or actor.startswith("staff:"):
+        return names.get(actor, actor.removeprefix("staff:"))
+    return Phrase(functools.partial(sentences.filled, sentences.actor_said(actor, {})))
+
+
+def _memo(kind: str, memo: str | None) -> str:
+    """A memo as its sentence in the file's language (a `Phrase`), or as the person wrote it."""
+    said = sentences.say(kind, "", memo or "")
+    return memo or "" if said is None else Phrase(functools.partial(sentences.filled, said))
 
 
 def period_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -156,7 +167,7 @@ def awards_sheet(session: Session, village: Village, first: dt.date, last: dt.da
             category or "",
             rule or "",
             delta,
-            sentences.read(kind, "", memo) if not rule or memo != rule else "",
+            _memo(kind, memo) if not rule or memo != rule else "",
             _who(names, actor),
             seq,
         )

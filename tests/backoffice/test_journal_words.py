@@ -17,7 +17,7 @@ from sqlalchemy import String, Text, select
 
 from shop import clock, ledger, points, staff, stock, voice
 from shop.db import unit_of_work
-from shop.households import family, pins, query_codes, roster, split_merge
+from shop.households import family, pins, query_codes, roster, split_merge, statements
 from shop.households import operations as households
 from shop.ledger import application_grammar, closing_grammar, review_grammar, sentences
 from shop.models import (
@@ -452,3 +452,77 @@ def test_the_year_end_reads_in_the_readers_language():
     assert sentences.read("year_end", "", memo, "en") == (
         "year 2026: Carry over up to a cap (at most 100 pts)"
     )
+
+
+def _walked(app):
+    """The day above, then the household 09-001 as the statement, the awards file and the
+    phone's history show it."""
+    _staff_day(app)
+    with app.extensions["kiosk_db"].reader() as db:
+        return db.scalar(select(Household).where(Household.number == "09-001")).id
+
+
+STRUCTURED = re.compile(r"\b(?:review|application|record|decide|objection) #\d|year end \d")
+
+
+def _visible(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return "\n".join(parser.parts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_statements_and_the_awards_file_read_memos_in_the_readers_language(app, lang):
+    """The statement page, its PDF's words and the awards file (加扣分明细) show a memo as its
+    sentence in the reader's language: no structured memo, no Chinese sentence for English."""
+    home = _walked(app)
+    client = StaffClient(app)
+    client.login("admin")
+    if lang == "en":
+        client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    statement = client.get(f"/backoffice/households/{home}/statement").text
+    today = clock.today().isoformat()
+    awards = client.get(f"/backoffice/reports/awards.csv?from=2000-01-01&to={today}")
+    awards = awards.get_data().decode("utf-8-sig")
+    for text in (_visible(statement), awards):
+        assert not STRUCTURED.search(text) and not RAW_REF.search(text), text
+    if lang == "zh":
+        assert "村民申请，评定小组通过：帮邻居修路" in statement
+        assert "审核通过（录入批次" in awards
+    else:
+        assert "villager&#39;s application, approved by the panel: 帮邻居修路" in statement
+        assert "Approved in review (batch" in awards
+        assert "审核通过" not in awards and "评定小组通过" not in statement
+
+
+def test_the_statement_on_paper_is_in_the_slips_language(app):
+    home = _walked(app)
+    with app.extensions["kiosk_db"].reader() as db:
+        household = db.get(Household, home)
+        lines = statements.statement_lines(db, household)
+        slip = statements.statement_slip(db, household, lines, tz=dt.UTC,
+                                         now=dt.datetime.now(dt.UTC), lang="en")  # fmt: skip
+        pdf_words = [line.memo_in("en") for line in lines]
+    items = [row.item for row in slip.rows]
+    assert "Award" in items and "加分" not in items  # an entry with no points item: its kind
+    assert "villager's application, approved by the panel: 帮邻居修路" in pdf_words
+    assert not [w for w in pdf_words if STRUCTURED.search(w)]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_phones_history_reads_memos_as_sentences(app, lang):
+    from tests.phone.conftest import PhoneClient, issue_code
+
+    _walked(app)
+    code, _home = issue_code(app, "09-001")
+    phone = PhoneClient(app)
+    phone.sign_in(code)
+    if lang == "en":
+        phone.post("/m/lang", {"lang": "en", "next": "/m/history"})
+    page = phone.get("/m/history").text
+    assert not STRUCTURED.search(_visible(page)) and not RAW_REF.search(_visible(page))
+    assert "申请 #" not in page
+    if lang == "zh":
+        assert "村民申请，评定小组通过：帮邻居修路" in page
+    else:
+        assert "villager&#39;s application, approved by the panel: 帮邻居修路" in page
