@@ -52,6 +52,7 @@ from shop.transparency import year_end
 from tests.shop.test_voice import wav_bytes
 
 from .conftest import StaffClient
+from .test_pages_postgres import pg_app  # noqa: F401  (the demo on PostgreSQL)
 from .test_visible_text import ALLOWED_LATIN, CJK, MACHINE, _Visible
 
 # The review's memos as they were written before they were structured (Chinese text): they stay
@@ -146,7 +147,11 @@ def _staff_day(app) -> None:
         households.issue_passbook(db, home, actor=actor)
         passbook = db.scalar(select(Passbook).where(Passbook.household_id == home.id))
         households.revoke_passbook(db, passbook, actor=actor, reason="damaged")
-        deed = db.scalar(select(Rule).where(Rule.category_id == category.id, Rule.points > 0))
+        deed = db.scalar(  # the first the village kept (PostgreSQL has no order of its own)
+            select(Rule)
+            .where(Rule.category_id == category.id, Rule.points > 0, Rule.is_active)
+            .order_by(Rule.id)
+        )
         application = applications.submit_application(
             db, home, deed, memo="帮邻居修路", actor="kiosk:K01"
         )
@@ -402,6 +407,10 @@ def test_batches_read_as_their_place_in_the_day_in_the_households_history(app):
     """A batch award's key (batch:0f0f…) is never shown: the household's journal says which
     batch of its day it was, and an approved application reads as one, in both languages."""
     _staff_day(app)
+    _batches_read_as_words(app)
+
+
+def _batches_read_as_words(app) -> None:
     client = StaffClient(app)
     client.login("supervisor")
     page = client.get("/backoffice/journal?household=09-001").text
@@ -526,3 +535,12 @@ def test_the_phones_history_reads_memos_as_sentences(app, lang):
         assert "村民申请，评定小组通过：帮邻居修路" in page
     else:
         assert "villager&#39;s application, approved by the panel: 帮邻居修路" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_journal_and_the_households_history_read_as_words_on_postgresql(pg_app, lang):  # noqa: F811
+    """The same walk on PostgreSQL (the batches' places are counted by the day's bounds there)."""
+    test_every_journal_row_reads_as_a_sentence(pg_app, lang)
+    if lang == "zh":
+        _batches_read_as_words(pg_app)
