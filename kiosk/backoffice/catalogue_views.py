@@ -16,6 +16,7 @@ from kiosk.db import reading, writing
 from shop import points
 from shop.errors import DomainError
 from shop.points import district_catalog as dc
+from shop.points import district_edits
 from shop.regions.models import District, Township
 
 from .access import bp, region_page, roles_required
@@ -144,6 +145,63 @@ def district_rule_retire(rule_id: int):
             rule = dc.get_district_rule(db, current_user.district_id, rule_id)
             dc.retire_district_rule(db, rule, actor=current_user.actor)
         flash(_("已停用，本区县每个村都已停用"), "ok")
+    except DomainError as exc:
+        flash_error(exc)
+    return _back()
+
+
+@bp.post("/region/rules/<int:rule_id>/rename")
+@roles_required("district_admin")
+@region_page
+def district_rule_rename(rule_id: int):
+    """改名: the item's name in every village of the district."""
+    try:
+        with writing() as db:
+            rule = dc.get_district_rule(db, current_user.district_id, rule_id)
+            district_edits.rename_district_rule(
+                db,
+                rule,
+                request.form.get("name", ""),
+                request.form.get("name_en", ""),
+                actor=current_user.actor,
+            )
+        flash(_("已保存，已发到本区县每个村"), "ok")
+    except DomainError as exc:
+        flash_error(exc)
+    return _back()
+
+
+@bp.post("/region/rules/categories/<int:category_id>/rename")
+@roles_required("district_admin")
+@region_page
+def district_category_rename(category_id: int):
+    """改名: the category's name in every village whose heading is the district's."""
+    try:
+        with writing() as db:
+            category = dc.get_district_category(db, current_user.district_id, category_id)
+            district_edits.rename_district_category(
+                db,
+                category,
+                request.form.get("name", ""),
+                request.form.get("name_en", ""),
+                actor=current_user.actor,
+            )
+        flash(_("已保存，已发到本区县每个村"), "ok")
+    except DomainError as exc:
+        flash_error(exc)
+    return _back()
+
+
+@bp.post("/region/rules/<int:rule_id>/restore")
+@roles_required("district_admin")
+@region_page
+def district_rule_restore(rule_id: int):
+    """恢复: a retired item back in every village (off where the village had switched it off)."""
+    try:
+        with writing() as db:
+            rule = dc.get_district_rule(db, current_user.district_id, rule_id)
+            district_edits.restore_district_rule(db, rule, actor=current_user.actor)
+        flash(_("已恢复，本区县各村都可以再用这个项目（村里原先自己停用的仍停用）"), "ok")
     except DomainError as exc:
         flash_error(exc)
     return _back()

@@ -14,6 +14,7 @@ from shop import regions
 from shop.db import unit_of_work
 from shop.errors import DomainError
 from shop.points import district_catalog as dc
+from shop.points import district_edits
 
 ACTOR = "cli"
 
@@ -121,3 +122,58 @@ def rules_retire(district_code, rule_id):
         except DomainError as exc:
             raise fail(exc) from exc
     click.echo(f"item #{rule_id} retired")
+
+
+@rules_group.command("rename")
+@click.argument("district_code")
+@click.argument("rule_id", type=int)
+@click.argument("name")
+@click.option("--name-en", default="")
+@with_appcontext
+def rules_rename(district_code, rule_id, name, name_en):
+    """Rename an item (and its English name) in every village of the district."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            district = regions.get_district(session, district_code)
+            rule = dc.get_district_rule(session, district.id, rule_id)
+            district_edits.rename_district_rule(session, rule, name, name_en, actor=ACTOR)
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"item #{rule_id} now {name}")
+
+
+@rules_group.command("rename-category")
+@click.argument("district_code")
+@click.argument("code")
+@click.argument("name")
+@click.option("--name-en", default="")
+@with_appcontext
+def rules_rename_category(district_code, code, name, name_en):
+    """Rename a category, in every village whose heading is the district's."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            district = regions.get_district(session, district_code)
+            cats = [c for c, _r in dc.district_catalogue(session, district.id)]
+            category = next((c for c in cats if c.code == code), None)
+            if category is None:
+                raise DomainError("unknown_rule", code)
+            district_edits.rename_district_category(session, category, name, name_en, actor=ACTOR)
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"category {code} now {name}")
+
+
+@rules_group.command("restore")
+@click.argument("district_code")
+@click.argument("rule_id", type=int)
+@with_appcontext
+def rules_restore(district_code, rule_id):
+    """Bring a retired item back in every village (off where the village had switched it off)."""
+    with unit_of_work(get_db().writer) as session:
+        try:
+            district = regions.get_district(session, district_code)
+            rule = dc.get_district_rule(session, district.id, rule_id)
+            on = district_edits.restore_district_rule(session, rule, actor=ACTOR)
+        except DomainError as exc:
+            raise fail(exc) from exc
+    click.echo(f"item #{rule_id} restored, switched on in {on} villages")

@@ -16,6 +16,12 @@ RETIRED = N_("区县停用统一积分项目：{name}")
 ADJUSTED = N_("本村调整区县统一积分项目「{name}」的分值：由{old}分改为{new}分")
 KEPT = N_("本村固定区县统一积分项目「{name}」的分值为{points}分，不再随区县调整")
 FOLLOWS = N_("本村改为跟随区县统一积分项目「{name}」的分值：由{old}分改为{new}分")
+RENAMED = N_("区县将统一积分项目「{old}」改名为「{new}」")
+RENAMED_EN = N_("区县修改统一积分项目「{name}」的英文名：{name_en}")
+CATEGORY_RENAMED = N_("区县将积分类别「{old}」改名为「{new}」")
+CATEGORY_RENAMED_EN = N_("区县修改积分类别「{name}」的英文名：{name_en}")
+RESTORED = N_("区县恢复统一积分项目：{name}")
+RESTORED_OFF = N_("区县恢复统一积分项目：{name}（本村此前自己停用了，仍停用）")
 TAKEN = N_("开通时采用区县统一积分项目{count}项，其中{off}项暂不使用")
 
 _P = r"[+-]\d+"
@@ -30,6 +36,12 @@ ROWS: tuple[tuple[str, str, str, dict[str, str], str | None], ...] = tuple(
         (rf"adjust points (?P<old>{_P}) -> (?P<new>{_P}): (?P<name>.+)", ADJUSTED),
         (rf"keep points (?P<points>{_P}): (?P<name>.+)", KEPT),
         (rf"follow district points (?P<old>{_P}) -> (?P<new>{_P}): (?P<name>.+)", FOLLOWS),
+        (r"district rename: (?P<old>.+?) -> (?P<new>.+)", RENAMED),
+        (r"district rename en: (?P<name>.+?) -> (?P<name_en>.*)", RENAMED_EN),
+        (r"district category rename: (?P<old>.+?) -> (?P<new>.+)", CATEGORY_RENAMED),
+        (r"district category rename en: (?P<name>.+?) -> (?P<name_en>.*)", CATEGORY_RENAMED_EN),
+        (r"district restore: (?P<name>.+)", RESTORED),
+        (r"district restore, off here: (?P<name>.+)", RESTORED_OFF),
         (r"district catalogue taken: (?P<count>\d+) items, (?P<off>\d+) off", TAKEN),
     )
 )
@@ -60,6 +72,30 @@ def memo_kept(name: str, points: int) -> str:
 
 def memo_follows(name: str, old: int, new: int) -> str:
     return f"follow district points {old:+d} -> {new:+d}: {name}"
+
+
+def memo_renamed(old: str, new: str) -> str:
+    return f"district rename: {old} -> {new}"
+
+
+def memo_renamed_en(name: str, name_en: str) -> str:
+    return f"district rename en: {name} -> {name_en}"
+
+
+def memo_category_renamed(old: str, new: str) -> str:
+    return f"district category rename: {old} -> {new}"
+
+
+def memo_category_renamed_en(name: str, name_en: str) -> str:
+    return f"district category rename en: {name} -> {name_en}"
+
+
+def memo_restored(name: str) -> str:
+    return f"district restore: {name}"
+
+
+def memo_restored_off(name: str) -> str:
+    return f"district restore, off here: {name}"
 
 
 def memo_taken(count: int, off: int) -> str:

@@ -385,6 +385,8 @@ def _materialise(session: Session, village_id: int, rule: DistrictRule, *, activ
         points=rule.points,
         is_active=active,
         district_rule_id=rule.id,
+        # Left unticked when the village was opened: its own choice, as a switch-off is.
+        is_off_by_village=not active,
     )
     session.add(own)
     session.flush()

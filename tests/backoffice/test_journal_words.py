@@ -40,6 +40,7 @@ from shop.points import (
     batches,
     catalog,
     district_catalog,
+    district_edits,
     opening,
     review,
 )
@@ -132,6 +133,17 @@ def _staff_day(app) -> None:
         district_catalog.follow_district_points(db, inherited, actor=actor)
         district_catalog.adjust_rule_points(db, inherited, 3, actor=actor)
         district_catalog.change_district_rule(db, elders, 2, 1, 4, actor="staff:nk-admin")
+        district_edits.rename_district_rule(db, elders, "照料老人", actor="staff:nk-admin")
+        district_edits.rename_district_rule(db, elders, "照料老人", "Elder care",
+                                            actor="staff:nk-admin")  # fmt: skip
+        district_edits.rename_district_category(db, filial, "孝老", actor="staff:nk-admin")
+        district_edits.rename_district_category(db, filial, "孝老", "Filial care",
+                                                actor="staff:nk-admin")  # fmt: skip
+        catalog.set_rule_active(db, inherited, False, actor=actor)
+        for _twice in range(2):  # back switched off by the village, then switched on
+            district_catalog.retire_district_rule(db, elders, actor="staff:nk-admin")
+            district_edits.restore_district_rule(db, elders, actor="staff:nk-admin")
+            catalog.set_rule_active(db, inherited, True, actor=actor)
         district_catalog.retire_district_rule(db, elders, actor="staff:nk-admin")
         regions.rename_village(db, village, "幸福村", actor=actor)
         kiosk = regions.add_kiosk(db, village, "K09", "二号兑换机", actor=actor)
@@ -304,6 +316,7 @@ def _data_outside_the_journal(app) -> set[str]:
     # kept only by the journal now.
     found += ["帮邻居修路", "照片看不清", "菜刀", "夏季兑换", "赵大姑", *REVIEW_WORDS]
     found += ["老账本", "摔破了", "拿错了"]
+    found += ["照顾老人", "积孝"]  # a district item's and category's names before their rename
     found.append(voice.get("points").text)  # what the recording says, in the kiosk's Chinese
     with app.extensions["kiosk_db"].engine.connect() as conn:
         for kind, ref, memo in conn.execute(select(Journal.kind, Journal.ref, Journal.memo)):

@@ -29,3 +29,36 @@ def test_a_village_keeps_the_districts_value_as_its_own_then_follows_again(world
     assert "本项目的分值跟随区县" in admin.get(done.location).text
     assert _village_rule(app, "VA", rule_id).points == 4
     assert f"/backoffice/rules/{mine.id}/follow" not in admin.get("/backoffice/rules").text
+
+
+def test_the_district_renames_and_brings_back_an_item_on_its_page(world):
+    app, _w = world
+    rule_id = _publish(app)
+    district = _in(app, "nk-admin")
+    page = district.get("/backoffice/region/rules").text
+    category_id = int(page.split("/backoffice/region/rules/categories/")[1].split("/")[0])
+    for username in ("a-admin", "nk-view", "tj-admin"):
+        client = _in(app, username)
+        for path in (f"/region/rules/{rule_id}/rename", f"/region/rules/{rule_id}/restore",
+                     f"/region/rules/categories/{category_id}/rename"):  # fmt: skip
+            assert client.post("/backoffice" + path, {"name": "乱改"}).status_code == 403
+    outsider = _in(app, "sy-admin")
+    outsider.post(f"/backoffice/region/rules/{rule_id}/rename", {"name": "乱改"})
+    assert _village_rule(app, "VA", rule_id).name == "照顾老人"
+    done = district.post(f"/backoffice/region/rules/{rule_id}/rename",
+                         {"name": "照料老人", "name_en": "Elder care"})  # fmt: skip
+    assert "已发到本区县每个村" in district.get(done.location).text
+    district.post(f"/backoffice/region/rules/categories/{category_id}/rename",
+                  {"name": "孝亲", "name_en": "Filial piety"})  # fmt: skip
+    village = _in(app, "a-admin")
+    page = village.get("/backoffice/rules").text
+    assert "照料老人" in page and "照顾老人" not in page and "孝亲" in page
+    mine = _village_rule(app, "VB", rule_id)
+    assert (mine.name, mine.name_en) == ("照料老人", "Elder care")
+    district.post(f"/backoffice/region/rules/{rule_id}/retire")
+    page = district.get("/backoffice/region/rules").text
+    assert f"/backoffice/region/rules/{rule_id}/restore" in page
+    back = district.post(f"/backoffice/region/rules/{rule_id}/restore")
+    assert "已恢复" in district.get(back.location).text
+    assert _village_rule(app, "VA", rule_id).is_active
+    assert "区县已停用" not in village.get("/backoffice/rules").text

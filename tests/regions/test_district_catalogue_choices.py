@@ -9,14 +9,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from shop import schema
+from kiosk.app import create_app
+from kiosk.cli import register
+from shop import regions, schema
 from shop.errors import DomainError
+from shop.ledger import catalogue_grammar as words
 from shop.ledger import sentences
-from shop.models import Journal
+from shop.models import DistrictRule, Journal, Rule
 from shop.points import catalog
 from shop.points import district_catalog as dc
+from shop.points import district_edits as edits
 from tests.conftest import new_backend
-from tests.regions.test_district_catalogue import ACTOR, _memos, _own, published, tree
+from tests.regions.test_district_catalogue import ACTOR, _code, _memos, _own, published, tree
 
 __all__ = ["published", "tree"]  # fixtures
 
@@ -121,3 +125,124 @@ def test_0021_reads_the_villages_choices_from_existing_rows(backend_name, tmp_pa
         schema.upgrade(backend.engine, "0021")
     finally:
         backend.dispose()
+
+
+def test_a_renamed_item_and_category_reach_every_village(session, tree, published):
+    cat, rule = published
+    # s1's heading is its own (a category of the same code it had, which took the district's
+    # items): it keeps its name through the district's rename.
+    _own(session, tree["s1"], rule).category.name = "孝老"
+    edits.rename_district_rule(session, rule, "照料老人", "Elder care", actor=ACTOR)
+    for key in ("n1", "s1"):
+        mine = _own(session, tree[key], rule)
+        assert (mine.name, mine.name_en) == ("照料老人", "Elder care")
+        assert "district rename: 照顾老人 -> 照料老人" in _memos(session, tree[key])
+    assert not edits.rename_district_rule(session, rule, " 照料老人 ", "Elder care", actor=ACTOR)
+    with pytest.raises(DomainError) as refused:
+        edits.rename_district_rule(session, rule, "  ", actor=ACTOR)
+    assert refused.value.code == "rule_name_required"
+    edits.rename_district_category(session, cat, "孝亲", "Filial piety", actor=ACTOR)
+    heading = _own(session, tree["n1"], rule).category
+    assert (heading.name, heading.name_en) == ("孝亲", "Filial piety")
+    assert "district category rename: 积孝 -> 孝亲" in _memos(session, tree["n1"])
+    assert _own(session, tree["s1"], rule).category.name == "孝老"
+    assert not any("孝亲" in m for m in _memos(session, tree["s1"]))
+    assert _own(session, tree["f1"], rule) is None
+    assert not any("孝亲" in m or "照料" in m for m in _memos(session, tree["f1"]))
+
+
+def test_an_item_brought_back_is_on_except_where_the_village_had_switched_it_off(
+    session, tree, published
+):
+    _cat, rule = published
+    off = _own(session, tree["s1"], rule)
+    catalog.set_rule_active(session, off, False, actor="staff:b")
+    dc.retire_district_rule(session, rule, actor=ACTOR)
+    # Opened while it was retired: the village never had it.
+    later = regions.create_village(session, _code("V"), "n2村", region=tree["north"])
+    dc.take_district_rules(session, later, actor=ACTOR)
+    assert _own(session, later, rule) is None
+    on = edits.restore_district_rule(session, rule, actor=ACTOR)
+    assert on == 2 and rule.is_active
+    assert _own(session, tree["n1"], rule).is_active
+    assert not _own(session, tree["s1"], rule).is_active
+    assert _own(session, later, rule).is_active
+    assert _own(session, tree["f1"], rule) is None
+    assert "district restore: 照顾老人" in _memos(session, tree["n1"])
+    assert "district restore, off here: 照顾老人" in _memos(session, tree["s1"])
+    assert "district restore: 照顾老人" in _memos(session, later)
+    # The village may switch it on again now, and adjust it.
+    catalog.set_rule_active(session, off, True, actor="staff:b")
+    dc.adjust_rule_points(session, off, 4, actor="staff:b")
+    assert off.is_active and off.points == 4
+    assert edits.restore_district_rule(session, rule, actor=ACTOR) == 0
+
+
+def test_unticked_at_opening_stays_off_when_brought_back(session, tree, published):
+    _cat, rule = published
+    village = regions.create_village(session, _code("V"), "n3村", region=tree["north"])
+    dc.take_district_rules(session, village, off=[rule.id], actor=ACTOR)
+    dc.retire_district_rule(session, rule, actor=ACTOR)
+    edits.restore_district_rule(session, rule, actor=ACTOR)
+    assert not _own(session, village, rule).is_active
+
+
+def test_renames_and_restores_read_as_sentences(session, tree, published):
+    cat, rule = published
+    edits.rename_district_rule(session, rule, "照料老人", actor=ACTOR)
+    edits.rename_district_rule(session, rule, "照料老人", "Elder care", actor=ACTOR)
+    edits.rename_district_category(session, cat, "孝亲", actor=ACTOR)
+    edits.rename_district_category(session, cat, "孝亲", "Filial piety", actor=ACTOR)
+    catalog.set_rule_active(session, _own(session, tree["s1"], rule), False, actor="staff:b")
+    dc.retire_district_rule(session, rule, actor=ACTOR)
+    edits.restore_district_rule(session, rule, actor=ACTOR)
+    rows = session.execute(
+        select(Journal.kind, Journal.ref, Journal.memo).where(
+            Journal.village_id.in_([tree["n1"].id, tree["s1"].id]),
+            Journal.memo.like("district %"),
+        )
+    ).all()
+    said = {memo: sentences.say(kind, ref, memo) for kind, ref, memo in rows}
+    assert all(s is not None for s in said.values()), said
+    renamed = said["district rename: 照顾老人 -> 照料老人"]
+    assert renamed.fields == {"old": "照顾老人", "new": "照料老人"}
+    assert said["district rename en: 照料老人 -> Elder care"].fields["name_en"] == "Elder care"
+    assert said["district category rename en: 孝亲 -> Filial piety"].text == (
+        words.CATEGORY_RENAMED_EN
+    )
+    assert said["district restore, off here: 照料老人"].text == words.RESTORED_OFF
+
+
+def test_the_command_line_renames_and_brings_back(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "DEVICE": "GJG-K1"})
+    schema.upgrade(app.extensions["kiosk_db"].engine)
+    register(app)
+    runner = app.test_cli_runner()
+    try:
+        for args in (
+            ["region", "district", "NK", "南康区"],
+            ["region", "township", "NK", "NK-TJ", "唐江镇"],
+            ["village", "create", "GJG", "高尖沟村", "--in", "NK-TJ"],
+            ["region", "rules", "category", "NK", "clean", "积美"],
+            ["region", "rules", "add", "NK", "clean", "乱倒垃圾", "--", "-5", "-8", "-3"],
+        ):
+            done = runner.invoke(args=args)
+            assert done.exit_code == 0, done.output
+        with app.extensions["kiosk_db"].reader() as db:
+            rule_id = db.scalar(select(DistrictRule.id))
+        for args, said in (
+            (["rename", "NK", str(rule_id), "乱扔垃圾", "--name-en", "Littering"], "now 乱扔垃圾"),
+            (["rename-category", "NK", "clean", "美丽庭院"], "category clean now 美丽庭院"),
+            (["retire", "NK", str(rule_id)], "retired"),
+            (["restore", "NK", str(rule_id)], "switched on in 1 villages"),
+        ):
+            done = runner.invoke(args=["region", "rules", *args])
+            assert done.exit_code == 0 and said in done.output, done.output
+        wrong = runner.invoke(args=["region", "rules", "rename-category", "NK", "nope", "x"])
+        assert wrong.exit_code != 0 and "unknown_rule" in wrong.output
+        with app.extensions["kiosk_db"].reader() as db:
+            own = db.scalar(select(Rule).where(Rule.district_rule_id == rule_id))
+            assert (own.name, own.name_en, own.is_active) == ("乱扔垃圾", "Littering", True)
+            assert own.category.name == "美丽庭院"
+    finally:
+        app.extensions["kiosk_db"].engine.dispose()
