@@ -22,6 +22,10 @@ CATEGORY_RENAMED = N_("区县将积分类别「{old}」改名为「{new}」")
 CATEGORY_RENAMED_EN = N_("区县修改积分类别「{name}」的英文名：{name_en}")
 RESTORED = N_("区县恢复统一积分项目：{name}")
 RESTORED_OFF = N_("区县恢复统一积分项目：{name}（本村此前自己停用了，仍停用）")
+MOVED = N_(
+    "本村改属{new}：原区县（{old}）的{kept}项统一积分项目留作本村项目，其中{replaced}项与"
+    "新区县的项目同名已停用；采用{new}统一积分项目{taken}项"
+)
 TAKEN = N_("开通时采用区县统一积分项目{count}项，其中{off}项暂不使用")
 
 _P = r"[+-]\d+"
@@ -42,6 +46,11 @@ ROWS: tuple[tuple[str, str, str, dict[str, str], str | None], ...] = tuple(
         (r"district category rename en: (?P<name>.+?) -> (?P<name_en>.*)", CATEGORY_RENAMED_EN),
         (r"district restore: (?P<name>.+)", RESTORED),
         (r"district restore, off here: (?P<name>.+)", RESTORED_OFF),
+        (
+            r"district move from (?P<old>.+?): (?P<kept>\d+) kept, "
+            r"to (?P<new>.+?): (?P<taken>\d+) taken, (?P<replaced>\d+) replaced",
+            MOVED,
+        ),
         (r"district catalogue taken: (?P<count>\d+) items, (?P<off>\d+) off", TAKEN),
     )
 )
@@ -100,3 +109,7 @@ def memo_restored_off(name: str) -> str:
 
 def memo_taken(count: int, off: int) -> str:
     return f"district catalogue taken: {count} items, {off} off"
+
+
+def memo_moved(old: str, kept: int, new: str, taken: int, replaced: int) -> str:
+    return f"district move from {old}: {kept} kept, to {new}: {taken} taken, {replaced} replaced"

@@ -126,6 +126,9 @@ class Rule(Base):
         Boolean, default=False, server_default=false()
     )
     is_off_by_village: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # 原区县: the name of the district this village left, for an item it kept from that
+    # district's catalogue (now the village's own); empty otherwise.
+    former_district: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     category: Mapped[RuleCategory] = relationship(back_populates="rules")
     district_rule: Mapped[DistrictRule | None] = relationship()

@@ -249,10 +249,12 @@ def rename_village(
 def move_village(session: Session, village: Village, township: Township, *, actor: str) -> bool:
     """Place the village under another township (乡镇区划调整); False when it already is. Its
     households, receipts and chain stay; from now on that township (and its district) sees it
-    and the old one no longer does."""
+    and the old one no longer does. Into another district: its catalogue of rules keeps the old
+    district's items as its own and takes the new district's (shop/points/district_move.py)."""
     if village.township_id == township.id:
         return False
     before = session.get(Township, village.township_id) if village.township_id else None
+    old_district = before.district if before is not None else None
     old = before.name if before is not None else (village.township or "-")
     village.township_id = township.id
     village.township = township.name
@@ -266,6 +268,10 @@ def move_village(session: Session, village: Village, township: Township, *, acto
         ref=f"village:{village.code}",
         memo=f"move from {old} to {township.name}",
     )
+    # Imported here: shop.points reads the region models, which this package defines.
+    from shop.points import district_move
+
+    district_move.move_catalogue(session, village, old_district, township.district, actor=actor)
     return True
 
 

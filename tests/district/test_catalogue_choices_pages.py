@@ -5,6 +5,8 @@ back, and each village's 积分项目 shows it; only the district's admin may.""
 
 from __future__ import annotations
 
+from shop import regions
+from shop.db import unit_of_work
 from tests.district.test_catalogue_pages import _in, _publish, _village_rule, world
 
 __all__ = ["world"]  # the fixture
@@ -62,3 +64,14 @@ def test_the_district_renames_and_brings_back_an_item_on_its_page(world):
     assert "已恢复" in district.get(back.location).text
     assert _village_rule(app, "VA", rule_id).is_active
     assert "区县已停用" not in village.get("/backoffice/rules").text
+
+
+def test_a_village_moved_to_another_district_shows_its_kept_items_as_its_own(world):
+    app, _w = world
+    rule_id = _publish(app)
+    with unit_of_work(app.extensions["kiosk_db"].writer) as db:
+        village = regions.get_village(db, "VA")
+        regions.move_village(db, village, regions.get_township(db, "SY-DS"), actor="cli")
+    page = _in(app, "a-admin").get("/backoffice/rules").text
+    assert "照顾老人" in page and "原区县：南康区" in page and "区县统一" not in page
+    assert _village_rule(app, "VA", rule_id) is None
