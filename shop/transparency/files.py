@@ -92,7 +92,7 @@ def notice_sheets(notice: MonthlyNotice) -> list[Sheet]:
                     item.category,
                     item.item,
                     item.delta,
-                    "年终" if item.kind == "year_end" else "",
+                    Word(N_("年终")) if item.kind == "year_end" else "",
                 )
     next_month = dt.date(notice.year + notice.month // 12, notice.month % 12 + 1, 1)
     head = _head_sheet(notice.head, next_month - dt.timedelta(days=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -10,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from shop.base import utcnow
 from shop.households.models import Household
+from shop.ledger import sentences
 from shop.ledger.models import Journal, PointsEntry
 from shop.points.models import Rule, RuleCategory
 from shop.regions.models import Village
+from shop.sheets import Phrase
 from shop.transparency.common import (
     NOTICE_KINDS,
     ChainHead,
@@ -22,6 +25,7 @@ from shop.transparency.common import (
     village_of,
     zone,
 )
+from shop.words import translator
 
 # ---------------------------------------------------------------------------------------------
 # Monthly notice (一月一公示)
@@ -35,10 +39,17 @@ class NoticeItem:
     at: dt.datetime  # local time
     kind: str
     category: str
-    item: str  # the rule's name, else the memo
+    item: str  # the rule's name, else the memo as its sentence (a Phrase), else the kind
     memo: str
     delta: int
     actor: str
+
+    def item_in(self, lang: str = "zh") -> str:
+        """The item in `lang`: a memo's sentence in it (shop.ledger.sentences), a rule's name
+        or a person's note as written."""
+        if isinstance(self.item, Phrase):
+            return self.item.words(translator(lang))
+        return self.item
 
 
 @dataclass
@@ -174,7 +185,11 @@ def monthly_notice(
         home = by_id.get(hid)
         if home is None:  # a posting to another village's household cannot happen; stay safe
             continue
-        item = rule_name or memo or _KIND_ZH.get(kind, kind)
+        said = None if rule_name else sentences.say(kind, "", memo or "")
+        if said is not None:  # the year end, an old award's memo: a sentence, not machine text
+            item = Phrase(functools.partial(sentences.filled, said))
+        else:
+            item = rule_name or memo or _KIND_ZH.get(kind, kind)
         home.add(NoticeItem(seq, at.astimezone(z), kind, category or "", item, memo, delta, actor))
     groups: dict[str, list[NoticeHousehold]] = {}
     for name in group_order(homes):

@@ -290,7 +290,7 @@ def _every_reference(db, village, deed, actor: str, instance_path: str) -> None:
     redemptions.void_redemption(db, sold, reason="拿错了", actor=actor)
     voice.record_clip(db, village.id, "points", wav_bytes(0.3), instance_path, actor=actor)
     today = clock.today()
-    year_end.announce_year_end(db, village, today.year, "keep", today + dt.timedelta(days=1),
+    year_end.announce_year_end(db, village, today.year, "expire", today + dt.timedelta(days=1),
                                actor=actor, today=today)  # fmt: skip
     year_end.apply_year_end(db, village, today.year, actor=actor,
                             today=today + dt.timedelta(days=1))  # fmt: skip
@@ -583,3 +583,18 @@ def test_the_journal_and_the_households_history_read_as_words_on_postgresql(pg_a
     test_every_journal_row_reads_as_a_sentence(pg_app, lang)
     if lang == "zh":
         _batches_read_as_words(pg_app)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_monthly_notice_reads_the_year_end_in_the_readers_language(app, lang):
+    """The notice (一月一公示) names an entry without a points item by its memo's sentence: the
+    year end in the reader's language, never `year end 2026 expire`."""
+    _staff_day(app)
+    client = StaffClient(app)
+    client.login("admin")
+    if lang == "en":
+        client.post("/backoffice/lang", {"lang": "en", "next": "/backoffice/"})
+    page = _visible(client.get(f"/backoffice/reports/notice?month={clock.today():%Y-%m}").text)
+    assert not STRUCTURED.search(page) and not RAW_REF.search(page)
+    year = clock.today().year
+    assert (f"{year}年度积分清零" if lang == "zh" else f"year {year}: Expire all points") in page
