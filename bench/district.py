@@ -6,7 +6,11 @@ township viewer and a township viewer looking at one village), timed page by pag
 
 - the district page, a township page and a village's home (its dashboard);
 - the district ranking; the month's villages table as XLSX;
-- `kiosk verify` for one village and for the whole district (rows/s).
+- `kiosk verify` for one village and for the whole district (rows/s);
+- the district's catalogue of rules: the district holds one of Nankang's size (6 categories,
+  97 items) before the villages are opened, each village taking it as at 开通乡村; timed,
+  p50 of --catalogue-runs runs: publishing one new item to every village and one change of its
+  points (each one transaction with a journal row in every village's chain, as on the page).
 
     .venv/bin/python bench/district.py                 # full scale (10M journal rows)
     .venv/bin/python bench/district.py --scale 0.1     # 30 villages' worth of rows: 1M rows
@@ -41,11 +45,44 @@ from shop import clock, ledger, redemptions, regions, schema, staff, stock
 from shop.db import make_engine, session_factory, unit_of_work
 from shop.households import codes
 from shop.ledger.verify import snapshot, verify_ledger
-from shop.models import Household, Journal, Passbook, PointsEntry, Rule, RuleCategory
+from shop.models import (
+    DistrictRuleCategory,
+    Household,
+    Journal,
+    Passbook,
+    PointsEntry,
+    Rule,
+    RuleCategory,
+)
+from shop.points import district_catalog
 from shop.regions import fold
 
 PASSWORD = "bench-pass-1"
 BATCH = 50_000
+# Nankang's catalogue: 6 categories, 97 items (positive and negative), as in the field reports.
+CATEGORIES = (
+    ("filial", "积孝", 17),
+    ("kindness", "积善", 16),
+    ("honesty", "积信", 16),
+    ("diligence", "积勤", 16),
+    ("thrift", "积俭", 16),
+    ("clean", "积美", 16),
+)
+
+
+def _district_catalogue(s, district) -> int:
+    """The district's catalogue of Nankang's size; returns its items."""
+    items = 0
+    for code, name, count in CATEGORIES:
+        cat = district_catalog.add_district_category(s, district, code, name, actor="bench")
+        for i in range(count):
+            points = (2, 3, 5, 10)[i % 4] if i % 5 else -(3 + i % 3)
+            low, high = (max(1, points - 2), points + 2) if points > 0 else (points - 2, -1)
+            district_catalog.add_district_rule(
+                s, cat, f"{name}项目{i + 1}", points, low, high, actor="bench"
+            )
+            items += 1
+    return items
 
 
 def _load(engine, villages: int, townships: int, homes: int, rows: int, seed: int, say) -> dict:
@@ -56,6 +93,7 @@ def _load(engine, villages: int, townships: int, homes: int, rows: int, seed: in
     made: list[dict] = []
     with unit_of_work(factory) as s:
         district = regions.create_district(s, "BD", "基准区")
+        items = _district_catalogue(s, district)
         towns = [
             regions.create_township(s, district, f"BT{t:02d}", f"基准镇{t}")
             for t in range(townships)
@@ -65,7 +103,9 @@ def _load(engine, villages: int, townships: int, homes: int, rows: int, seed: in
                 s, f"BV{v:03d}", f"基准村{v}", region=towns[v % townships]
             )
             kiosk = regions.create_kiosk(s, village, f"BK{v:03d}", f"基准村{v}1号机")
-            cat = RuleCategory(village_id=village.id, code="clean", name="积美")
+            district_catalog.take_district_rules(s, village, actor="bench")
+            # The journal's awards use the village's own items (本村).
+            cat = RuleCategory(village_id=village.id, code="local", name="本村")
             s.add(cat)
             s.flush()
             rules = [
@@ -87,7 +127,7 @@ def _load(engine, villages: int, townships: int, homes: int, rows: int, seed: in
             )
         staff.create_staff(s, "bench-district", "district_viewer", PASSWORD, district=district)
         staff.create_staff(s, "bench-town", "township_viewer", PASSWORD, township=towns[0])
-    say(f"  {villages} villages in {townships} townships opened")
+    say(f"  {villages} villages in {townships} townships opened, each taking {items} items")
 
     with engine.begin() as conn:
         first_hid = conn.execute(text("SELECT coalesce(max(id), 0) FROM households")).scalar_one()
@@ -346,6 +386,45 @@ def _measure(url: str, first: int, repeat: int, *, verify: bool = True) -> None:
     engine.dispose()
 
 
+def _time_catalogue(url: str, runs: int) -> None:
+    """The district publishes one new item to every village, then changes its points: each
+    timed with its commit, p50 of `runs` runs (every run a new item)."""
+    engine = make_engine(url)
+    factory = session_factory(engine)
+    with unit_of_work(factory) as s:
+        district = s.scalar(text("SELECT id FROM districts WHERE code = 'BD'"))
+        cats = district_catalog.district_catalogue(s, district) if district else []
+        villages = len(district_catalog.villages_of(s, district)) if district else 0
+        items = sum(len(rules) for _c, rules in cats)
+    if not cats:
+        print("  catalogue: the kept district has no catalogue (loaded before it had one)")
+        engine.dispose()
+        return
+    published, changed = [], []
+    for run in range(runs):
+        started = time.perf_counter()
+        with unit_of_work(factory) as s:
+            category = s.get(DistrictRuleCategory, cats[run % len(cats)][0].id)
+            rule = district_catalog.add_district_rule(
+                s, category, f"基准新增项目{run + 1}", 3, 1, 5, actor="bench"
+            )
+            rule_id = rule.id
+        published.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        with unit_of_work(factory) as s:
+            rule = district_catalog.get_district_rule(s, district, rule_id)
+            district_catalog.change_district_rule(s, rule, 4, 2, 6, actor="bench")
+        changed.append(time.perf_counter() - started)
+    print(f"  district catalogue: {items} items in {len(cats)} categories, {villages} villages")
+    for what, samples in (("publish one item", published), ("change its points", changed)):
+        runs_ms = ", ".join(f"{x * 1000:.0f}" for x in samples)
+        print(
+            f"  {what:<18} in {villages} villages  p50 {statistics.median(samples) * 1000:6.0f} ms"
+            f"   ({runs} runs: {runs_ms} ms)"
+        )
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -354,6 +433,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument(
         "--rows", type=int, default=None, help="Journal rows (default 10,000,000 x scale)."
+    )
+    parser.add_argument(
+        "--catalogue-runs", type=int, default=3, help="Runs of the catalogue's publish and change."
     )
     parser.add_argument("--keep", action="store_true", help="Keep the schema (prints its URL).")
     parser.add_argument(
@@ -374,6 +456,7 @@ def main() -> None:
         with engine.connect() as conn:
             first = conn.scalar(text("SELECT min(id) FROM villages"))
         engine.dispose()
+        _time_catalogue(args.reuse, args.catalogue_runs)
         _measure(args.reuse, first, args.repeat, verify=not args.pages_only)
         return
     homes = int(150_000 * args.scale)
@@ -399,6 +482,8 @@ def main() -> None:
             f" in {seconds:.1f} s ({folded / seconds:,.0f}/s)"
         )
         engine.dispose()
+        # Before the pages and verify: the chains it writes are verified with the rest.
+        _time_catalogue(url, args.catalogue_runs)
         _measure(url, world["villages"][0]["id"], args.repeat, verify=not args.pages_only)
         if args.keep:
             print(f"  kept: {url}")
