@@ -35,7 +35,21 @@ MESSAGES: dict[str, tuple[int, str]] = {
     "reason_required": (422, N_("请写明原因。")),
     "unknown_kiosk": (404, N_("没有这台兑换机。")),
     "unknown_village": (404, N_("没有这个村。")),
-    "duplicate": (409, N_("已经有了，不能重复。")),
+    # Something that is there already, each naming what (not one 已经有了，不能重复).
+    "household_number_taken": (409, N_("这个户号已经有了，请换一个户号。")),
+    "sku_taken": (409, N_("这个商品编号已经有了，请换一个编号。")),
+    "barcode_taken": (409, N_("这个条码已经用在本村另一件商品上了。")),
+    "category_code_taken": (409, N_("这个类别编号已经有了，请换一个编号。")),
+    "username_taken": (409, N_("这个用户名已经有人用了，请换一个。")),
+    "district_code_taken": (409, N_("这个区县编号已经有了，请换一个编号。")),
+    "township_code_taken": (409, N_("这个乡镇编号已经有了，请换一个编号。")),
+    "township_name_taken": (409, N_("这个区县里已经有同名的乡镇了。")),
+    "village_code_taken": (409, N_("这个村编号已经有了，请换一个编号。")),
+    "kiosk_code_taken": (409, N_("这个机器编号已经有兑换机在用了，请换一个。")),
+    "receipt_prefix_taken": (409, N_("这个小票前缀已经有别的兑换机在用了，请换一个。")),
+    "year_end_applied": (409, N_("这一年的年终处理已经做过了，不能再改。")),
+    "already_reversed": (409, N_("这一笔已经冲正过了，不能再冲正。")),
+    "visitor_recorded": (409, N_("这张小票已经记下是谁来兑换的，不能改成别人。")),
     # Only for what a machine sends (a malformed JSON body, a key or option the page makes, a
     # caller's mistake): what a person types or chooses has its own code saying what to do.
     "invalid_input": (422, N_("填写的内容不对。")),
@@ -103,8 +117,8 @@ MESSAGES: dict[str, tuple[int, str]] = {
     # What a form left out or got wrong, each with its own words (not one "填写的内容不对").
     "nothing_chosen": (422, N_("请先勾选农户。")),
     "too_many_chosen": (422, N_("一次选的户太多了，请分几次做。")),
-    # A field left empty says which (the staff form's still says only 请把必填的内容填完整).
-    "required_fields": (422, N_("请把必填的内容填完整。")),
+    # A field left empty says which (not one 请把必填的内容填完整).
+    "username_required": (422, N_("请填写用户名。")),
     "household_number_required": (422, N_("请填写户号。")),
     "head_name_required": (422, N_("请填写户主姓名。")),
     "invalid_member_count": (422, N_("人口要写1或更大的整数。")),

@@ -54,7 +54,7 @@ def create_household(
         select(Household.id).where(Household.village_id == village.id, Household.number == number)
     )
     if taken:
-        raise DomainError("duplicate", f"household {number}")
+        raise DomainError("household_number_taken", f"household {number}")
     household = Household(
         village_id=village.id,
         number=number,

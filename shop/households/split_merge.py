@@ -90,7 +90,7 @@ def plan_split(
             Household.village_id == household.village_id, Household.number == number
         )
     ):
-        raise DomainError("duplicate", f"household {number}")
+        raise DomainError("household_number_taken", f"household {number}")
     if _waiting(session, household):
         raise DomainError("pending_points", household.number)
     return SplitPlan(household, number, group, moving, head, points)

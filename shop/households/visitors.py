@@ -75,7 +75,7 @@ def record_visitor(session: Session, redemption_id: int, member_id: int) -> Rede
     found = session.get(RedemptionVisitor, redemption_id)
     if found is not None:
         if found.member_id != member.id:
-            raise DomainError("duplicate", f"who came for redemption {redemption_id}")
+            raise DomainError("visitor_recorded", f"who came for redemption {redemption_id}")
         return found
     found = RedemptionVisitor(
         redemption_id=redemption_id,

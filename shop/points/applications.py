@@ -104,7 +104,7 @@ def _pending(session: Session, village_id: int, application_id: int) -> PointsAp
     if app is None or app.village_id != village_id:
         raise DomainError("unknown_application", f"application {application_id}")
     if app.state != "pending":
-        raise DomainError("duplicate", f"application {application_id} already {app.state}")
+        raise DomainError("already_decided", f"application {application_id} already {app.state}")
     return app
 
 

@@ -195,7 +195,7 @@ def reverse_award(
             AwardRequest.village_id == village_id, AwardRequest.idempotency_key == key
         )
     ):
-        raise DomainError("duplicate", f"journal {journal_id} already reversed")
+        raise DomainError("already_reversed", f"journal {journal_id} already reversed")
     household = session.get(Household, entry.household_id)
     return points.award_points(
         session,

@@ -50,7 +50,7 @@ def add_category(session: Session, village: Village, code: str, name: str, *, ac
             RuleCategory.village_id == village.id, RuleCategory.code == code
         )
     ):
-        raise DomainError("duplicate", f"category {code}")
+        raise DomainError("category_code_taken", f"category {code}")
     cat = RuleCategory(village_id=village.id, code=code, name=name, sort_order=99)
     session.add(cat)
     session.flush()

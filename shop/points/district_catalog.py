@@ -106,7 +106,7 @@ def add_district_category(
             DistrictRuleCategory.district_id == district.id, DistrictRuleCategory.code == code
         )
     ):
-        raise DomainError("duplicate", f"category {code}")
+        raise DomainError("category_code_taken", f"category {code}")
     cat = DistrictRuleCategory(
         district_id=district.id,
         code=code,

@@ -66,7 +66,7 @@ def create_district(session: Session, code: str, name: str) -> District:
     code = _code(code, VILLAGE_CODE_MAX, "district")
     name = _name(name, 100, DISTRICT_NAME)
     if session.scalar(select(District.id).where(District.code == code)):
-        raise DomainError("duplicate", f"district {code}")
+        raise DomainError("district_code_taken", f"district {code}")
     district = District(code=code, name=name)
     session.add(district)
     session.flush()
@@ -78,11 +78,11 @@ def create_township(session: Session, district: District, code: str, name: str) 
     code = _code(code, VILLAGE_CODE_MAX, "township")
     name = _name(name, 100, TOWNSHIP_NAME)
     if session.scalar(select(Township.id).where(Township.code == code)):
-        raise DomainError("duplicate", f"township {code}")
+        raise DomainError("township_code_taken", f"township {code}")
     if session.scalar(
         select(Township.id).where(Township.district_id == district.id, Township.name == name)
     ):
-        raise DomainError("duplicate", f"township {name}")
+        raise DomainError("township_name_taken", f"township {name}")
     township = Township(district_id=district.id, code=code, name=name)
     session.add(township)
     session.flush()
@@ -171,7 +171,7 @@ def create_village(
     code = _code(code, VILLAGE_CODE_MAX, "village")
     name = _name(name, 100, VILLAGE_NAME)
     if session.scalar(select(Village).where(Village.code == code)):
-        raise DomainError("duplicate", f"village {code}")
+        raise DomainError("village_code_taken", f"village {code}")
     other = session.scalar(select(Village).where(Village.is_demo.is_(not is_demo)).limit(1))
     if other is not None:
         raise DomainError("demo_mix", other.name)
@@ -315,7 +315,7 @@ def create_kiosk(
     name = _name(name or code, NAME_MAX, KIOSK_NAME)
     prefix = _code(receipt_prefix, DEVICE_CODE_MAX, "receipt prefix") if receipt_prefix else None
     if session.scalar(select(Kiosk).where(Kiosk.code == code)):
-        raise DomainError("duplicate", f"kiosk {code}")
+        raise DomainError("kiosk_code_taken", f"kiosk {code}")
     effective = prefix or code
     clash = session.scalar(
         select(Kiosk).where(
@@ -326,7 +326,7 @@ def create_kiosk(
         )
     )
     if clash is not None:
-        raise DomainError("duplicate", f"receipt prefix {effective}")
+        raise DomainError("receipt_prefix_taken", f"receipt prefix {effective}")
     kiosk = Kiosk(village_id=village.id, code=code, name=name, receipt_prefix=prefix)
     session.add(kiosk)
     session.flush()

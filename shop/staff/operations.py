@@ -63,11 +63,11 @@ def create_staff(
     if role in ROLES and (township or district):
         raise DomainError("invalid_input", "a village role works in a village")
     if not username or len(password) < 8:
-        raise DomainError("password_too_short" if username else "required_fields", "username")
+        raise DomainError("password_too_short" if username else "username_required", "username")
     if pin is not None and not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise DomainError("invalid_staff_pin")
     if session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
-        raise DomainError("duplicate", f"staff {username}")
+        raise DomainError("username_taken", f"staff {username}")
     user = StaffUser(
         village_id=village.id if village else None,
         township_id=township.id if township else None,

@@ -44,7 +44,7 @@ def create_product(
     if session.scalar(
         select(Product.id).where(Product.village_id == village.id, Product.sku == sku)
     ):
-        raise DomainError("duplicate", f"product {sku}")
+        raise DomainError("sku_taken", f"product {sku}")
     product = Product(village_id=village.id, sku=sku, name=name, points=points, picture=picture)
     fields = products.check_changes(
         session,

@@ -77,7 +77,7 @@ def check_changes(session: Session, product: Product, changes: dict) -> dict:
                 Product.id != product.id,
             )
         ):
-            raise DomainError("duplicate", f"barcode {barcode}")
+            raise DomainError("barcode_taken", f"barcode {barcode}")
         changes["barcode"] = barcode
     return changes
 

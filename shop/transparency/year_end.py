@@ -141,7 +141,7 @@ def announce_year_end(
         )
     )
     if row is not None and row.is_applied:
-        raise DomainError("duplicate", f"year-end {year} already applied")
+        raise DomainError("year_end_applied", f"year-end {year} already applied")
     if row is None:
         row = YearEndPolicy(village_id=village.id, year=year)
         session.add(row)

@@ -120,7 +120,7 @@ def test_a_wrong_award_is_reversed_once_with_a_reason(
     assert h.balance == 0
     with pytest.raises(DomainError) as twice:
         points.reverse_award(session, village.id, journal_id, reason="again", actor="t")
-    assert twice.value.code == "duplicate"
+    assert twice.value.code == "already_reversed"
     lines = statements.statement_lines(session, h)
     assert [(x.delta, x.balance) for x in lines] == [(20, 20), (-20, 0)]
     assert "评错了户" in lines[-1].memo
@@ -148,7 +148,7 @@ def test_applications_are_approved_into_awards_or_rejected_with_a_reason(
     assert h.balance == 8 and first.state == "approved" and first.decided_by == "staff:panel"
     with pytest.raises(DomainError) as again:
         points.approve_application(session, village.id, first.id, actor="staff:panel")
-    assert again.value.code == "duplicate"
+    assert again.value.code == "already_decided"
     with pytest.raises(DomainError) as bare:
         points.reject_application(session, village.id, second.id, reason="", actor="staff:panel")
     assert bare.value.code == "reason_required"

@@ -264,7 +264,7 @@ def test_a_product_is_created_with_its_picture_and_edited(app, staff_client):
         "barcode": BARCODES["FZ-1"],  # already the soap's
     }
     duplicate = client.post(f"/backoffice/stock/products/{knife.id}", edit)
-    assert duplicate.status_code == 422 and 'data-code="duplicate"' in duplicate.text
+    assert duplicate.status_code == 422 and 'data-code="barcode_taken"' in duplicate.text
     edit["barcode"] = "6909999000012"
     assert client.post(f"/backoffice/stock/products/{knife.id}", edit).status_code == 303
     with app.extensions["kiosk_db"].reader() as db:

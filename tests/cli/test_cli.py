@@ -89,7 +89,8 @@ def test_staff_token_passbook_and_backup_commands(runner, app, tmp_path):
     dup = runner.invoke(
         args=["staff", "add", "lihua", "--role", "clerk", "--password", "s3cret-pass"]
     )
-    assert dup.exit_code != 0 and "duplicate" in dup.output
+    assert dup.exit_code != 0 and "username_taken" in dup.output
+    assert "这个用户名已经有人用了" in dup.output and "This username is already taken" in dup.output
     token = runner.invoke(args=["token", "create", "--role", "kiosk", "--label", "district"])
     assert token.exit_code == 0 and token.output.strip().startswith("jft_")
     client = app.test_client()

@@ -39,7 +39,7 @@ def test_who_came_is_kept_once_and_refused_for_a_member_who_may_not_redeem(sessi
     head = family.members_of(session, home)[0]
     with pytest.raises(DomainError) as refused:
         visitors.record_visitor(session, sold.id, head.id)
-    assert refused.value.code == "duplicate"
+    assert refused.value.code == "visitor_recorded"
     with pytest.raises(DomainError) as refused:
         visitors.record_visitor(session, sold.id, child.id)
     assert refused.value.code == "member_may_not_redeem"

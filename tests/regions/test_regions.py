@@ -74,7 +74,10 @@ def test_a_failed_first_run_leaves_nothing(fresh_backend):
         ({"village_name": "高尖沟" * 34}, "text_too_long"),
         ({"township": "大城子\u200b镇"}, "invalid_characters"),
         ({"kiosks": ()}, "kiosk_required"),
-        ({"kiosks": (village_setup.KioskPlan("K1"), village_setup.KioskPlan("K1"))}, "duplicate"),
+        (
+            {"kiosks": (village_setup.KioskPlan("K1"), village_setup.KioskPlan("K1"))},
+            "kiosk_code_taken",
+        ),
         (
             {
                 "kiosks": (
@@ -82,7 +85,7 @@ def test_a_failed_first_run_leaves_nothing(fresh_backend):
                     village_setup.KioskPlan("X"),
                 )
             },
-            "duplicate",
+            "receipt_prefix_taken",
         ),
         ({"kiosks": (village_setup.KioskPlan("K1", receipt_prefix="a b"),)}, "invalid_code"),
     ],
@@ -181,7 +184,8 @@ def test_setup_village_and_device_commands_for_a_scripted_install(runner):
     assert "GJG\t高尖沟村\t喀左县\t大城子镇\tgroups: 一组、二组、三组" in listed.output
     assert runner.invoke(args=["device", "add", "GJG-K2", "--name", "二号机"]).exit_code == 0
     clash = runner.invoke(args=["device", "add", "GJG-K3", "--prefix", "GJ1"])
-    assert clash.exit_code != 0 and "不能重复" in clash.output
+    assert clash.exit_code != 0 and "receipt_prefix_taken" in clash.output
+    assert "这个小票前缀已经有别的兑换机在用了" in clash.output
     assert runner.invoke(args=["device", "retire", "GJG-K2"]).exit_code == 0
     devices = runner.invoke(args=["device", "list"]).output.splitlines()
     assert devices[0].startswith("GJG-K1\tGJG") and "receipts GJ1-" in devices[0]

@@ -46,7 +46,7 @@ def test_a_barcode_belongs_to_one_product(session, create_product):
     products.update_product(session, soap, barcode="690123")
     with pytest.raises(DomainError) as err:
         products.update_product(session, oil, barcode="690123")
-    assert err.value.code == "duplicate"
+    assert err.value.code == "barcode_taken"
 
 
 def test_a_picture_is_resized_to_480_and_stored_in_the_instance_folder(

@@ -118,7 +118,7 @@ def test_apply_is_idempotent_per_village_and_year(session, village, three):
         announce_year_end(
             session, village, 2026, "expire", dt.date(2027, 1, 5), actor="panel", today=EFFECTIVE
         )
-    assert err.value.code == "duplicate"
+    assert err.value.code == "year_end_applied"
 
 
 def test_cap_takes_from_the_balance_at_application_time(session, village, three, give):
