@@ -73,6 +73,8 @@ def detail_for_people(error: DomainError) -> str | None:
     translates. None for a detail in the log's words (`batch key`, `field 'unit'`). Judged before
     translating, since a marked word read in English has Latin letters too."""
     detail = error.detail
+    if detail and error.shown:
+        return detail  # the village's data, marked where it was raised (GJG-001)
     return detail if detail and not _MACHINE_DETAIL.search(detail) else None
 
 

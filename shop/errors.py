@@ -253,11 +253,17 @@ SHORT_OF_POINTS = N_("积分不够，还差%(short)s分。")
 class DomainError(Exception):
     """A refusal the shop's users understand. `code` is stable; messages are translated."""
 
-    def __init__(self, code: str, detail: str | None = None, **context: object) -> None:
+    def __init__(
+        self, code: str, detail: str | None = None, *, shown: bool = False, **context: object
+    ) -> None:
+        """`shown=True` marks the detail as the village's own data for the person who typed it
+        (a household number such as GJG-001): the edges show it as it is. Unmarked, a detail is
+        shown only when it does not read like the log's words (kiosk.i18n.detail_for_people)."""
         if code not in MESSAGES:
             raise ValueError(f"unknown domain error code {code!r}")
         self.code = code
         self.detail = detail
+        self.shown = shown
         self.context = context
         super().__init__(f"{code}: {detail}" if detail else code)
 

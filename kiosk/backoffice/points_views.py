@@ -282,7 +282,7 @@ def application_submit():
                 select(Household).where(Household.village_id == v.id, Household.number == number)
             )
             if household is None:
-                raise DomainError("unknown_household", number)
+                raise DomainError("unknown_household", number, shown=True)
             rule = points.get_rule(db, v.id, form_int("rule_id", 0))
             points.submit_application(
                 db, household, rule, memo=request.form.get("memo", ""), actor=current_user.actor

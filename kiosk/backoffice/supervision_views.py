@@ -61,7 +61,7 @@ def journal():
         names = actor_names(db, here.id)
         page = None
         if number and household is None:
-            problem = error_text(DomainError("unknown_household", number))
+            problem = error_text(DomainError("unknown_household", number, shown=True))
         else:
             try:
                 page = transparency.browse_journal(

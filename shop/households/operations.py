@@ -54,7 +54,7 @@ def create_household(
         select(Household.id).where(Household.village_id == village.id, Household.number == number)
     )
     if taken:
-        raise DomainError("household_number_taken", f"household {number}")
+        raise DomainError("household_number_taken", number, shown=True)
     household = Household(
         village_id=village.id,
         number=number,
@@ -255,7 +255,7 @@ def get_household(session: Session, village_id: int, number: str) -> Household:
         select(Household).where(Household.village_id == village_id, Household.number == number)
     )
     if household is None:
-        raise DomainError("unknown_household", number)
+        raise DomainError("unknown_household", number, shown=True)
     return household
 
 

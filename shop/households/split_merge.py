@@ -90,7 +90,7 @@ def plan_split(
             Household.village_id == household.village_id, Household.number == number
         )
     ):
-        raise DomainError("household_number_taken", f"household {number}")
+        raise DomainError("household_number_taken", number, shown=True)
     if _waiting(session, household):
         raise DomainError("pending_points", household.number)
     return SplitPlan(household, number, group, moving, head, points)
@@ -175,7 +175,7 @@ def plan_merge(session: Session, keep: Household, gone: Household) -> MergePlan:
     if keep.id == gone.id:
         raise DomainError("merge_same")
     if keep.village_id != gone.village_id:
-        raise DomainError("unknown_household", gone.number)
+        raise DomainError("unknown_household", gone.number, shown=True)
     _open(keep)
     _open(gone)
     for household in (gone, keep):

@@ -44,6 +44,12 @@ def test_a_new_household_or_a_split_with_a_number_in_use_says_the_number_is_take
     refused = panel.post("/backoffice/households", form)
     assert refused.status_code == 422
     _assert_says(_said(panel, refused), lang, *NUMBER)
+    # The number is shown as typed, letters and all (marked as the village's data, not the log's).
+    form["number"] = "GJG-001"
+    assert panel.post("/backoffice/households", form).status_code == 303
+    again = _said(panel, panel.post("/backoffice/households", form))
+    assert ("（GJG-001）" if lang == "zh" else " (GJG-001)") in again
+    before += 1
 
     added = panel.post(
         f"/backoffice/households/{home.id}/members", {"name": "王小明", "relation": "child"}

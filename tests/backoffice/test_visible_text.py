@@ -215,6 +215,10 @@ def test_a_refusal_shows_the_villages_data_but_never_the_logs_words(app):
         assert error_text(DomainError("reload_page", "batch key")) == reload
         assert error_text(DomainError("invalid_input", "field 'unit'")) == "填写的内容不对。"
         assert error_text(DomainError("unknown_household", "09-001")) == "没有这一户。（09-001）"
+        # A household number with letters reads like the log's words unless marked as data.
+        assert error_text(DomainError("unknown_household", "GJG-001")) == "没有这一户。"
+        marked = DomainError("unknown_household", "GJG-001", shown=True)
+        assert error_text(marked) == "没有这一户。（GJG-001）"
         assert error_text(DomainError("nothing_chosen")) == "请先勾选农户。"
         assert error_text(DomainError("name_required", "村名")) == "请填写名称。（村名）"
 
@@ -237,3 +241,6 @@ def test_a_refusals_marked_word_is_shown_in_english_and_the_logs_words_are_not(a
         assert error_text(DomainError("invalid_input", "field 'unit'")) == "The input is not valid."
         household = error_text(DomainError("unknown_household", "09-001"))
         assert household == "No such household. (09-001)"
+        marked = DomainError("unknown_household", "GJG-001", shown=True)
+        assert error_text(marked) == "No such household. (GJG-001)"
+        assert error_text(DomainError("unknown_household", "GJG-001")) == "No such household."
