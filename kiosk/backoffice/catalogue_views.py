@@ -8,11 +8,11 @@ district's rows are read by the whole district and written by its members only (
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from kiosk.db import reading, writing
+from kiosk.db import reading
 from shop import points
 from shop.errors import DomainError
 from shop.points import district_catalog as dc
@@ -20,7 +20,7 @@ from shop.points import district_edits
 from shop.regions.models import District, Township
 
 from .access import bp, region_page, roles_required
-from .common import flash_error, form_int, village
+from .common import form_int, saving, village
 
 REGION_READERS = ("township_admin", "township_viewer", "district_admin", "district_viewer")
 PANEL = ("admin", "panel")
@@ -71,22 +71,18 @@ def _back():
 @roles_required("district_admin")
 @region_page
 def district_rule_category_add():
-    try:
-        with writing() as db:
-            district = db.get(District, current_user.district_id)
-            if district is None:
-                raise DomainError("not_found", "district")
-            dc.add_district_category(
-                db,
-                district,
-                request.form.get("code", ""),
-                request.form.get("name", ""),
-                name_en=request.form.get("name_en", ""),
-                actor=current_user.actor,
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        district = db.get(District, current_user.district_id)
+        if district is None:
+            raise DomainError("not_found", "district")
+        dc.add_district_category(
+            db,
+            district,
+            request.form.get("code", ""),
+            request.form.get("name", ""),
+            name_en=request.form.get("name_en", ""),
+            actor=current_user.actor,
+        )
     return _back()
 
 
@@ -94,24 +90,20 @@ def district_rule_category_add():
 @roles_required("district_admin")
 @region_page
 def district_rule_add():
-    try:
-        with writing() as db:
-            category = dc.get_district_category(
-                db, current_user.district_id, form_int("category_id", 0)
-            )
-            dc.add_district_rule(
-                db,
-                category,
-                request.form.get("name", ""),
-                form_int("points"),
-                form_int("points_min"),
-                form_int("points_max"),
-                name_en=request.form.get("name_en", ""),
-                actor=current_user.actor,
-            )
-        flash(_("已保存，已发到本区县每个村"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存，已发到本区县每个村")) as db:
+        category = dc.get_district_category(
+            db, current_user.district_id, form_int("category_id", 0)
+        )
+        dc.add_district_rule(
+            db,
+            category,
+            request.form.get("name", ""),
+            form_int("points"),
+            form_int("points_min"),
+            form_int("points_max"),
+            name_en=request.form.get("name_en", ""),
+            actor=current_user.actor,
+        )
     return _back()
 
 
@@ -119,20 +111,16 @@ def district_rule_add():
 @roles_required("district_admin")
 @region_page
 def district_rule_change(rule_id: int):
-    try:
-        with writing() as db:
-            rule = dc.get_district_rule(db, current_user.district_id, rule_id)
-            dc.change_district_rule(
-                db,
-                rule,
-                form_int("points"),
-                form_int("points_min"),
-                form_int("points_max"),
-                actor=current_user.actor,
-            )
-        flash(_("已保存，已发到本区县每个村"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存，已发到本区县每个村")) as db:
+        rule = dc.get_district_rule(db, current_user.district_id, rule_id)
+        dc.change_district_rule(
+            db,
+            rule,
+            form_int("points"),
+            form_int("points_min"),
+            form_int("points_max"),
+            actor=current_user.actor,
+        )
     return _back()
 
 
@@ -140,13 +128,9 @@ def district_rule_change(rule_id: int):
 @roles_required("district_admin")
 @region_page
 def district_rule_retire(rule_id: int):
-    try:
-        with writing() as db:
-            rule = dc.get_district_rule(db, current_user.district_id, rule_id)
-            dc.retire_district_rule(db, rule, actor=current_user.actor)
-        flash(_("已停用，本区县每个村都已停用"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已停用，本区县每个村都已停用")) as db:
+        rule = dc.get_district_rule(db, current_user.district_id, rule_id)
+        dc.retire_district_rule(db, rule, actor=current_user.actor)
     return _back()
 
 
@@ -155,19 +139,15 @@ def district_rule_retire(rule_id: int):
 @region_page
 def district_rule_rename(rule_id: int):
     """改名: the item's name in every village of the district."""
-    try:
-        with writing() as db:
-            rule = dc.get_district_rule(db, current_user.district_id, rule_id)
-            district_edits.rename_district_rule(
-                db,
-                rule,
-                request.form.get("name", ""),
-                request.form.get("name_en", ""),
-                actor=current_user.actor,
-            )
-        flash(_("已保存，已发到本区县每个村"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存，已发到本区县每个村")) as db:
+        rule = dc.get_district_rule(db, current_user.district_id, rule_id)
+        district_edits.rename_district_rule(
+            db,
+            rule,
+            request.form.get("name", ""),
+            request.form.get("name_en", ""),
+            actor=current_user.actor,
+        )
     return _back()
 
 
@@ -176,19 +156,15 @@ def district_rule_rename(rule_id: int):
 @region_page
 def district_category_rename(category_id: int):
     """改名: the category's name in every village whose heading is the district's."""
-    try:
-        with writing() as db:
-            category = dc.get_district_category(db, current_user.district_id, category_id)
-            district_edits.rename_district_category(
-                db,
-                category,
-                request.form.get("name", ""),
-                request.form.get("name_en", ""),
-                actor=current_user.actor,
-            )
-        flash(_("已保存，已发到本区县每个村"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存，已发到本区县每个村")) as db:
+        category = dc.get_district_category(db, current_user.district_id, category_id)
+        district_edits.rename_district_category(
+            db,
+            category,
+            request.form.get("name", ""),
+            request.form.get("name_en", ""),
+            actor=current_user.actor,
+        )
     return _back()
 
 
@@ -197,13 +173,9 @@ def district_category_rename(category_id: int):
 @region_page
 def district_rule_restore(rule_id: int):
     """恢复: a retired item back in every village (off where the village had switched it off)."""
-    try:
-        with writing() as db:
-            rule = dc.get_district_rule(db, current_user.district_id, rule_id)
-            district_edits.restore_district_rule(db, rule, actor=current_user.actor)
-        flash(_("已恢复，本区县各村都可以再用这个项目（村里原先自己停用的仍停用）"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已恢复，本区县各村都可以再用这个项目（村里原先自己停用的仍停用）")) as db:
+        rule = dc.get_district_rule(db, current_user.district_id, rule_id)
+        district_edits.restore_district_rule(db, rule, actor=current_user.actor)
     return _back()
 
 
@@ -211,13 +183,9 @@ def district_rule_restore(rule_id: int):
 @roles_required(*PANEL)
 def rule_points(rule_id: int):
     """A village's own points for an inherited item, within the district's range."""
-    try:
-        with writing() as db:
-            rule = points.get_rule(db, village(db).id, rule_id)
-            dc.adjust_rule_points(db, rule, form_int("points"), actor=current_user.actor)
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        rule = points.get_rule(db, village(db).id, rule_id)
+        dc.adjust_rule_points(db, rule, form_int("points"), actor=current_user.actor)
     return redirect(url_for("backoffice.rules"), 303)
 
 
@@ -225,11 +193,7 @@ def rule_points(rule_id: int):
 @roles_required(*PANEL)
 def rule_follow(rule_id: int):
     """跟随区县: the village's points for an inherited item become the district's again."""
-    try:
-        with writing() as db:
-            rule = points.get_rule(db, village(db).id, rule_id)
-            dc.follow_district_points(db, rule, actor=current_user.actor)
-        flash(_("已保存，本项目的分值跟随区县"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存，本项目的分值跟随区县")) as db:
+        rule = points.get_rule(db, village(db).id, rule_id)
+        dc.follow_district_points(db, rule, actor=current_user.actor)
     return redirect(url_for("backoffice.rules"), 303)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import NamedTuple
 
 from flask import flash, make_response, redirect, request
@@ -11,6 +13,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from kiosk import i18n
+from kiosk.db import writing
 from kiosk.htmx import page_or_fragment, wants_fragment
 from shop import clock
 from shop.errors import DomainError
@@ -77,6 +80,19 @@ def journal_who(actor: str, names: dict[str, str]) -> str:
 
 def flash_error(exc: DomainError) -> None:
     flash(error_text(exc), "error")
+
+
+@contextmanager
+def saving(ok: str) -> Iterator:
+    """A form's change in one transaction: `ok` flashed when it commits, a refusal flashed in the
+    reader's words (nothing written) instead of raised; the view then answers the same way."""
+    try:
+        with writing() as db:
+            yield db
+    except DomainError as exc:
+        flash_error(exc)
+    else:
+        flash(ok, "ok")
 
 
 def is_htmx() -> bool:
