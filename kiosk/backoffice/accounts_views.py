@@ -20,7 +20,7 @@ from shop.words import N_
 
 from . import throttle
 from .access import ALL_ROLES, Staff, bp, public, roles_required
-from .common import flash_error, village
+from .common import flash_error, saving, village
 from .throttle import Throttle
 
 GENERIC_REFUSAL = N_("没能登录：用户名或密码不对，或者试错太多次，请过几分钟再试。")
@@ -165,24 +165,20 @@ def staff_add():
     from shop.points.review import parse_groups
 
     form = request.form
-    try:
-        with writing() as db:
-            user = staff.create_staff(
-                db,
-                form.get("username", ""),
-                form.get("role", ""),
-                form.get("password", ""),
-                village=village(db),
-                display_name=form.get("display_name", "").strip(),
-                pin=form.get("pin") or None,
-                actor=current_user.actor,
-            )
-            groups = parse_groups(form.get("groups", ""))
-            if groups:
-                accounts.set_staff_groups(db, user, groups, actor=current_user.actor)
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        user = staff.create_staff(
+            db,
+            form.get("username", ""),
+            form.get("role", ""),
+            form.get("password", ""),
+            village=village(db),
+            display_name=form.get("display_name", "").strip(),
+            pin=form.get("pin") or None,
+            actor=current_user.actor,
+        )
+        groups = parse_groups(form.get("groups", ""))
+        if groups:
+            accounts.set_staff_groups(db, user, groups, actor=current_user.actor)
     return redirect(url_for("backoffice.staff_list"), 303)
 
 

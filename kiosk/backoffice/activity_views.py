@@ -17,7 +17,7 @@ from shop.points import activities
 from shop.points.photos import MAX_BYTES, MAX_PHOTOS
 
 from .access import bp, roles_required
-from .common import flash_error, form_int, parse_date, village
+from .common import flash_error, form_int, parse_date, saving, village
 
 PANEL = ("admin", "panel")
 # Who signs households up: the panel, the group recorders and the clerk at the shop's desk.
@@ -135,13 +135,9 @@ def _household(db, village_id: int, household_id: int) -> Household:
 @bp.route("/activities/<int:activity_id>/signup/<int:signup_id>/cancel", methods=["POST"])
 @roles_required(*SIGNERS)
 def activity_signup_cancel(activity_id: int, signup_id: int):
-    try:
-        with writing() as db:
-            activity = activities.get_activity(db, village(db).id, activity_id)
-            activities.cancel_signup(db, activity, signup_id, actor=current_user.actor)
-        flash(_("已取消报名"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已取消报名")) as db:
+        activity = activities.get_activity(db, village(db).id, activity_id)
+        activities.cancel_signup(db, activity, signup_id, actor=current_user.actor)
     return _to(activity_id, "#signups")
 
 
@@ -237,13 +233,9 @@ def activity_close(activity_id: int):
 @bp.route("/activities/<int:activity_id>/cancel", methods=["POST"])
 @roles_required(*PANEL)
 def activity_cancel(activity_id: int):
-    try:
-        with writing() as db:
-            activity = activities.get_activity(db, village(db).id, activity_id)
-            activities.cancel_activity(
-                db, activity, request.form.get("reason", ""), actor=current_user.actor
-            )
-        flash(_("活动已取消"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("活动已取消")) as db:
+        activity = activities.get_activity(db, village(db).id, activity_id)
+        activities.cancel_activity(
+            db, activity, request.form.get("reason", ""), actor=current_user.actor
+        )
     return _to(activity_id)

@@ -31,7 +31,7 @@ from shop.stock import slips
 
 from ..printer_status import TROUBLE, error_words, printer_condition
 from .access import bp, roles_required
-from .common import done, flash_error, parse_date, today, village
+from .common import done, flash_error, parse_date, saving, today, village
 from .i18n import lang, printer_error_text
 
 CLERKS = ("admin", "clerk")
@@ -236,21 +236,17 @@ def dayclose_page():
 @roles_required(*CLERKS)
 def dayclose_close():
     f = request.form
-    try:
-        with writing() as db:
-            kiosk = _kiosk(db, f.get("kiosk"))
-            day = _day(f.get("day"))
-            dayclose.close_day(
-                db,
-                kiosk,
-                day,
-                actor=current_user.actor,
-                clerk=(f.get("clerk") or "").strip() or current_user.display_name,
-            )
-            code = kiosk.code
-        flash(_("已日结"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已日结")) as db:
+        kiosk = _kiosk(db, f.get("kiosk"))
+        day = _day(f.get("day"))
+        dayclose.close_day(
+            db,
+            kiosk,
+            day,
+            actor=current_user.actor,
+            clerk=(f.get("clerk") or "").strip() or current_user.display_name,
+        )
+        code = kiosk.code
         args = {k: f.get(k) for k in ("kiosk", "day") if f.get(k)}
         return done(url_for("backoffice.dayclose_page", **args))
     return done(url_for("backoffice.dayclose_page", kiosk=code, day=day.isoformat()))

@@ -15,7 +15,7 @@ from shop.households import family, split_merge, visitors
 from shop.models import Household, Member
 
 from .access import bp, roles_required
-from .common import error_text, flash_error, form_int, refused_status, village
+from .common import error_text, flash_error, form_int, refused_status, saving, village
 
 EDITORS = ("admin", "panel")
 
@@ -56,20 +56,16 @@ def _shown(*values) -> str:
 @roles_required(*EDITORS)
 def member_add(household_id: int):
     f = request.form
-    try:
-        with writing() as db:
-            family.add_member(
-                db,
-                _household(db, household_id),
-                f.get("name", ""),
-                f.get("relation", ""),
-                phone=f.get("phone", ""),
-                may_redeem=f.get("may_redeem") == "1",
-                actor=current_user.actor,
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        family.add_member(
+            db,
+            _household(db, household_id),
+            f.get("name", ""),
+            f.get("relation", ""),
+            phone=f.get("phone", ""),
+            may_redeem=f.get("may_redeem") == "1",
+            actor=current_user.actor,
+        )
     return _back(household_id)
 
 
@@ -106,12 +102,8 @@ def member_remove(member_id: int):
         if not _confirmed():
             return render_template("backoffice/family_confirm.html", action="remove", h=h,
                                    member=member, relations=family.RELATIONS)  # fmt: skip
-    try:
-        with writing() as db:
-            family.remove_member(db, _member(db, member_id), actor=current_user.actor)
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        family.remove_member(db, _member(db, member_id), actor=current_user.actor)
     return _back(h.id)
 
 
@@ -139,16 +131,12 @@ def head_change(household_id: int):
                 relations=family.RELATIONS,
                 error=error,
             ), (refused_status() if error else 200)
-    try:
-        with writing() as db:
-            h = _household(db, household_id)
-            family.change_head(
-                db, h, _member(db, chosen.id), old_head_relation=old_relation,
-                actor=current_user.actor,
-            )  # fmt: skip
-        flash(_("户主已变更"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("户主已变更")) as db:
+        h = _household(db, household_id)
+        family.change_head(
+            db, h, _member(db, chosen.id), old_head_relation=old_relation,
+            actor=current_user.actor,
+        )  # fmt: skip
     return _back(household_id)
 
 
@@ -231,18 +219,14 @@ def household_merge(household_id: int):
                 error=error,
             ), (refused_status() if error else 200)
         gone_id = plan.gone.id
-    try:
-        with writing() as db:
-            split_merge.merge_households(
-                db,
-                _household(db, household_id),
-                _household(db, gone_id),
-                expected_balance=form_int("expected_balance", 0) or 0,
-                actor=current_user.actor,
-            )
-        flash(_("合户已办好"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("合户已办好")) as db:
+        split_merge.merge_households(
+            db,
+            _household(db, household_id),
+            _household(db, gone_id),
+            expected_balance=form_int("expected_balance", 0) or 0,
+            actor=current_user.actor,
+        )
     return _back(household_id)
 
 

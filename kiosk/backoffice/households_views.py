@@ -32,6 +32,7 @@ from .common import (
     form_int,
     is_htmx,
     render,
+    saving,
     village,
 )
 
@@ -149,19 +150,15 @@ def household_detail(household_id: int):
 @roles_required(*EDITORS)
 def household_edit(household_id: int):
     f = request.form
-    try:
-        with writing() as db:
-            roster.update_household(
-                db,
-                _household(db, household_id),
-                head_name=f.get("head_name", ""),
-                group_name=f.get("group_name", ""),
-                members=form_int("members", 0) or 0,
-                actor=current_user.actor,
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        roster.update_household(
+            db,
+            _household(db, household_id),
+            head_name=f.get("head_name", ""),
+            group_name=f.get("group_name", ""),
+            members=form_int("members", 0) or 0,
+            actor=current_user.actor,
+        )
     return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
 
 
@@ -169,17 +166,13 @@ def household_edit(household_id: int):
 @roles_required(*EDITORS)
 def household_status(household_id: int):
     """Pause (停用) or restore. Households are never deleted: the ledger points at them."""
-    try:
-        with writing() as db:
-            households.set_household_status(
-                db,
-                _household(db, household_id),
-                request.form.get("status", ""),
-                actor=current_user.actor,
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        households.set_household_status(
+            db,
+            _household(db, household_id),
+            request.form.get("status", ""),
+            actor=current_user.actor,
+        )
     return redirect(url_for("backoffice.household_detail", household_id=household_id), 303)
 
 

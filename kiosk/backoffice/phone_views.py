@@ -16,7 +16,7 @@ from shop.models import Household
 from shop.phone import phone_settings, set_phone_settings
 
 from .access import bp, roles_required
-from .common import flash_error, village
+from .common import saving, village
 
 READERS = ("admin", "panel", "clerk", "supervisor")
 EDITORS = ("admin", "panel")
@@ -41,18 +41,14 @@ def query_code(household_id: int):
     action = request.form.get("action")
     if action not in ("issue", "revoke"):
         abort(400)
-    try:
-        with writing() as db:
-            h = db.get(Household, household_id)
-            if h is None:
-                abort(404)
-            if action == "issue":
-                households.issue_query_code(db, h, actor=current_user.actor)
-            else:
-                households.revoke_query_code(db, h, actor=current_user.actor)
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        h = db.get(Household, household_id)
+        if h is None:
+            abort(404)
+        if action == "issue":
+            households.issue_query_code(db, h, actor=current_user.actor)
+        else:
+            households.revoke_query_code(db, h, actor=current_user.actor)
     target = url_for("backoffice.household_detail", household_id=household_id)
     return redirect(f"{target}#query-code", 303)
 

@@ -27,6 +27,7 @@ from .common import (
     parse_date,
     refused_status,
     render,
+    saving,
     today,
     tz,
     village,
@@ -53,55 +54,43 @@ def rules():
 @bp.route("/rules/categories", methods=["POST"])
 @roles_required(*PANEL)
 def rule_category_add():
-    try:
-        with writing() as db:
-            points.add_category(
-                db,
-                village(db),
-                request.form.get("code", ""),
-                request.form.get("name", ""),
-                actor=current_user.actor,
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        points.add_category(
+            db,
+            village(db),
+            request.form.get("code", ""),
+            request.form.get("name", ""),
+            actor=current_user.actor,
+        )
     return redirect(url_for("backoffice.rules"), 303)
 
 
 @bp.route("/rules", methods=["POST"])
 @roles_required(*PANEL)
 def rule_add():
-    try:
-        with writing() as db:
-            cat = db.get(RuleCategory, form_int("category_id", 0))
-            if cat is None:
-                raise DomainError("unknown_rule", "category")
-            points.add_rule(
-                db,
-                cat,
-                request.form.get("name", ""),
-                form_int("points", 0),
-                actor=current_user.actor,
-                name_en=request.form.get("name_en", "").strip(),
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        cat = db.get(RuleCategory, form_int("category_id", 0))
+        if cat is None:
+            raise DomainError("unknown_rule", "category")
+        points.add_rule(
+            db,
+            cat,
+            request.form.get("name", ""),
+            form_int("points", 0),
+            actor=current_user.actor,
+            name_en=request.form.get("name_en", "").strip(),
+        )
     return redirect(url_for("backoffice.rules"), 303)
 
 
 @bp.route("/rules/<int:rule_id>/active", methods=["POST"])
 @roles_required(*PANEL)
 def rule_active(rule_id: int):
-    try:
-        with writing() as db:
-            rule = points.get_rule(db, village(db).id, rule_id)
-            points.set_rule_active(
-                db, rule, request.form.get("active") == "1", actor=current_user.actor
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        rule = points.get_rule(db, village(db).id, rule_id)
+        points.set_rule_active(
+            db, rule, request.form.get("active") == "1", actor=current_user.actor
+        )
     return redirect(url_for("backoffice.rules"), 303)
 
 
@@ -237,19 +226,15 @@ def award_apply():
 @roles_required(*PANEL)
 def award_reverse(journal_id: int):
     household_id = form_int("household_id", 0)
-    try:
-        with writing() as db:
-            points.reverse_award(
-                db,
-                village(db).id,
-                journal_id,
-                reason=request.form.get("reason", ""),
-                actor=current_user.actor,
-                household_id=household_id or None,
-            )
-        flash(_("已冲正"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已冲正")) as db:
+        points.reverse_award(
+            db,
+            village(db).id,
+            journal_id,
+            reason=request.form.get("reason", ""),
+            actor=current_user.actor,
+            household_id=household_id or None,
+        )
     if household_id:
         return redirect(url_for("backoffice.statement", household_id=household_id), 303)
     return redirect(url_for("backoffice.household_list"), 303)
@@ -274,22 +259,18 @@ def applications():
 @bp.route("/applications", methods=["POST"])
 @roles_required("admin", "panel", "clerk")
 def application_submit():
-    try:
-        with writing() as db:
-            v = village(db)
-            number = request.form.get("number", "").strip()
-            household = db.scalar(
-                select(Household).where(Household.village_id == v.id, Household.number == number)
-            )
-            if household is None:
-                raise DomainError("unknown_household", number, shown=True)
-            rule = points.get_rule(db, v.id, form_int("rule_id", 0))
-            points.submit_application(
-                db, household, rule, memo=request.form.get("memo", ""), actor=current_user.actor
-            )
-        flash(_("已提交"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已提交")) as db:
+        v = village(db)
+        number = request.form.get("number", "").strip()
+        household = db.scalar(
+            select(Household).where(Household.village_id == v.id, Household.number == number)
+        )
+        if household is None:
+            raise DomainError("unknown_household", number, shown=True)
+        rule = points.get_rule(db, v.id, form_int("rule_id", 0))
+        points.submit_application(
+            db, household, rule, memo=request.form.get("memo", ""), actor=current_user.actor
+        )
     return redirect(url_for("backoffice.applications"), 303)
 
 
@@ -299,22 +280,18 @@ def application_decide(application_id: int):
     decision = request.form.get("decision")
     if decision not in ("approve", "reject"):
         abort(400)
-    try:
-        with writing() as db:
-            v = village(db)
-            if decision == "approve":
-                points.approve_application(db, v.id, application_id, actor=current_user.actor)
-            else:
-                points.reject_application(
-                    db,
-                    v.id,
-                    application_id,
-                    reason=request.form.get("reason", ""),
-                    actor=current_user.actor,
-                )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        v = village(db)
+        if decision == "approve":
+            points.approve_application(db, v.id, application_id, actor=current_user.actor)
+        else:
+            points.reject_application(
+                db,
+                v.id,
+                application_id,
+                reason=request.form.get("reason", ""),
+                actor=current_user.actor,
+            )
     return redirect(url_for("backoffice.applications"), 303)
 
 

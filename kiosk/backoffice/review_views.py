@@ -17,7 +17,7 @@ from shop.points import honour, review
 from shop.points.photos import MAX_BYTES, MAX_PHOTOS
 
 from .access import bp, roles_required
-from .common import flash_error, form_int, village
+from .common import flash_error, form_int, saving, village
 
 RECORDERS = ("recorder", "admin", "panel")
 PANEL = ("admin", "panel")
@@ -157,46 +157,38 @@ def review_page():
 def review_decide(batch_id: int):
     action = request.form.get("action", "")
     chosen = [int(x) for x in request.form.getlist("line") if x.isdigit()]
-    try:
-        with writing() as db:
-            v = village(db)
-            batch = review.get_batch(db, v.id, batch_id)
-            pending = [line.id for line in batch.lines if line.state == "pending"]
-            lines = pending if action.endswith("_all") else chosen
-            if action.startswith("approve"):
-                review.decide(db, v.id, batch_id, approve=lines, actor=current_user.actor)
-            elif action.startswith("reject"):
-                review.decide(
-                    db,
-                    v.id,
-                    batch_id,
-                    reject=lines,
-                    reason=request.form.get("reason", ""),
-                    actor=current_user.actor,
-                )
-            else:
-                abort(400)
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        v = village(db)
+        batch = review.get_batch(db, v.id, batch_id)
+        pending = [line.id for line in batch.lines if line.state == "pending"]
+        lines = pending if action.endswith("_all") else chosen
+        if action.startswith("approve"):
+            review.decide(db, v.id, batch_id, approve=lines, actor=current_user.actor)
+        elif action.startswith("reject"):
+            review.decide(
+                db,
+                v.id,
+                batch_id,
+                reject=lines,
+                reason=request.form.get("reason", ""),
+                actor=current_user.actor,
+            )
+        else:
+            abort(400)
     return redirect(url_for("backoffice.review_page"), 303)
 
 
 @bp.route("/review/lines/<int:line_id>/objection", methods=["POST"])
 @roles_required(*OBJECTION_TAKERS)
 def review_objection(line_id: int):
-    try:
-        with writing() as db:
-            review.record_objection(
-                db,
-                village(db).id,
-                line_id,
-                request.form.get("text", ""),
-                actor=current_user.actor,
-            )
-        flash(_("已记录异议"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已记录异议")) as db:
+        review.record_objection(
+            db,
+            village(db).id,
+            line_id,
+            request.form.get("text", ""),
+            actor=current_user.actor,
+        )
     return redirect(url_for("backoffice.review_page"), 303)
 
 

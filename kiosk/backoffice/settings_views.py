@@ -15,7 +15,7 @@ from shop.models import Product, ProductLimit
 from shop.redemptions import limits
 
 from .access import bp, roles_required
-from .common import flash_error, form_int, parse_date, today, village
+from .common import form_int, parse_date, saving, today, village
 
 READERS = ("admin", "panel", "supervisor")
 WINDOW_EDITORS = ("admin", "panel")
@@ -43,19 +43,15 @@ def windows_page():
 @roles_required(*WINDOW_EDITORS)
 def window_add():
     f = request.form
-    try:
-        with writing() as db:
-            limits.add_window(
-                db,
-                village(db),
-                parse_date(f.get("starts_on")),
-                parse_date(f.get("ends_on")),
-                label=f.get("label", "").strip(),
-                actor=current_user.actor,
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        limits.add_window(
+            db,
+            village(db),
+            parse_date(f.get("starts_on")),
+            parse_date(f.get("ends_on")),
+            label=f.get("label", "").strip(),
+            actor=current_user.actor,
+        )
     return redirect(url_for("backoffice.windows_page"), 303)
 
 
@@ -63,15 +59,11 @@ def window_add():
 @roles_required(*WINDOW_EDITORS)
 def window_quarters():
     """一季一兑换: the first days of each quarter of a year, as four windows."""
-    try:
-        with writing() as db:
-            v = village(db)
-            year = form_int("year", today().year) or today().year
-            for starts_on, ends_on, label in limits.quarter_windows(year, form_int("days", 7) or 7):
-                limits.add_window(db, v, starts_on, ends_on, label=label, actor=current_user.actor)
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        v = village(db)
+        year = form_int("year", today().year) or today().year
+        for starts_on, ends_on, label in limits.quarter_windows(year, form_int("days", 7) or 7):
+            limits.add_window(db, v, starts_on, ends_on, label=label, actor=current_user.actor)
     return redirect(url_for("backoffice.windows_page"), 303)
 
 
@@ -102,18 +94,14 @@ def limits_page():
 @roles_required(*LIMIT_EDITORS)
 def limit_set():
     f = request.form
-    try:
-        with writing() as db:
-            product = db.get(Product, form_int("product_id", 0) or 0)
-            if product is None:
-                abort(404)
-            allowed = form_int("allowed") if f.get("allowed", "").strip() else None
-            if f.get("allowed", "").strip() and allowed is None:
-                raise DomainError("invalid_quantity", f.get("allowed"))
-            limits.set_limit(
-                db, product, allowed, period=f.get("period", "quarter"), actor=current_user.actor
-            )
-        flash(_("已保存"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("已保存")) as db:
+        product = db.get(Product, form_int("product_id", 0) or 0)
+        if product is None:
+            abort(404)
+        allowed = form_int("allowed") if f.get("allowed", "").strip() else None
+        if f.get("allowed", "").strip() and allowed is None:
+            raise DomainError("invalid_quantity", f.get("allowed"))
+        limits.set_limit(
+            db, product, allowed, period=f.get("period", "quarter"), actor=current_user.actor
+        )
     return redirect(url_for("backoffice.limits_page"), 303)

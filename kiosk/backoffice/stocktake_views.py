@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,6 +21,7 @@ from .common import (
     is_htmx,
     refused_status,
     render,
+    saving,
     village,
 )
 from .stock_views import READERS, VOLUNTEERS, product_or_404, village_products
@@ -142,22 +143,14 @@ def stocktake_finalise(stocktake_id: int):
             units=current_app.config["STOCKTAKE_WARN_UNITS"],
             **context,
         )
-    try:
-        with writing() as db:
-            stocktake.finalise_stocktake(db, _take(db, stocktake_id), actor=current_user.actor)
-        flash(_("盘点已完成"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("盘点已完成")) as db:
+        stocktake.finalise_stocktake(db, _take(db, stocktake_id), actor=current_user.actor)
     return done(url_for("backoffice.stocktake_detail", stocktake_id=stocktake_id))
 
 
 @bp.route("/stock/stocktake/<int:stocktake_id>/cancel", methods=["POST"])
 @roles_required(*VOLUNTEERS)
 def stocktake_cancel(stocktake_id: int):
-    try:
-        with writing() as db:
-            stocktake.cancel_stocktake(db, _take(db, stocktake_id), actor=current_user.actor)
-        flash(_("盘点已取消"), "ok")
-    except DomainError as exc:
-        flash_error(exc)
+    with saving(_("盘点已取消")) as db:
+        stocktake.cancel_stocktake(db, _take(db, stocktake_id), actor=current_user.actor)
     return done(url_for("backoffice.stocktake_page"))
