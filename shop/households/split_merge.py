@@ -206,7 +206,17 @@ def merge_households(
     says otherwise), its passbooks stop working (已作废, reason 已并入另一户) and so does its
     phone query code, and it stays in the roster as merged, inactive for good, its history
     readable. `expected_balance` is the balance the confirmation page showed: if a redemption or
-    deduction landed since, nothing is written (household_changed)."""
+    deduction landed since, nothing is written (household_changed).
+
+    Both households' rows are locked before the first journal row, in the order a redemption
+    takes its locks (the household, then the village's chain head); the other order deadlocks
+    with a kiosk spending `gone` at that moment."""
+    session.execute(
+        select(Household.id)
+        .where(Household.id.in_((keep.id, gone.id)))
+        .order_by(Household.id)
+        .with_for_update()
+    ).all()
     plan = plan_merge(session, keep, gone)
     if plan.balance != expected_balance:
         raise DomainError("household_changed", gone.number)

@@ -76,7 +76,7 @@ def test_a_merge_during_redemptions_moves_exactly_what_is_left(fresh_backend):
     redeemed = outcome["ok"]
     # Before the merge a kiosk sells; after it, the household is merged (inactive) or its
     # balance is gone to the other household (not enough points): never both, never neither.
-    assert redeemed + outcome["insufficient_points"] + outcome["household_inactive"] == 120
+    assert redeemed + outcome["insufficient_points"] + outcome["household_inactive"] == 120, outcome
     with unit_of_work(session_factory(fresh_backend.engine)) as s:
         gone, keep = s.get(Household, shop.household_id), s.get(Household, keep_id)
         assert gone.merged_into_id == keep_id and gone.balance == 0
