@@ -109,7 +109,9 @@ def split_household(
 ) -> Household:
     """分户: the chosen members leave as a new household under `number`, headed by one of them,
     with `points` moved from the old household as a journaled transfer. The new household has
-    no passbook yet (issue one from its page); the old one keeps its passbook and history."""
+    no passbook yet (issue one from its page); the old one keeps its passbook and history.
+    The household's row is locked before the first journal row, as 合户 does."""
+    _lock_households(session, household)
     plan = plan_split(
         session,
         household,
@@ -198,6 +200,18 @@ def plan_merge(session: Session, keep: Household, gone: Household) -> MergePlan:
     )
 
 
+def _lock_households(session: Session, *homes: Household) -> None:
+    """Lock the households' rows before any journal row, in the order a redemption takes its
+    locks (the household, then the village's chain head); the other order deadlocks with a kiosk
+    spending one of them at that moment."""
+    session.execute(
+        select(Household.id)
+        .where(Household.id.in_([h.id for h in homes]))
+        .order_by(Household.id)
+        .with_for_update()
+    ).all()
+
+
 def merge_households(
     session: Session, keep: Household, gone: Household, *, expected_balance: int, actor: str
 ) -> MergePlan:
@@ -206,17 +220,9 @@ def merge_households(
     says otherwise), its passbooks stop working (已作废, reason 已并入另一户) and so does its
     phone query code, and it stays in the roster as merged, inactive for good, its history
     readable. `expected_balance` is the balance the confirmation page showed: if a redemption or
-    deduction landed since, nothing is written (household_changed).
-
-    Both households' rows are locked before the first journal row, in the order a redemption
-    takes its locks (the household, then the village's chain head); the other order deadlocks
-    with a kiosk spending `gone` at that moment."""
-    session.execute(
-        select(Household.id)
-        .where(Household.id.in_((keep.id, gone.id)))
-        .order_by(Household.id)
-        .with_for_update()
-    ).all()
+    deduction landed since, nothing is written (household_changed). Both rows are locked before
+    the first journal row (_lock_households)."""
+    _lock_households(session, keep, gone)
     plan = plan_merge(session, keep, gone)
     if plan.balance != expected_balance:
         raise DomainError("household_changed", gone.number)
