@@ -39,12 +39,18 @@ def get_rule(session: Session, village_id: int, rule_id: int) -> Rule:
     return rule
 
 
-def add_category(session: Session, village: Village, code: str, name: str, *, actor: str):
-    code, name = code.strip(), name.strip()
+def category_fields(code: str | None, name: str | None) -> tuple[str, str]:
+    """A category's code and name as typed, trimmed; refused, naming the first one left empty."""
+    code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise DomainError(
             "category_name_required" if code else "category_code_required", "code name"
         )
+    return code, name
+
+
+def add_category(session: Session, village: Village, code: str, name: str, *, actor: str):
+    code, name = category_fields(code, name)
     if session.scalar(
         select(RuleCategory.id).where(
             RuleCategory.village_id == village.id, RuleCategory.code == code

@@ -27,7 +27,7 @@ from shop import ledger
 from shop.base import utcnow
 from shop.errors import DomainError
 from shop.ledger import catalogue_grammar as words
-from shop.points.catalog import rules_catalog
+from shop.points.catalog import category_fields, rules_catalog
 from shop.points.models import DistrictRule, DistrictRuleCategory, Rule, RuleCategory
 from shop.points.operations import MAX_AWARD
 from shop.regions.models import District, Township, Village
@@ -96,11 +96,7 @@ def add_district_category(
     session: Session, district: District, code: str, name: str, *, actor: str, name_en: str = ""
 ) -> DistrictRuleCategory:
     """A category of the district's catalogue. It reaches the villages with its first item."""
-    code, name = (code or "").strip(), (name or "").strip()
-    if not code or not name:
-        raise DomainError(
-            "category_name_required" if code else "category_code_required", "code name"
-        )
+    code, name = category_fields(code, name)
     if session.scalar(
         select(DistrictRuleCategory.id).where(
             DistrictRuleCategory.district_id == district.id, DistrictRuleCategory.code == code
